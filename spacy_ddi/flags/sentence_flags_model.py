@@ -1,0 +1,50 @@
+"""Thinc model of sentence_flags: encoder -> sentence segments -> (S, n_flags, 2) logits."""
+from typing import List
+
+import numpy
+from spacy.tokens import Doc
+from spacy.util import registry
+from thinc.api import Model
+
+from ..layers.segments import doc_segments, pad_segments
+from ..layers.torch_head import build_torch_head
+from .pytorch_sentence_flags import TorchSentenceFlags
+
+
+@registry.architectures("spacy-ddi.SentenceFlags.v1")
+def build_sentence_flags_model(
+    tok2vec: Model[List[Doc], List],
+    dropout: float = 0.1,
+    max_length: int = 256,
+    n_flags: int = 2,
+) -> Model:
+    """Sentence-level binary classifiers on mean-pooled tokens. Output: (segments, logits)."""
+
+    def make_module(model):
+        return TorchSentenceFlags(model.get_dim("nI"), n_flags, dropout)
+
+    return build_torch_head(
+        "sentence_flags",
+        tok2vec,
+        sentence_flags_forward,
+        make_module,
+        dims={"nO": n_flags},
+        attrs={"max_length": max_length},
+    )
+
+
+def sentence_flags_forward(model: Model, docs: List[Doc], is_train: bool):
+    ops = model.ops
+    tokvecs, bp_tokvecs = model.get_ref("tok2vec")(docs, is_train)
+    segments = doc_segments(docs, model.attrs["max_length"])
+    X, bp_pad = pad_segments(ops, tokvecs, segments)
+    if not segments:
+        logits = ops.alloc3f(0, model.get_dim("nO"), 2)
+        return (segments, logits), lambda d: bp_tokvecs(bp_pad(ops.alloc3f(*X.shape)))
+    lengths = numpy.asarray([end - start for _, start, end in segments], dtype="int64")
+    logits, bp_logits = model.get_ref("torch")((X, ops.asarray(lengths)), is_train)
+
+    def backprop(d_logits):
+        return bp_tokvecs(bp_pad(bp_logits(d_logits)))
+
+    return (segments, logits), backprop

@@ -1,0 +1,34 @@
+"""Gold entities and interactions of an Example, on the predicted doc's tokens."""
+from typing import Dict, FrozenSet, List, Tuple
+
+from spacy.training import Example
+
+TokenSpan = Tuple[int, int]
+
+
+def gold_drugs_and_pairs(
+    example: Example,
+) -> Tuple[List[TokenSpan], Dict[FrozenSet[TokenSpan], str]]:
+    """Gold entity spans (start, end) on ``example.predicted`` and the label of each gold pair.
+
+    Spans that cannot be aligned to the predicted tokens are left out, with their pairs.
+    """
+    reference, predicted = example.reference, example.predicted
+    same_tokens = len(reference) == len(predicted) and all(
+        a.idx == b.idx and len(a) == len(b) for a, b in zip(reference, predicted)
+    )
+    to_pred: Dict[TokenSpan, TokenSpan] = {}
+    for ent in reference.ents:
+        if same_tokens:
+            to_pred[(ent.start, ent.end)] = (ent.start, ent.end)
+        else:
+            aligned = example.get_aligned_spans_y2x([ent])
+            if aligned:
+                to_pred[(ent.start, ent.end)] = (aligned[0].start, aligned[0].end)
+    pairs: Dict[FrozenSet[TokenSpan], str] = {}
+    for s_start, s_end, o_start, o_end, label, _ in reference._.ddi_records or []:
+        subject = to_pred.get((s_start, s_end))
+        obj = to_pred.get((o_start, o_end))
+        if subject is not None and obj is not None:
+            pairs[frozenset((subject, obj))] = str(label)
+    return sorted(to_pred.values()), pairs

@@ -1,0 +1,58 @@
+"""Thinc model of drug_ner: encoder -> sentence segments -> torch emissions (S, T, n_tags)."""
+from typing import List, Optional
+
+from spacy.tokens import Doc
+from spacy.util import registry
+from thinc.api import Model
+
+from ..layers.segments import doc_segments, pad_segments
+from ..layers.torch_head import build_torch_head
+from .pytorch_crf_tagger import TorchCRFTagger
+
+
+@registry.architectures("spacy-ddi.CRFTagger.v1")
+def build_crf_tagger(
+    tok2vec: Model[List[Doc], List],
+    hidden_width: int = 256,
+    dropout: float = 0.1,
+    max_length: int = 256,
+    nO: Optional[int] = None,
+) -> Model:
+    """BIO emission scores for a linear-chain CRF over each sentence.
+
+    tok2vec: the shared encoder (a transformer listener). hidden_width: width of the
+    projection layer. max_length: longest segment in tokens; longer sentences are cut.
+    nO: number of BIO tags, set by the component from its labels.
+    Output: (segments, emissions (S, T, nO)).
+    """
+
+    def make_module(model):
+        return TorchCRFTagger(
+            model.get_dim("nI"), hidden_width, model.get_dim("nO"), dropout
+        )
+
+    return build_torch_head(
+        "crf_tagger",
+        tok2vec,
+        crf_tagger_forward,
+        make_module,
+        dims={"nO": nO},
+        attrs={"max_length": max_length},
+    )
+
+
+def crf_tagger_forward(model: Model, docs: List[Doc], is_train: bool):
+    tok2vec = model.get_ref("tok2vec")
+    tokvecs, bp_tokvecs = tok2vec(docs, is_train)
+    segments = doc_segments(docs, model.attrs["max_length"])
+    X, bp_pad = pad_segments(model.ops, tokvecs, segments)
+    if segments:
+        emissions, bp_emissions = model.get_ref("torch")((X,), is_train)
+    else:
+        emissions = model.ops.alloc3f(0, 0, model.get_dim("nO"))
+        bp_emissions = lambda d: model.ops.alloc3f(*X.shape)
+
+    def backprop(d_emissions):
+        return bp_tokvecs(bp_pad(bp_emissions(d_emissions)))
+
+    return (segments, emissions), backprop

@@ -1,0 +1,238 @@
+"""drug_ner: BIO drug NER with a linear-chain CRF on the shared encoder; writes doc.ents."""
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+
+import numpy
+import torch
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.training import Example, validate_examples, validate_get_examples
+from spacy.util import registry
+from spacy.vocab import Vocab
+from thinc.api import Config, Model, set_dropout_rate
+
+from ..extensions import ENTITY_LABELS
+from ..layers.logit_adjustment import log_priors
+from ..layers.torch_head import torch_module
+from ..pipe import TorchHeadPipe
+
+DEFAULT_NER_MODEL = """
+[model]
+@architectures = "spacy-ddi.CRFTagger.v1"
+hidden_width = 256
+dropout = 0.1
+max_length = 256
+
+[model.tok2vec]
+@architectures = "spacy-transformers.TransformerListener.v1"
+grad_factor = 1.0
+upstream = "*"
+
+[model.tok2vec.pooling]
+@layers = "reduce_mean.v1"
+"""
+
+
+@Language.factory(
+    "drug_ner",
+    assigns=["doc.ents"],
+    default_config={
+        "model": Config().from_str(DEFAULT_NER_MODEL)["model"],
+        "loss_weight": 1.0,
+        "logit_adjustment": True,
+        "tau": 1.0,
+        "scorer": {"@scorers": "spacy-ddi.ner_scorer.v1"},
+    },
+    default_score_weights={"ner_strict_f": 0.5, "ner_strict_p": 0.0, "ner_strict_r": 0.0},
+)
+def make_drug_ner(
+    nlp: Language,
+    name: str,
+    model: Model,
+    loss_weight: float,
+    logit_adjustment: bool,
+    tau: float,
+    scorer: Optional[Callable],
+) -> "DrugNER":
+    return DrugNER(
+        nlp.vocab, model, name, loss_weight=loss_weight,
+        logit_adjustment=logit_adjustment, tau=tau, scorer=scorer,
+    )
+
+
+def bio_tags(labels: Sequence[str]) -> List[str]:
+    return ["O"] + [f"{p}-{label}" for label in labels for p in ("B", "I")]
+
+
+def allowed_transitions(tags: Sequence[str]) -> Tuple[numpy.ndarray, numpy.ndarray]:
+    """BIO validity: I-X only after B-X or I-X, and never first."""
+    n = len(tags)
+    allowed = numpy.ones((n, n), dtype=bool)
+    start = numpy.ones((n,), dtype=bool)
+    for j, tag in enumerate(tags):
+        if tag.startswith("I-"):
+            start[j] = False
+            for i, prev in enumerate(tags):
+                allowed[i, j] = prev[2:] == tag[2:] and prev != "O"
+    return allowed, start
+
+
+class DrugNER(TorchHeadPipe):
+    """Drug NER as BIO tagging with a CRF (paper section 3.4.1, DNER)."""
+
+    def __init__(
+        self,
+        vocab: Vocab,
+        model: Model,
+        name: str = "drug_ner",
+        *,
+        loss_weight: float = 1.0,
+        logit_adjustment: bool = True,
+        tau: float = 1.0,
+        scorer: Optional[Callable] = None,
+    ) -> None:
+        self.vocab = vocab
+        self.model = model
+        self.name = name
+        self.scorer = scorer
+        self.cfg: Dict = {
+            "labels": [],
+            "loss_weight": loss_weight,
+            "logit_adjustment": logit_adjustment,
+            "tau": tau,
+            "log_priors": None,
+        }
+
+    @property
+    def labels(self) -> Tuple[str, ...]:
+        return tuple(self.cfg["labels"])
+
+    @property
+    def tags(self) -> List[str]:
+        return bio_tags(self.labels)
+
+    @property
+    def label_data(self) -> List[str]:
+        return list(self.labels)
+
+    def add_label(self, label: str) -> int:
+        if label in self.cfg["labels"]:
+            return 0
+        if self.model.has_ref("torch"):
+            raise ValueError(f"[{self.name}] Cannot add label {label!r} after initialization")
+        self.cfg["labels"].append(label)
+        return 1
+
+    def _set_model_dims(self) -> None:
+        self.model.set_dim("nO", len(self.tags))
+
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Example]],
+        *,
+        nlp: Optional[Language] = None,
+        labels: Optional[Sequence[str]] = None,
+    ) -> None:
+        validate_get_examples(get_examples, "DrugNER.initialize")
+        if labels is None:
+            found = {ent.label_ for eg in get_examples() for ent in eg.reference.ents}
+            labels = [l for l in ENTITY_LABELS if l in found] + sorted(found - set(ENTITY_LABELS))
+        for label in labels:
+            self.add_label(label)
+        if not self.labels:
+            raise ValueError(f"[{self.name}] No entity labels in the training data")
+        counts = numpy.zeros((len(self.tags),))
+        tag_index = {t: i for i, t in enumerate(self.tags)}
+        sample = []
+        for eg in get_examples():
+            for tag in self._gold_tags(eg):
+                counts[tag_index.get(tag, 0)] += 1
+            if len(sample) < 10:
+                sample.append(eg.predicted)
+        self.cfg["log_priors"] = log_priors(counts)
+        self._set_model_dims()
+        self.model.initialize(X=sample)
+        self._store_dims()
+
+    def _gold_tags(self, example: Example) -> List[str]:
+        tags = []
+        for biluo in example.get_aligned_ner():
+            if biluo in (None, "-", "", "O") or biluo[2:] not in self.cfg["labels"]:
+                tags.append("O")
+            elif biluo[0] in "BU":
+                tags.append("B-" + biluo[2:])
+            else:
+                tags.append("I-" + biluo[2:])
+        return tags
+
+    def predict(self, docs: Iterable[Doc]):
+        docs = list(docs)
+        segments, emissions = self.model.predict(docs)
+        if not segments:
+            return segments, numpy.zeros((0, 0), dtype="int64")
+        module = torch_module(self.model)
+        allowed, start = allowed_transitions(self.tags)
+        lengths = torch.tensor([end - s for _, s, end in segments])
+        mask = torch.arange(emissions.shape[1]).unsqueeze(0) < lengths.unsqueeze(1)
+        em = torch.as_tensor(self.model.ops.to_numpy(emissions))
+        best = module.viterbi(em, mask, torch.as_tensor(allowed), torch.as_tensor(start))
+        return segments, best.numpy()
+
+    def set_annotations(self, docs: Iterable[Doc], predictions) -> None:
+        docs = list(docs)
+        segments, best = predictions
+        tags = self.tags
+        spans: List[List[Span]] = [[] for _ in docs]
+        for row, (i, start, end) in enumerate(segments):
+            doc = docs[i]
+            ent_start, ent_label = None, None
+            for offset in range(end - start + 1):
+                tag = tags[best[row, offset]] if offset < end - start else "O"
+                if ent_start is not None and not (tag.startswith("I-") and tag[2:] == ent_label):
+                    spans[i].append(Span(doc, start + ent_start, start + offset, label=ent_label))
+                    ent_start = None
+                if tag.startswith("B-"):
+                    ent_start, ent_label = offset, tag[2:]
+        for doc, doc_spans in zip(docs, spans):
+            doc.ents = doc_spans
+
+    def update(self, examples, *, drop=0.0, sgd=None, losses=None):
+        losses = {} if losses is None else losses
+        losses.setdefault(self.name, 0.0)
+        validate_examples(examples, "DrugNER.update")
+        docs = [eg.predicted for eg in examples]
+        set_dropout_rate(self.model, drop)
+        (segments, emissions), backprop = self.model.begin_update(docs)
+        loss, d_emissions = self.get_loss(examples, (segments, emissions))
+        # Always backprop, even with zeros: the shared encoder only updates from the
+        # last listener's callback.
+        backprop(d_emissions)
+        if sgd is not None:
+            self.finish_update(sgd)
+        losses[self.name] += loss
+        return losses
+
+    def get_loss(self, examples, predictions):
+        """CRF negative log-likelihood on the (logit-adjusted) emissions, and its gradient."""
+        segments, emissions = predictions
+        ops = self.model.ops
+        if not segments:
+            return 0.0, ops.alloc3f(*emissions.shape)
+        tag_index = {t: i for i, t in enumerate(self.tags)}
+        gold = [[tag_index[t] for t in self._gold_tags(eg)] for eg in examples]
+        n_seg, max_len, _ = emissions.shape
+        tags = numpy.zeros((n_seg, max_len), dtype="int64")
+        mask = numpy.zeros((n_seg, max_len), dtype=bool)
+        for row, (i, start, end) in enumerate(segments):
+            tags[row, : end - start] = gold[i][start:end]
+            mask[row, : end - start] = True
+        module = torch_module(self.model)
+        em = torch.tensor(ops.to_numpy(emissions), requires_grad=True)
+        adjusted = em
+        if self.cfg["logit_adjustment"] and self.cfg["log_priors"] is not None:
+            adjusted = em + self.cfg["tau"] * torch.tensor(self.cfg["log_priors"], dtype=em.dtype)
+        nll = module.negative_log_likelihood(
+            adjusted, torch.as_tensor(tags), torch.as_tensor(mask)
+        ) / n_seg
+        (nll * self.cfg["loss_weight"]).backward()
+        d_emissions = ops.asarray3f(em.grad.numpy())
+        return float(nll.item()), d_emissions

@@ -1,0 +1,80 @@
+"""What the three spacy-ddi components share: loading a lazily built torch head from disk."""
+from pathlib import Path
+
+import srsly
+from spacy import util
+from spacy.pipeline import TrainablePipe
+
+from .extensions import install_extensions
+
+
+class TorchHeadPipe(TrainablePipe):
+    """A TrainablePipe whose model is built by ``build_torch_head``.
+
+    The torch module's input width and output size live in ``self.cfg`` so the model can be
+    rebuilt before its weights are loaded, without any training data.
+    """
+
+    def _store_dims(self) -> None:
+        self.cfg["nI"] = self.model.get_dim("nI")
+
+    def _build_for_loading(self) -> None:
+        if self.model.has_ref("torch"):
+            return
+        if "nI" not in self.cfg:
+            raise ValueError(
+                f"[{self.name}] The saved pipeline has no 'nI' in its cfg: it was not "
+                "initialized before it was saved, or it was saved by another version."
+            )
+        self._set_model_dims()
+        self.model.set_dim("nI", self.cfg["nI"])
+        self.model.initialize()
+
+    def _set_model_dims(self) -> None:
+        """Set dims derived from labels before the model is built (override)."""
+
+    def to_bytes(self, *, exclude=tuple()):
+        serialize = {
+            "cfg": lambda: srsly.json_dumps(self.cfg),
+            "model": lambda: self.model.to_bytes(),
+        }
+        return util.to_bytes(serialize, exclude)
+
+    def from_bytes(self, bytes_data, *, exclude=tuple()):
+        def load_model(b):
+            self._build_for_loading()
+            self.model.from_bytes(b)
+
+        deserialize = {
+            "cfg": lambda b: self.cfg.update(srsly.json_loads(b)),
+            "model": load_model,
+        }
+        util.from_bytes(bytes_data, deserialize, exclude)
+        return self
+
+    def to_disk(self, path, *, exclude=tuple()):
+        serialize = {
+            "cfg": lambda p: srsly.write_json(p, self.cfg),
+            "model": lambda p: self.model.to_disk(p),
+        }
+        util.to_disk(path, serialize, exclude)
+
+    def from_disk(self, path, *, exclude=tuple()):
+        def load_model(p):
+            self._build_for_loading()
+            self.model.from_disk(p)
+
+        deserialize = {
+            "cfg": lambda p: self.cfg.update(srsly.read_json(p)),
+            "model": load_model,
+        }
+        util.from_disk(Path(path), deserialize, exclude)
+        return self
+
+    def __call__(self, doc):
+        install_extensions()
+        return super().__call__(doc)
+
+    def pipe(self, stream, *, batch_size=128):
+        install_extensions()
+        yield from super().pipe(stream, batch_size=batch_size)

@@ -1,0 +1,228 @@
+"""dstc_relations: drug-specified token classification; writes doc._.ddis."""
+from typing import Callable, Dict, Iterable, List, Optional, Sequence
+
+import numpy
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.training import Example, validate_examples, validate_get_examples
+from spacy.vocab import Vocab
+from thinc.api import Config, Model, set_dropout_rate
+
+from ..extensions import DDI_LABELS, FALSE_LABEL
+from ..gold import gold_drugs_and_pairs
+from ..layers.logit_adjustment import log_priors, softmax_cross_entropy
+from ..pipe import TorchHeadPipe
+
+DEFAULT_DSTC_MODEL = """
+[model]
+@architectures = "spacy-ddi.DSTCModel.v1"
+hidden_width = 256
+dropout = 0.1
+max_length = 256
+max_rows_tokens = 65536
+
+[model.tok2vec]
+@architectures = "spacy-transformers.TransformerListener.v1"
+grad_factor = 1.0
+upstream = "*"
+
+[model.tok2vec.pooling]
+@layers = "reduce_mean.v1"
+"""
+
+TOKEN_LABELS = ("O",) + DDI_LABELS  # O, then the pair labels (positive types and FALSE)
+
+
+@Language.factory(
+    "dstc_relations",
+    assigns=["doc._.ddis"],
+    requires=["doc.ents"],
+    default_config={
+        "model": Config().from_str(DEFAULT_DSTC_MODEL)["model"],
+        "loss_weight": 1.0,
+        "logit_adjustment": True,
+        "tau": 1.0,
+        "store_false": False,
+        "scorer": {"@scorers": "spacy-ddi.ddi_scorer.v1"},
+    },
+    default_score_weights={"ddi_strict_f": 0.5, "ddi_strict_p": 0.0, "ddi_strict_r": 0.0},
+)
+def make_dstc_relations(
+    nlp: Language,
+    name: str,
+    model: Model,
+    loss_weight: float,
+    logit_adjustment: bool,
+    tau: float,
+    store_false: bool,
+    scorer: Optional[Callable],
+) -> "DSTCRelations":
+    return DSTCRelations(
+        nlp.vocab, model, name, loss_weight=loss_weight, logit_adjustment=logit_adjustment,
+        tau=tau, store_false=store_false, scorer=scorer,
+    )
+
+
+class DSTCRelations(TorchHeadPipe):
+    """Every entity in ``doc.ents`` in turn is the specified drug; tokens of the entities after
+    it are labelled with their interaction type, and the paper's rules turn that into
+    ``doc._.ddis``. Trained on gold entities; applied to whatever is in ``doc.ents``.
+
+    store_false: also store FALSE pairs (a pair read as not interacting) in ``doc._.ddis``.
+    """
+
+    def __init__(
+        self,
+        vocab: Vocab,
+        model: Model,
+        name: str = "dstc_relations",
+        *,
+        loss_weight: float = 1.0,
+        logit_adjustment: bool = True,
+        tau: float = 1.0,
+        store_false: bool = False,
+        scorer: Optional[Callable] = None,
+    ) -> None:
+        self.vocab = vocab
+        self.model = model
+        self.name = name
+        self.scorer = scorer
+        self.cfg: Dict = {
+            "labels": list(TOKEN_LABELS),
+            "loss_weight": loss_weight,
+            "logit_adjustment": logit_adjustment,
+            "tau": tau,
+            "store_false": store_false,
+            "log_priors": None,
+        }
+
+    @property
+    def labels(self):
+        return tuple(self.cfg["labels"])
+
+    @property
+    def label_data(self):
+        return list(self.labels)
+
+    def _set_model_dims(self) -> None:
+        self.model.set_dim("nO", len(self.labels))
+
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Example]],
+        *,
+        nlp: Optional[Language] = None,
+        labels: Optional[Sequence[str]] = None,
+    ) -> None:
+        validate_get_examples(get_examples, "DSTCRelations.initialize")
+        if labels is not None:
+            unknown = set(labels) - set(TOKEN_LABELS)
+            if unknown:
+                raise ValueError(f"[{self.name}] Unknown labels {sorted(unknown)}; expected {TOKEN_LABELS}")
+        counts = numpy.zeros((len(self.labels),))
+        sample = []
+        for eg in get_examples():
+            drugs, pairs = gold_drugs_and_pairs(eg)
+            for drug in drugs:
+                row = self._row_target(0, len(eg.predicted), drug, drugs, pairs)
+                counts += numpy.bincount(row, minlength=len(self.labels))
+            if len(sample) < 10:
+                sample.append(eg.predicted)
+        self.cfg["log_priors"] = log_priors(counts)
+        self._set_model_dims()
+        self.model.initialize(X=(sample, [[] for _ in sample]))
+        self._store_dims()
+
+    def _row_target(self, start: int, end: int, drug, drugs, pairs) -> numpy.ndarray:
+        """Gold token labels of segment [start, end) with ``drug`` as the specified drug."""
+        row = numpy.zeros((end - start,), dtype="int64")
+        for other in drugs:
+            if other != drug and start <= other[0] and other[1] <= end:
+                label = pairs.get(frozenset((drug, other)), FALSE_LABEL)
+                row[other[0] - start : other[1] - start] = self._label_index[label]
+        return row
+
+    @property
+    def _label_index(self) -> Dict[str, int]:
+        return {label: i for i, label in enumerate(self.labels)}
+
+    def predict(self, docs: Iterable[Doc]):
+        docs = list(docs)
+        drugs = [[(e.start, e.end) for e in doc.ents] for doc in docs]
+        segments, rows, scores = self.model.predict((docs, drugs))
+        scores = self.model.ops.to_numpy(scores)
+        if len(rows):
+            scores = scores - scores.max(axis=-1, keepdims=True)
+            probs = numpy.exp(scores)
+            probs /= probs.sum(axis=-1, keepdims=True)
+        else:
+            probs = scores
+        return segments, rows, probs
+
+    def set_annotations(self, docs: Iterable[Doc], predictions) -> None:
+        from .extraction import extract_pairs
+
+        docs = list(docs)
+        segments, rows, probs = predictions
+        records: List[list] = [[] for _ in docs]
+        for seg in numpy.unique(rows[:, 0]) if len(rows) else []:
+            i, start, _ = segments[seg]
+            idx = numpy.nonzero(rows[:, 0] == seg)[0]
+            idx = idx[numpy.argsort(rows[idx, 1], kind="stable")]
+            drugs = [(int(rows[r, 1]), int(rows[r, 2])) for r in idx]
+            for subj, obj, label, score in extract_pairs(drugs, probs[idx], self.labels):
+                if label == FALSE_LABEL and not self.cfg["store_false"]:
+                    continue
+                (s_start, s_end), (o_start, o_end) = drugs[subj], drugs[obj]
+                records[i].append(
+                    [start + s_start, start + s_end, start + o_start, start + o_end, label, score]
+                )
+        for doc, doc_records in zip(docs, records):
+            doc._.ddi_records = doc_records
+
+    def update(self, examples, *, drop=0.0, sgd=None, losses=None):
+        losses = {} if losses is None else losses
+        losses.setdefault(self.name, 0.0)
+        validate_examples(examples, "DSTCRelations.update")
+        docs = [eg.predicted for eg in examples]
+        gold = [gold_drugs_and_pairs(eg) for eg in examples]
+        set_dropout_rate(self.model, drop)
+        outputs, backprop = self.model.begin_update((docs, [g[0] for g in gold]))
+        loss, d_scores = self.get_loss(examples, outputs, gold)
+        # Always backprop (zeros when the batch has no drugs): the shared encoder only
+        # updates from the last listener's callback.
+        backprop(d_scores)
+        if sgd is not None:
+            self.finish_update(sgd)
+        losses[self.name] += loss
+        return losses
+
+    def get_loss(self, examples, outputs, gold=None):
+        """Logit-adjusted cross-entropy over the tokens of every row (paper eq. 7)."""
+        segments, rows, scores = outputs
+        ops = self.model.ops
+        if len(rows) == 0:
+            return 0.0, ops.alloc3f(*scores.shape)
+        gold = gold if gold is not None else [gold_drugs_and_pairs(eg) for eg in examples]
+        n_rows, width, n_labels = scores.shape
+        targets = numpy.full((n_rows, width), -1, dtype="int64")
+        for r, (seg, d_start, d_end) in enumerate(rows):
+            i, start, end = segments[seg]
+            drugs, pairs = gold[i]
+            drug = (start + int(d_start), start + int(d_end))
+            targets[r, : end - start] = self._row_target(start, end, drug, drugs, pairs)
+        flat_targets = targets.reshape(-1)
+        weights = (flat_targets >= 0).astype("float32")
+        log_prior = None
+        if self.cfg["logit_adjustment"] and self.cfg["log_priors"] is not None:
+            log_prior = ops.asarray1f(numpy.asarray(self.cfg["log_priors"], dtype="float32"))
+        loss, d_flat = softmax_cross_entropy(
+            ops,
+            scores.reshape((-1, n_labels)),
+            ops.asarray(numpy.maximum(flat_targets, 0)),
+            log_prior=log_prior,
+            tau=self.cfg["tau"],
+            weights=ops.asarray(weights),
+        )
+        d_scores = d_flat.reshape(scores.shape) * self.cfg["loss_weight"]
+        return loss, ops.asarray3f(d_scores)

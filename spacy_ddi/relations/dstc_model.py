@@ -1,0 +1,115 @@
+"""Thinc model of dstc_relations: encoder -> sentences -> one row per (sentence, specified drug)."""
+from typing import List, Optional, Sequence, Tuple
+
+import numpy
+from spacy.tokens import Doc
+from spacy.util import registry
+from thinc.api import Model
+
+from ..layers.segments import doc_segments, pad_segments
+from ..layers.torch_head import build_torch_head, first_docs
+from .pytorch_dstc import TorchDSTC
+
+DrugSpans = List[Tuple[int, int]]
+
+
+@registry.architectures("spacy-ddi.DSTCModel.v1")
+def build_dstc_model(
+    tok2vec: Model[List[Doc], List],
+    hidden_width: int = 256,
+    dropout: float = 0.1,
+    max_length: int = 256,
+    max_rows_tokens: int = 65536,
+    nO: Optional[int] = None,
+) -> Model:
+    """Drug-specified token classification with conditional layer norm and a biaffine scorer.
+
+    Input: (docs, specified drugs per doc as (start, end) token spans).
+    Output: (segments, rows, scores): rows is an (P, 3) int array of (segment index,
+    drug start, drug end) relative to the segment; scores is (P, T, nO).
+    max_length: longest sentence segment in tokens. max_rows_tokens: at prediction time, rows
+    are scored in chunks of at most this many (row, token) cells, so memory stays bounded.
+    """
+
+    def make_module(model):
+        return TorchDSTC(model.get_dim("nI"), hidden_width, model.get_dim("nO"), dropout)
+
+    return build_torch_head(
+        "dstc",
+        tok2vec,
+        dstc_forward,
+        make_module,
+        docs_of=first_docs,
+        dims={"nO": nO},
+        attrs={"max_length": max_length, "max_rows_tokens": max_rows_tokens},
+    )
+
+
+def specified_drug_rows(segments, drugs: Sequence[DrugSpans]) -> numpy.ndarray:
+    """One row (segment, start, end) per drug lying wholly inside a segment."""
+    rows = []
+    for s, (i, start, end) in enumerate(segments):
+        for d_start, d_end in drugs[i]:
+            if start <= d_start and d_end <= end:
+                rows.append((s, d_start - start, d_end - start))
+    return numpy.asarray(rows, dtype="int64").reshape((-1, 3))
+
+
+def _row_chunks(rows: numpy.ndarray, segments, budget: int) -> List[numpy.ndarray]:
+    """Split row indices into chunks of whole segments of at most ``budget`` cells each."""
+    chunks, current, cells = [], [], 0
+    seg_len = numpy.asarray([end - start for _, start, end in segments])
+    for seg in numpy.unique(rows[:, 0]):
+        idx = numpy.nonzero(rows[:, 0] == seg)[0]
+        size = len(idx) * seg_len[seg]
+        if current and cells + size > budget:
+            chunks.append(numpy.concatenate(current))
+            current, cells = [], 0
+        current.append(idx)
+        cells += size
+    if current:
+        chunks.append(numpy.concatenate(current))
+    return chunks
+
+
+def dstc_forward(model: Model, inputs, is_train: bool):
+    docs, drugs = inputs
+    ops = model.ops
+    tok2vec = model.get_ref("tok2vec")
+    n_labels = model.get_dim("nO")
+    tokvecs, bp_tokvecs = tok2vec(docs, is_train)
+    segments = doc_segments(docs, model.attrs["max_length"])
+    rows = specified_drug_rows(segments, drugs)
+    X, bp_pad = pad_segments(ops, tokvecs, segments)
+    if len(rows) == 0:
+        scores = ops.alloc3f(0, X.shape[1], n_labels)
+
+        def backprop(d_scores):
+            return bp_tokvecs(bp_pad(ops.alloc3f(*X.shape)))
+
+        return (segments, rows, scores), backprop
+    torch_layer = model.get_ref("torch")
+    if is_train:
+        scores, bp_scores = torch_layer(
+            (X, ops.asarray(rows[:, 0]), ops.asarray(rows[:, 1]), ops.asarray(rows[:, 2])),
+            is_train,
+        )
+
+        def backprop(d_scores):
+            return bp_tokvecs(bp_pad(bp_scores(d_scores)))
+
+        return (segments, rows, scores), backprop
+    scores = ops.alloc3f(len(rows), X.shape[1], n_labels)
+    for chunk in _row_chunks(rows, segments, model.attrs["max_rows_tokens"]):
+        chunk_segments, local = numpy.unique(rows[chunk, 0], return_inverse=True)
+        width = max(segments[s][2] - segments[s][1] for s in chunk_segments)
+        part = torch_layer.predict(
+            (
+                ops.xp.ascontiguousarray(X[chunk_segments, :width]),
+                ops.asarray(local.astype("int64")),
+                ops.asarray(rows[chunk, 1]),
+                ops.asarray(rows[chunk, 2]),
+            )
+        )
+        scores[chunk, :width] = part
+    return (segments, rows, scores), lambda d: bp_tokvecs(bp_pad(ops.alloc3f(*X.shape)))
