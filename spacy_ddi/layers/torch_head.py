@@ -4,9 +4,9 @@ The torch module is built in ``init`` from the ``nI`` dim (inferred from the enc
 or set from the component's ``cfg`` when a pipeline is loaded from disk), then wrapped with
 thinc's ``PyTorchWrapper_v2`` and kept under the ref ``"torch"``.
 """
+from functools import partial
 from typing import Callable, Optional
 
-from spacy.tokens import Doc
 from thinc.api import ArgsKwargs, Model, PyTorchWrapper_v2, torch2xp, xp2torch
 from torch import nn
 
@@ -29,37 +29,39 @@ def build_torch_head(
     name: str,
     tok2vec: Model,
     forward: Callable,
-    make_module: Callable[[int], nn.Module],
-    docs_of: Callable = lambda X: X,
+    make_module: Callable[[Model], nn.Module],
+    docs_of: Callable = None,
     dims: Optional[dict] = None,
     attrs: Optional[dict] = None,
 ) -> Model:
-    def init(model: Model, X=None, Y=None) -> None:
-        docs = docs_of(X) if X is not None else None
-        tok2vec.initialize(X=docs)
-        if not model.has_dim("nI"):
-            if docs:
-                model.set_dim("nI", tok2vec.predict(docs[:1])[0].shape[1])
-            else:
-                model.set_dim("nI", tok2vec.get_dim("nO"))
-        if model.has_ref("torch"):
-            return
-        wrapper = PyTorchWrapper_v2(
-            make_module(model), convert_inputs=convert_float_and_int_inputs
-        )
-        model._layers.append(wrapper)
-        model.set_ref("torch", wrapper)
-
-    model = Model(
+    """A model ``tok2vec -> torch head``; ``make_module(model)`` builds the head once ``nI``
+    is known. ``make_module`` and ``docs_of`` (which picks the docs out of the model's input)
+    must be picklable: module-level functions or ``functools.partial`` of them."""
+    return Model(
         name,
         forward,
-        init=init,
+        init=partial(_init_torch_head, make_module=make_module, docs_of=docs_of),
         layers=[tok2vec],
         refs={"tok2vec": tok2vec},
         dims={"nI": None, **(dims or {})},
         attrs=attrs or {},
     )
-    return model
+
+
+def _init_torch_head(model: Model, X=None, Y=None, *, make_module, docs_of) -> None:
+    tok2vec = model.get_ref("tok2vec")
+    docs = None if X is None else (docs_of(X) if docs_of is not None else X)
+    tok2vec.initialize(X=docs)
+    if not model.has_dim("nI"):
+        if docs:
+            model.set_dim("nI", tok2vec.predict(docs[:1])[0].shape[1])
+        else:
+            model.set_dim("nI", tok2vec.get_dim("nO"))
+    if model.has_ref("torch"):
+        return
+    wrapper = PyTorchWrapper_v2(make_module(model), convert_inputs=convert_float_and_int_inputs)
+    model._layers.append(wrapper)
+    model.set_ref("torch", wrapper)
 
 
 def torch_module(model: Model) -> nn.Module:
@@ -70,5 +72,3 @@ def torch_module(model: Model) -> nn.Module:
 def first_docs(X) -> list:
     return X[0] if isinstance(X, tuple) else X
 
-
-__all__ = ["build_torch_head", "torch_module", "first_docs", "Doc"]

@@ -1,4 +1,5 @@
 """Thinc model of drug_ner: encoder -> sentence segments -> torch emissions (S, T, n_tags)."""
+from functools import partial
 from typing import List, Optional
 
 from spacy.tokens import Doc
@@ -26,19 +27,18 @@ def build_crf_tagger(
     Output: (segments, emissions (S, T, nO)).
     """
 
-    def make_module(model):
-        return TorchCRFTagger(
-            model.get_dim("nI"), hidden_width, model.get_dim("nO"), dropout
-        )
-
     return build_torch_head(
         "crf_tagger",
         tok2vec,
         crf_tagger_forward,
-        make_module,
+        partial(make_crf_module, hidden_width=hidden_width, dropout=dropout),
         dims={"nO": nO},
         attrs={"max_length": max_length},
     )
+
+
+def make_crf_module(model: Model, *, hidden_width: int, dropout: float) -> TorchCRFTagger:
+    return TorchCRFTagger(model.get_dim("nI"), hidden_width, model.get_dim("nO"), dropout)
 
 
 def crf_tagger_forward(model: Model, docs: List[Doc], is_train: bool):

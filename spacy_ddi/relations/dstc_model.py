@@ -1,4 +1,5 @@
 """Thinc model of dstc_relations: encoder -> sentences -> one row per (sentence, specified drug)."""
+from functools import partial
 from typing import List, Optional, Sequence, Tuple
 
 import numpy
@@ -31,18 +32,19 @@ def build_dstc_model(
     are scored in chunks of at most this many (row, token) cells, so memory stays bounded.
     """
 
-    def make_module(model):
-        return TorchDSTC(model.get_dim("nI"), hidden_width, model.get_dim("nO"), dropout)
-
     return build_torch_head(
         "dstc",
         tok2vec,
         dstc_forward,
-        make_module,
+        partial(make_dstc_module, hidden_width=hidden_width, dropout=dropout),
         docs_of=first_docs,
         dims={"nO": nO},
         attrs={"max_length": max_length, "max_rows_tokens": max_rows_tokens},
     )
+
+
+def make_dstc_module(model: Model, *, hidden_width: int, dropout: float) -> TorchDSTC:
+    return TorchDSTC(model.get_dim("nI"), hidden_width, model.get_dim("nO"), dropout)
 
 
 def specified_drug_rows(segments, drugs: Sequence[DrugSpans]) -> numpy.ndarray:

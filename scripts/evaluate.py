@@ -1,0 +1,106 @@
+"""Evaluate a trained spacy-ddi pipeline on the test sets under each protocol; write JSON.
+
+    python scripts/evaluate.py training/ddi_mtmg/model-best corpus metrics/ddi_mtmg.json
+
+Protocols (each labelled in the output):
+- strict: NER exact span + type, on the DDI test set and the DrugNER test set; DDI end to end
+  (both spans exact, unordered, type exact) on all DDI test sentences.
+- gold_entities: DDI with doc.ents set from the gold annotation (NER not involved).
+- paper_lenient: the MTMG paper's protocol as its public code implements it: NER scored per
+  token (a token counts when its gold and predicted entity type agree, O tokens excluded), DDI
+  scored at gold entity positions, sentences with fewer than two gold drugs dropped.
+Also: words per second of nlp.pipe over the DDI test set.
+"""
+import json
+import sys
+import time
+from pathlib import Path
+
+import spacy
+import typer
+from spacy.tokens import Doc, DocBin
+from spacy.training import Example
+
+from spacy_ddi.scoring import score_ddi_strict, score_ner_strict
+
+
+def load_docs(nlp, path: Path):
+    return list(DocBin().from_disk(path).get_docs(nlp.vocab))
+
+
+def predict(nlp, texts, batch_size=64):
+    start = time.perf_counter()
+    docs = list(nlp.pipe(texts, batch_size=batch_size))
+    seconds = time.perf_counter() - start
+    return docs, seconds
+
+
+def with_gold_entities(nlp, gold_docs):
+    """Run the pipeline after the NER step on docs whose entities are the gold ones."""
+    docs = []
+    for gold in gold_docs:
+        doc = nlp.make_doc(gold.text)
+        doc.ents = [doc.char_span(e.start_char, e.end_char, label=e.label_, alignment_mode="expand") for e in gold.ents]
+        docs.append(doc)
+    skip = {"drug_ner", "ner"}
+    for name, proc in nlp.pipeline:
+        if name not in skip:
+            docs = list(proc.pipe(docs, batch_size=64))
+    return docs
+
+
+def token_level_ner(examples):
+    """The paper code's NER score: per token, entity type only, O tokens excluded."""
+    tp = n_pred = n_gold = 0
+    for eg in examples:
+        gold = {t.idx: t.ent_type_ for t in eg.reference if t.ent_type_}
+        pred = {t.idx: t.ent_type_ for t in eg.predicted if t.ent_type_}
+        n_gold += len(gold)
+        n_pred += len(pred)
+        tp += sum(1 for k, v in pred.items() if gold.get(k) == v)
+    p = tp / n_pred if n_pred else 0.0
+    r = tp / n_gold if n_gold else 0.0
+    return {"p": p, "r": r, "f": 2 * p * r / (p + r) if p + r else 0.0}
+
+
+def main(
+    model: Path = typer.Argument(..., help="Trained pipeline folder or package name"),
+    corpus: Path = typer.Argument(..., help="Folder with test.spacy and test_ner.spacy"),
+    output: Path = typer.Argument(..., help="JSON file to write"),
+):
+    nlp = spacy.load(model)
+    has_relations = "dstc_relations" in nlp.pipe_names
+    out = {"model": str(model), "pipeline": nlp.pipe_names, "date": time.strftime("%Y-%m-%d")}
+    test = load_docs(nlp, corpus / "test.spacy")
+    test_ner = load_docs(nlp, corpus / "test_ner.spacy")
+    typer.echo(f"Predicting {len(test)} DDI test sentences")
+    pred, seconds = predict(nlp, [d.text for d in test])
+    words = sum(len(d) for d in pred)
+    out["speed"] = {"words": words, "seconds": seconds, "words_per_second": words / seconds}
+    examples = [Example(p, g) for p, g in zip(pred, test)]
+    strict = {"ner_ddi_test": score_ner_strict(examples)}
+    typer.echo(f"Predicting {len(test_ner)} DrugNER test sentences")
+    pred_ner, _ = predict(nlp, [d.text for d in test_ner])
+    strict["ner_drugner_test"] = score_ner_strict([Example(p, g) for p, g in zip(pred_ner, test_ner)])
+    if has_relations:
+        strict["ddi"] = score_ddi_strict(examples)
+    out["strict"] = strict
+    out["paper_lenient"] = {"ner_token_level": token_level_ner(examples)}
+    if has_relations:
+        typer.echo("DDI with gold entities")
+        gold_pred = with_gold_entities(nlp, test)
+        out["gold_entities"] = {"ddi": score_ddi_strict([Example(p, g) for p, g in zip(gold_pred, test)])}
+        kept = [Example(p, g) for p, g in zip(gold_pred, test) if len(g.ents) >= 2]
+        out["paper_lenient"]["ddi_gold_positions_2plus_drugs"] = score_ddi_strict(kept)
+        out["paper_lenient"]["sentences_kept"] = len(kept)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(out, indent=2))
+    s = out["strict"]
+    typer.echo(f"strict NER F1 (DDI test) {s['ner_ddi_test']['ner_strict_f']:.3f}; (DrugNER test) {s['ner_drugner_test']['ner_strict_f']:.3f}")
+    if has_relations:
+        typer.echo(f"strict DDI F1 {s['ddi']['ddi_strict_f']:.3f}; with gold entities {out['gold_entities']['ddi']['ddi_strict_f']:.3f}")
+    typer.echo(f"{out['speed']['words_per_second']:.0f} words/s; wrote {output}")
+
+
+if __name__ == "__main__":
+    typer.run(main)

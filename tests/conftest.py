@@ -1,0 +1,119 @@
+"""Fixtures: a tiny BERT built in the test session (no download) and small pipelines on it."""
+import pytest
+import spacy
+from spacy.training import Example
+from thinc.api import Config
+
+import spacy_ddi
+from spacy_ddi.corpus import create_drug_tokenizer
+from spacy_ddi.encoders import resolve_encoder
+from spacy_ddi.extensions import Interaction
+
+TRANSFORMER_CONFIG = """
+[model]
+@architectures = "spacy-ddi.OfflineTransformerModel.v1"
+name = "{name}"
+tokenizer_config = {{"use_fast": true}}
+
+[model.get_spans]
+@span_getters = "spacy-transformers.strided_spans.v1"
+window = 64
+stride = 48
+"""
+
+# (text, entities as (text, label), interactions as (subject, object, label))
+TRAIN_DATA = [
+    (
+        "Ketoconazole increases the plasma concentration of midazolam.",
+        [("Ketoconazole", "DRUG"), ("midazolam", "DRUG")],
+        [("Ketoconazole", "midazolam", "MECHANISM")],
+    ),
+    (
+        "Aspirin may enhance the anticoagulant effect of warfarin in NSAIDs users.",
+        [("Aspirin", "BRAND"), ("warfarin", "DRUG"), ("NSAIDs", "GROUP")],
+        [("Aspirin", "warfarin", "EFFECT"), ("Aspirin", "NSAIDs", "FALSE"), ("warfarin", "NSAIDs", "FALSE")],
+    ),
+    (
+        "Patients taking lithium should avoid diuretics.",
+        [("lithium", "DRUG"), ("diuretics", "GROUP")],
+        [("lithium", "diuretics", "ADVISE")],
+    ),
+    (
+        "No interactions were seen with placebo tablets.",
+        [],
+        [],
+    ),
+]
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder(tmp_path_factory):
+    """A 1-layer, 32-wide BERT with the MiniLM vocabulary, saved to a temporary folder."""
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    folder = tmp_path_factory.mktemp("tiny_bert")
+    tokenizer = AutoTokenizer.from_pretrained(resolve_encoder("all-MiniLM-L6-v2"))
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+    )
+    import torch
+
+    torch.manual_seed(0)
+    BertModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return str(folder)
+
+
+def blank_nlp(tiny_encoder: str, heads=("drug_ner", "dstc_relations", "sentence_flags")):
+    nlp = spacy.blank("en")
+    nlp.tokenizer = create_drug_tokenizer(nlp)
+    nlp.add_pipe("ddi_sentences")
+    nlp.add_pipe("transformer", config=Config().from_str(TRANSFORMER_CONFIG.format(name=tiny_encoder)))
+    for head in heads:
+        nlp.add_pipe(head)
+    return nlp
+
+
+def make_example(nlp, text, ents, rels) -> Example:
+    doc = nlp.make_doc(text)
+    spans = {}
+    for word, label in ents:
+        start = text.index(word)
+        spans[word] = doc.char_span(start, start + len(word), label=label)
+    doc.ents = list(spans.values())
+    doc._.ddis = [Interaction(spans[a], spans[b], label) for a, b, label in rels]
+    return Example(nlp.make_doc(text), doc)
+
+
+def train_examples(nlp):
+    return [make_example(nlp, *row) for row in TRAIN_DATA]
+
+
+def overfit(nlp, examples, n_iter=80):
+    """Train until the data are learnt; return the first and last loss of each component."""
+    import random
+
+    from thinc.api import fix_random_seed
+
+    fix_random_seed(0)
+    optimizer = nlp.initialize(lambda: examples)
+    first = last = None
+    for _ in range(n_iter):
+        losses = {}
+        nlp.update(examples, sgd=optimizer, losses=losses)
+        first = first or dict(losses)
+        last = losses
+    return first, last
+
+
+@pytest.fixture(scope="session")
+def trained_nlp(tiny_encoder):
+    """The full pipeline overfitted on TRAIN_DATA (shared by the round-trip tests)."""
+    nlp = blank_nlp(tiny_encoder)
+    overfit(nlp, train_examples(nlp))
+    return nlp

@@ -1,0 +1,80 @@
+"""Strict NER and DDI scores on hand-made predictions, with exact expected figures."""
+import pytest
+import spacy
+from spacy.training import Example
+
+from spacy_ddi.corpus.convert import GOLD_OFFSETS_KEY
+from spacy_ddi.extensions import Interaction
+from spacy_ddi.scoring import score_ddi_strict, score_flags, score_ner_strict
+
+TEXT = "Aspirin increases warfarin and heparin levels with NSAIDs."
+
+
+def annotate(nlp, ents, rels):
+    doc = nlp.make_doc(TEXT)
+    spans = {}
+    for word, label in ents:
+        start = TEXT.index(word)
+        spans[word] = doc.char_span(start, start + len(word), label=label)
+    doc.ents = list(spans.values())
+    doc._.ddis = [Interaction(spans[a], spans[b], label) for a, b, label in rels]
+    return doc
+
+
+@pytest.fixture
+def example():
+    nlp = spacy.blank("en")
+    gold = annotate(
+        nlp,
+        [("Aspirin", "DRUG"), ("warfarin", "DRUG"), ("heparin", "DRUG"), ("NSAIDs", "GROUP")],
+        [("Aspirin", "warfarin", "MECHANISM"), ("Aspirin", "heparin", "EFFECT"), ("warfarin", "heparin", "FALSE")],
+    )
+    pred = annotate(
+        nlp,
+        [("Aspirin", "DRUG"), ("warfarin", "BRAND"), ("heparin levels", "DRUG"), ("NSAIDs", "GROUP")],
+        [("Aspirin", "warfarin", "MECHANISM"), ("Aspirin", "heparin levels", "EFFECT"), ("warfarin", "NSAIDs", "INT")],
+    )
+    return Example(pred, gold)
+
+
+def test_ner_strict_needs_span_and_type(example):
+    scores = score_ner_strict([example])
+    assert scores["ner_strict_p"] == pytest.approx(2 / 4)
+    assert scores["ner_strict_r"] == pytest.approx(2 / 4)
+    assert scores["ner_strict_per_type"]["GROUP"]["f"] == 1.0
+    assert scores["ner_strict_per_type"]["DRUG"] == pytest.approx({"p": 1 / 2, "r": 1 / 3, "f": 0.4})
+    assert scores["ner_strict_per_type"]["BRAND"]["p"] == 0.0
+
+
+def test_ddi_strict_counts_exact_pairs_of_positive_types(example):
+    scores = score_ddi_strict([example])
+    # the MECHANISM pair is right by span (type is not an entity criterion for DDI)
+    assert scores["ddi_strict_p"] == pytest.approx(1 / 3)
+    assert scores["ddi_strict_r"] == pytest.approx(1 / 2)
+    assert scores["ddi_strict_per_type"]["MECHANISM"]["f"] == 1.0
+    assert scores["ddi_strict_per_type"]["EFFECT"]["f"] == 0.0
+    assert scores["ddi_strict_per_type"]["INT"]["p"] == 0.0
+
+
+def test_ddi_pairs_are_unordered():
+    nlp = spacy.blank("en")
+    gold = annotate(nlp, [("Aspirin", "DRUG"), ("warfarin", "DRUG")], [("Aspirin", "warfarin", "ADVISE")])
+    pred = annotate(nlp, [("Aspirin", "DRUG"), ("warfarin", "DRUG")], [])
+    pred._.ddis = [Interaction(pred.ents[1], pred.ents[0], "ADVISE")]
+    assert score_ddi_strict([Example(pred, gold)])["ddi_strict_f"] == 1.0
+
+
+def test_widened_gold_entity_is_scored_on_corpus_offsets():
+    nlp = spacy.blank("en")
+    gold = annotate(nlp, [("warfarin", "DRUG")], [])
+    # the corpus said "warfari" (not on a token boundary); conversion widened it
+    gold.user_data[GOLD_OFFSETS_KEY] = [[2, 3, TEXT.index("warfarin"), TEXT.index("warfarin") + 7]]
+    pred = annotate(nlp, [("warfarin", "DRUG")], [])
+    assert score_ner_strict([Example(pred, gold)])["ner_strict_f"] == 0.0
+
+
+def test_flags_scores(example):
+    example.predicted[:]._.enc_prob = 0.9
+    example.predicted[:]._.pdc_prob = 0.1
+    scores = score_flags([example])
+    assert scores == {"enc_f": 1.0, "pdc_f": 0.0}

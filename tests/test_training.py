@@ -1,0 +1,85 @@
+"""The real `spacy train` / `spacy evaluate` path, driven by the shipped config, on a tiny BERT."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import spacy
+from spacy.cli.evaluate import evaluate
+from spacy.cli.train import train
+from spacy.tokens import DocBin
+
+from .conftest import TRAIN_DATA, blank_nlp, make_example
+
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture(scope="module")
+def docbins(tiny_encoder, tmp_path_factory):
+    nlp = blank_nlp(tiny_encoder, heads=())
+    folder = tmp_path_factory.mktemp("corpus")
+    docs = [make_example(nlp, *row).reference for row in TRAIN_DATA]
+    DocBin(docs=docs, store_user_data=True).to_disk(folder / "train.spacy")
+    DocBin(docs=docs[:2], store_user_data=True).to_disk(folder / "dev.spacy")
+    return folder
+
+
+def test_spacy_train_and_evaluate_with_the_default_config(tiny_encoder, docbins, tmp_path):
+    overrides = {
+        "paths.train": str(docbins / "train.spacy"),
+        "paths.dev": str(docbins / "dev.spacy"),
+        "components.transformer.model.name": tiny_encoder,
+        "training.max_steps": 6,
+        "training.eval_frequency": 3,
+        "training.optimizer.learn_rate.warmup_steps": 1,
+    }
+    train(ROOT / "configs" / "ddi_mtmg.cfg", tmp_path / "out", overrides=overrides)
+    nlp = spacy.load(tmp_path / "out" / "model-best")
+    assert nlp.pipe_names == ["ddi_sentences", "transformer", "drug_ner", "dstc_relations", "sentence_flags"]
+    doc = nlp(TRAIN_DATA[0][0])
+    assert isinstance(doc._.ddis, list)
+    meta = spacy.load(tmp_path / "out" / "model-last").meta
+    for key in ("ner_strict_f", "ddi_strict_f", "enc_f", "pdc_f"):
+        assert key in meta["performance"]
+    scores = evaluate(str(tmp_path / "out" / "model-last"), docbins / "dev.spacy")
+    assert {"ner_strict_p", "ner_strict_r", "ner_strict_f", "ddi_strict_f", "ddi_strict_per_type"} <= set(scores)
+
+
+def test_training_on_a_docbin_without_interactions_fails_loudly(tiny_encoder, tmp_path):
+    nlp = spacy.blank("en")
+    DocBin(docs=[nlp("Aspirin and warfarin.")]).to_disk(tmp_path / "plain.spacy")
+    overrides = {
+        "paths.train": str(tmp_path / "plain.spacy"),
+        "paths.dev": str(tmp_path / "plain.spacy"),
+        "components.transformer.model.name": tiny_encoder,
+        "training.max_steps": 1,
+    }
+    with pytest.raises(ValueError, match="plain.spacy: a Doc has no gold interactions"):
+        train(ROOT / "configs" / "ddi_mtmg.cfg", tmp_path / "out", overrides=overrides)
+
+
+@pytest.mark.parametrize("config", ["ddi_mtmg.cfg", "ddi_mtmg_biobert.cfg"])
+def test_configs_pass_spacy_debug_config(config):
+    result = subprocess.run(
+        [sys.executable, "-m", "spacy", "debug", "config", str(ROOT / "configs" / config)],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Config is valid" in result.stdout
+
+
+def test_offline_encoder_resolves_to_the_installed_model():
+    from spacy_ddi.encoders import resolve_encoder
+
+    folder = Path(resolve_encoder("all-MiniLM-L6-v2"))
+    assert (folder / "config.json").exists() and (folder / "model.safetensors").exists()
+    assert resolve_encoder("dmis-lab/biobert-base-cased-v1.1") == "dmis-lab/biobert-base-cased-v1.1"
+
+
+def test_convert_cli_reports_a_missing_corpus(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "spacy_ddi", "convert", str(tmp_path / "missing.zip"), str(tmp_path / "out")],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 1
+    assert "missing.zip" in result.stderr
