@@ -59,7 +59,7 @@ def tiny_encoder(tmp_path_factory):
         num_hidden_layers=1,
         num_attention_heads=2,
         intermediate_size=64,
-        max_position_embeddings=128,
+        max_position_embeddings=512,
     )
     import torch
 

@@ -146,10 +146,21 @@ def test_long_document_and_no_cross_sentence_relations(trained_nlp):
         assert ddi.subject.sent == ddi.object.sent
 
 
-def test_multi_sentence_doc_keeps_relations_within_sentences(trained_nlp):
-    text = TRAIN_DATA[0][0] + " " + TRAIN_DATA[2][0]
-    doc = trained_nlp(text)
-    assert [(d.subject.text, d.object.text, d.label) for d in doc._.ddis] == [
-        ("Ketoconazole", "midazolam", "MECHANISM"),
-        ("lithium", "diuretics", "ADVISE"),
+def test_multi_sentence_doc_pairs_only_drugs_of_one_sentence(trained_nlp):
+    text = TRAIN_DATA[1][0] + " " + TRAIN_DATA[2][0]
+    doc = trained_nlp.make_doc(text)
+    words = [("Aspirin", "BRAND"), ("warfarin", "DRUG"), ("NSAIDs", "GROUP"), ("lithium", "DRUG"), ("diuretics", "GROUP")]
+    doc.ents = [doc.char_span(text.index(w), text.index(w) + len(w), label=l) for w, l in words]
+    dstc = trained_nlp.get_pipe("dstc_relations")
+    dstc.cfg["store_false"] = True
+    try:
+        for name, proc in trained_nlp.pipeline:
+            if name != "drug_ner":
+                doc = proc(doc)
+    finally:
+        dstc.cfg["store_false"] = False
+    assert len(list(doc.sents)) == 2
+    # every within-sentence pair is read once (3 + 1), none across the sentence boundary
+    assert sorted((d.subject.text, d.object.text) for d in doc._.ddis) == [
+        ("Aspirin", "NSAIDs"), ("Aspirin", "warfarin"), ("lithium", "diuretics"), ("warfarin", "NSAIDs"),
     ]

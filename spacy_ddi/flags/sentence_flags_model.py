@@ -8,7 +8,7 @@ from spacy.util import registry
 from thinc.api import Model
 
 from ..layers.segments import doc_segments, pad_segments
-from ..layers.torch_head import build_torch_head
+from ..layers.torch_head import build_torch_head, encode
 from .pytorch_sentence_flags import TorchSentenceFlags
 
 
@@ -37,9 +37,9 @@ def make_sentence_flags_module(model: Model, *, dropout: float) -> TorchSentence
 
 def sentence_flags_forward(model: Model, docs: List[Doc], is_train: bool):
     ops = model.ops
-    tokvecs, bp_tokvecs = model.get_ref("tok2vec")(docs, is_train)
+    tokvecs, bp_tokvecs = encode(model, docs, is_train)
     segments = doc_segments(docs, model.attrs["max_length"])
-    X, bp_pad = pad_segments(ops, tokvecs, segments)
+    X, bp_pad = pad_segments(ops, tokvecs, segments, model.get_dim("nI"))
     if not segments:
         logits = ops.alloc3f(0, model.get_dim("nO"), 2)
         return (segments, logits), lambda d: bp_tokvecs(bp_pad(ops.alloc3f(*X.shape)))

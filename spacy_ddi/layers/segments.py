@@ -28,10 +28,12 @@ def doc_segments(docs: Sequence[Doc], max_length: int) -> List[Segment]:
 
 
 def pad_segments(
-    ops, tokvecs: Sequence[Floats2d], segments: Sequence[Segment]
+    ops, tokvecs: Sequence[Floats2d], segments: Sequence[Segment], width: int
 ) -> Tuple[Floats3d, Callable[[Floats3d], List[Floats2d]]]:
-    """Stack the token vectors of each segment, zero-padded to the longest; return backprop."""
-    width = tokvecs[0].shape[1] if len(tokvecs) else 0
+    """Stack the token vectors of each segment, zero-padded to the longest; return backprop.
+
+    ``width`` is the encoder's output width (an empty doc's array may have width 0).
+    """
     max_len = max((end - start for _, start, end in segments), default=0)
     X = ops.alloc3f(len(segments), max_len, width)
     for s, (i, start, end) in enumerate(segments):

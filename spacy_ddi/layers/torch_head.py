@@ -72,3 +72,15 @@ def torch_module(model: Model) -> nn.Module:
 def first_docs(X) -> list:
     return X[0] if isinstance(X, tuple) else X
 
+
+
+def encode(model: Model, docs, is_train: bool):
+    """Token vectors of ``docs`` from the head's encoder, with their backprop.
+
+    A batch of only empty docs is not sent to the encoder at prediction time (the transformer
+    listener cannot pool nothing); each gets an empty (0, nI) array.
+    """
+    if not is_train and all(len(doc) == 0 for doc in docs):
+        empty = [model.ops.alloc2f(0, model.get_dim("nI")) for _ in docs]
+        return empty, lambda d_tokvecs: []
+    return model.get_ref("tok2vec")(docs, is_train)

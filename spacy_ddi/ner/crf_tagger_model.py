@@ -7,7 +7,7 @@ from spacy.util import registry
 from thinc.api import Model
 
 from ..layers.segments import doc_segments, pad_segments
-from ..layers.torch_head import build_torch_head
+from ..layers.torch_head import build_torch_head, encode
 from .pytorch_crf_tagger import TorchCRFTagger
 
 
@@ -42,10 +42,9 @@ def make_crf_module(model: Model, *, hidden_width: int, dropout: float) -> Torch
 
 
 def crf_tagger_forward(model: Model, docs: List[Doc], is_train: bool):
-    tok2vec = model.get_ref("tok2vec")
-    tokvecs, bp_tokvecs = tok2vec(docs, is_train)
+    tokvecs, bp_tokvecs = encode(model, docs, is_train)
     segments = doc_segments(docs, model.attrs["max_length"])
-    X, bp_pad = pad_segments(model.ops, tokvecs, segments)
+    X, bp_pad = pad_segments(model.ops, tokvecs, segments, model.get_dim("nI"))
     if segments:
         emissions, bp_emissions = model.get_ref("torch")((X,), is_train)
     else:

@@ -8,7 +8,7 @@ from spacy.util import registry
 from thinc.api import Model
 
 from ..layers.segments import doc_segments, pad_segments
-from ..layers.torch_head import build_torch_head, first_docs
+from ..layers.torch_head import build_torch_head, encode, first_docs
 from .pytorch_dstc import TorchDSTC
 
 DrugSpans = List[Tuple[int, int]]
@@ -77,12 +77,11 @@ def _row_chunks(rows: numpy.ndarray, segments, budget: int) -> List[numpy.ndarra
 def dstc_forward(model: Model, inputs, is_train: bool):
     docs, drugs = inputs
     ops = model.ops
-    tok2vec = model.get_ref("tok2vec")
     n_labels = model.get_dim("nO")
-    tokvecs, bp_tokvecs = tok2vec(docs, is_train)
+    tokvecs, bp_tokvecs = encode(model, docs, is_train)
     segments = doc_segments(docs, model.attrs["max_length"])
     rows = specified_drug_rows(segments, drugs)
-    X, bp_pad = pad_segments(ops, tokvecs, segments)
+    X, bp_pad = pad_segments(ops, tokvecs, segments, model.get_dim("nI"))
     if len(rows) == 0:
         scores = ops.alloc3f(0, X.shape[1], n_labels)
 
