@@ -2,10 +2,12 @@
 from pathlib import Path
 
 import srsly
+import torch
 from spacy import util
 from spacy.pipeline import TrainablePipe
 
 from .extensions import install_extensions
+from .layers.torch_head import torch_module
 
 
 class TorchHeadPipe(TrainablePipe):
@@ -14,6 +16,28 @@ class TorchHeadPipe(TrainablePipe):
     The torch module's input width and output size live in ``self.cfg`` so the model can be
     rebuilt before its weights are loaded, without any training data.
     """
+
+    _head_optimizer = None
+
+    def finish_update(self, sgd) -> None:
+        """Update the head's weights.
+
+        With ``head_learn_rate`` set (the paper trains its heads with AdamW at 1e-3 while the
+        encoder needs a far smaller rate), the torch head is stepped by its own AdamW at that
+        rate, with gradients clipped to norm 1; otherwise by the pipeline's optimizer ``sgd``.
+        The head's optimizer state is not saved with the pipeline.
+        """
+        learn_rate = self.cfg.get("head_learn_rate")
+        if not learn_rate or not self.model.has_ref("torch"):
+            return super().finish_update(sgd)
+        module = torch_module(self.model)
+        if self._head_optimizer is None:
+            self._head_optimizer = torch.optim.AdamW(
+                module.parameters(), lr=learn_rate, weight_decay=0.01
+            )
+        torch.nn.utils.clip_grad_norm_(module.parameters(), 1.0)
+        self._head_optimizer.step()
+        self._head_optimizer.zero_grad()
 
     def _store_dims(self) -> None:
         self.cfg["nI"] = self.model.get_dim("nI")

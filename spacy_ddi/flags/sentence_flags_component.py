@@ -39,6 +39,7 @@ FLAGS = ("enc", "pdc")
         "model": Config().from_str(DEFAULT_FLAGS_MODEL)["model"],
         "enc_weight": 0.1,
         "pdc_weight": 0.1,
+        "head_learn_rate": None,
         "scorer": {"@scorers": "spacy-ddi.flags_scorer.v1"},
     },
     default_score_weights={"enc_f": 0.0, "pdc_f": 0.0},
@@ -49,9 +50,10 @@ def make_sentence_flags(
     model: Model,
     enc_weight: float,
     pdc_weight: float,
+    head_learn_rate: Optional[float],
     scorer: Optional[Callable],
 ) -> "SentenceFlags":
-    return SentenceFlags(nlp.vocab, model, name, enc_weight=enc_weight, pdc_weight=pdc_weight, scorer=scorer)
+    return SentenceFlags(nlp.vocab, model, name, enc_weight=enc_weight, pdc_weight=pdc_weight, head_learn_rate=head_learn_rate, scorer=scorer)
 
 
 def gold_flags(example: Example, segments) -> numpy.ndarray:
@@ -84,13 +86,18 @@ class SentenceFlags(TorchHeadPipe):
         *,
         enc_weight: float = 0.1,
         pdc_weight: float = 0.1,
+        head_learn_rate: Optional[float] = None,
         scorer: Optional[Callable] = None,
     ) -> None:
         self.vocab = vocab
         self.model = model
         self.name = name
         self.scorer = scorer
-        self.cfg: Dict = {"enc_weight": enc_weight, "pdc_weight": pdc_weight}
+        self.cfg: Dict = {
+            "enc_weight": enc_weight,
+            "pdc_weight": pdc_weight,
+            "head_learn_rate": head_learn_rate,
+        }
 
     def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp=None) -> None:
         validate_get_examples(get_examples, "SentenceFlags.initialize")

@@ -40,6 +40,8 @@ upstream = "*"
         "loss_weight": 1.0,
         "logit_adjustment": True,
         "tau": 1.0,
+        "prior_at_inference": 0.0,
+        "head_learn_rate": None,
         "scorer": {"@scorers": "spacy-ddi.ner_scorer.v1"},
     },
     default_score_weights={"ner_strict_f": 0.5, "ner_strict_p": 0.0, "ner_strict_r": 0.0},
@@ -51,11 +53,13 @@ def make_drug_ner(
     loss_weight: float,
     logit_adjustment: bool,
     tau: float,
+    prior_at_inference: float,
+    head_learn_rate: Optional[float],
     scorer: Optional[Callable],
 ) -> "DrugNER":
     return DrugNER(
-        nlp.vocab, model, name, loss_weight=loss_weight,
-        logit_adjustment=logit_adjustment, tau=tau, scorer=scorer,
+        nlp.vocab, model, name, loss_weight=loss_weight, logit_adjustment=logit_adjustment,
+        tau=tau, prior_at_inference=prior_at_inference, head_learn_rate=head_learn_rate, scorer=scorer,
     )
 
 
@@ -77,7 +81,12 @@ def allowed_transitions(tags: Sequence[str]) -> Tuple[numpy.ndarray, numpy.ndarr
 
 
 class DrugNER(TorchHeadPipe):
-    """Drug NER as BIO tagging with a CRF (paper section 3.4.1, DNER)."""
+    """Drug NER as BIO tagging with a CRF (paper section 3.4.1, DNER).
+
+    logit_adjustment, tau: train on emissions shifted by tau * log(tag prior), the
+    logit-adjusted loss; prediction uses the unshifted emissions plus
+    prior_at_inference * log(tag prior) (0, the default, is the paper's rule).
+    """
 
     def __init__(
         self,
@@ -88,6 +97,8 @@ class DrugNER(TorchHeadPipe):
         loss_weight: float = 1.0,
         logit_adjustment: bool = True,
         tau: float = 1.0,
+        prior_at_inference: float = 0.0,
+        head_learn_rate: Optional[float] = None,
         scorer: Optional[Callable] = None,
     ) -> None:
         self.vocab = vocab
@@ -95,10 +106,12 @@ class DrugNER(TorchHeadPipe):
         self.name = name
         self.scorer = scorer
         self.cfg: Dict = {
+            "head_learn_rate": head_learn_rate,
             "labels": [],
             "loss_weight": loss_weight,
             "logit_adjustment": logit_adjustment,
             "tau": tau,
+            "prior_at_inference": prior_at_inference,
             "log_priors": None,
         }
 
@@ -174,6 +187,8 @@ class DrugNER(TorchHeadPipe):
         lengths = torch.tensor([end - s for _, s, end in segments])
         mask = torch.arange(emissions.shape[1]).unsqueeze(0) < lengths.unsqueeze(1)
         em = torch.as_tensor(self.model.ops.to_numpy(emissions))
+        if self.cfg.get("prior_at_inference") and self.cfg["log_priors"] is not None:
+            em = em + self.cfg["prior_at_inference"] * torch.tensor(self.cfg["log_priors"], dtype=em.dtype)
         best = module.viterbi(em, mask, torch.as_tensor(allowed), torch.as_tensor(start))
         return segments, best.numpy()
 

@@ -12,6 +12,7 @@ from ..extensions import DDI_LABELS, FALSE_LABEL
 from ..gold import gold_drugs_and_pairs
 from ..layers.logit_adjustment import log_priors, softmax_cross_entropy
 from ..pipe import TorchHeadPipe
+from .extraction import extract_pairs
 
 DEFAULT_DSTC_MODEL = """
 [model]
@@ -42,7 +43,9 @@ TOKEN_LABELS = ("O",) + DDI_LABELS  # O, then the pair labels (positive types an
         "loss_weight": 1.0,
         "logit_adjustment": True,
         "tau": 1.0,
+        "prior_at_inference": 0.0,
         "store_false": False,
+        "head_learn_rate": None,
         "scorer": {"@scorers": "spacy-ddi.ddi_scorer.v1"},
     },
     default_score_weights={"ddi_strict_f": 0.5, "ddi_strict_p": 0.0, "ddi_strict_r": 0.0},
@@ -54,12 +57,14 @@ def make_dstc_relations(
     loss_weight: float,
     logit_adjustment: bool,
     tau: float,
+    prior_at_inference: float,
     store_false: bool,
+    head_learn_rate: Optional[float],
     scorer: Optional[Callable],
 ) -> "DSTCRelations":
     return DSTCRelations(
         nlp.vocab, model, name, loss_weight=loss_weight, logit_adjustment=logit_adjustment,
-        tau=tau, store_false=store_false, scorer=scorer,
+        tau=tau, prior_at_inference=prior_at_inference, store_false=store_false, head_learn_rate=head_learn_rate, scorer=scorer,
     )
 
 
@@ -68,6 +73,10 @@ class DSTCRelations(TorchHeadPipe):
     it are labelled with their interaction type, and the paper's rules turn that into
     ``doc._.ddis``. Trained on gold entities; applied to whatever is in ``doc.ents``.
 
+    logit_adjustment, tau: train with the logit-adjusted loss (class priors from the training
+    data, scaled by tau); prediction then favours rare classes (balanced error).
+    prior_at_inference: add this multiple of the log priors to the scores at prediction time;
+    0 is the paper's decision rule, ``tau`` gives the decisions of an unadjusted model.
     store_false: also store FALSE pairs (a pair read as not interacting) in ``doc._.ddis``.
     """
 
@@ -80,7 +89,9 @@ class DSTCRelations(TorchHeadPipe):
         loss_weight: float = 1.0,
         logit_adjustment: bool = True,
         tau: float = 1.0,
+        prior_at_inference: float = 0.0,
         store_false: bool = False,
+        head_learn_rate: Optional[float] = None,
         scorer: Optional[Callable] = None,
     ) -> None:
         self.vocab = vocab
@@ -88,10 +99,12 @@ class DSTCRelations(TorchHeadPipe):
         self.name = name
         self.scorer = scorer
         self.cfg: Dict = {
+            "head_learn_rate": head_learn_rate,
             "labels": list(TOKEN_LABELS),
             "loss_weight": loss_weight,
             "logit_adjustment": logit_adjustment,
             "tau": tau,
+            "prior_at_inference": prior_at_inference,
             "store_false": store_false,
             "log_priors": None,
         }
@@ -152,6 +165,8 @@ class DSTCRelations(TorchHeadPipe):
         segments, rows, scores = self.model.predict((docs, drugs))
         scores = self.model.ops.to_numpy(scores)
         if len(rows):
+            if self.cfg.get("prior_at_inference") and self.cfg["log_priors"] is not None:
+                scores = scores + self.cfg["prior_at_inference"] * numpy.asarray(self.cfg["log_priors"], dtype=scores.dtype)
             scores = scores - scores.max(axis=-1, keepdims=True)
             probs = numpy.exp(scores)
             probs /= probs.sum(axis=-1, keepdims=True)
@@ -160,8 +175,6 @@ class DSTCRelations(TorchHeadPipe):
         return segments, rows, probs
 
     def set_annotations(self, docs: Iterable[Doc], predictions) -> None:
-        from .extraction import extract_pairs
-
         docs = list(docs)
         segments, rows, probs = predictions
         records: List[list] = [[] for _ in docs]
