@@ -44,8 +44,12 @@ def with_gold_entities(nlp, gold_docs):
         docs.append(doc)
     skip = {"drug_ner", "ner"}
     for name, proc in nlp.pipeline:
-        if name not in skip:
+        if name in skip:
+            continue
+        if hasattr(proc, "pipe"):
             docs = list(proc.pipe(docs, batch_size=64))
+        else:
+            docs = [proc(doc) for doc in docs]
     return docs
 
 
