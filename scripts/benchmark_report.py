@@ -43,7 +43,8 @@ def main(folder: Path, output: Path, names: str = "ddi_mtmg,baseline_ner"):
         wall = f"{t['seconds'] / 60:.1f} min" if t else "not recorded"
         out.append(
             f"| {name} | `{t['config'] if t else '?'}` | {t['start'][:10] if t else '?'} | {wall} | "
-            f"{e['date']} | {e['speed']['words_per_second']:.0f} words/s |"
+            f"{e['date']} | {e['speed']['words_per_second']:.0f} words/s"
+            f"{' (' + e['speed']['conditions'] + ')' if e['speed'].get('conditions') else ''} |"
         )
     out += ["", "Commands:", ""]
     for name, run in runs.items():

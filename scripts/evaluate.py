@@ -71,6 +71,7 @@ def main(
     model: Path = typer.Argument(..., help="Trained pipeline folder or package name"),
     corpus: Path = typer.Argument(..., help="Folder with test.spacy and test_ner.spacy"),
     output: Path = typer.Argument(..., help="JSON file to write"),
+    conditions: str = typer.Option("", help="How the machine was loaded while measuring speed"),
 ):
     nlp = spacy.load(model)
     has_relations = "dstc_relations" in nlp.pipe_names
@@ -80,7 +81,10 @@ def main(
     typer.echo(f"Predicting {len(test)} DDI test sentences")
     pred, seconds = predict(nlp, [d.text for d in test])
     words = sum(len(d) for d in pred)
-    out["speed"] = {"words": words, "seconds": seconds, "words_per_second": words / seconds}
+    out["speed"] = {
+        "words": words, "seconds": seconds, "words_per_second": words / seconds,
+        "conditions": conditions,
+    }
     examples = [Example(p, g) for p, g in zip(pred, test)]
     strict = {"ner_ddi_test": score_ner_strict(examples)}
     typer.echo(f"Predicting {len(test_ner)} DrugNER test sentences")
