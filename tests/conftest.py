@@ -79,7 +79,8 @@ def blank_nlp(tiny_encoder: str, heads=("drug_ner", "dstc_relations", "sentence_
     return nlp
 
 
-def make_example(nlp, text, ents, rels) -> Example:
+def annotated_doc(nlp, text, ents, rels):
+    """A Doc of ``text`` with entities (word, label) and interactions (subject, object, label)."""
     doc = nlp.make_doc(text)
     spans = {}
     for word, label in ents:
@@ -87,7 +88,11 @@ def make_example(nlp, text, ents, rels) -> Example:
         spans[word] = doc.char_span(start, start + len(word), label=label)
     doc.ents = list(spans.values())
     doc._.ddis = [Interaction(spans[a], spans[b], label) for a, b, label in rels]
-    return Example(nlp.make_doc(text), doc)
+    return doc
+
+
+def make_example(nlp, text, ents, rels) -> Example:
+    return Example(nlp.make_doc(text), annotated_doc(nlp, text, ents, rels))
 
 
 def train_examples(nlp):

@@ -7,18 +7,13 @@ from spacy_ddi.corpus.convert import GOLD_OFFSETS_KEY
 from spacy_ddi.extensions import Interaction
 from spacy_ddi.scoring import score_ddi_strict, score_flags, score_ner_strict
 
+from .conftest import annotated_doc
+
 TEXT = "Aspirin increases warfarin and heparin levels with NSAIDs."
 
 
 def annotate(nlp, ents, rels):
-    doc = nlp.make_doc(TEXT)
-    spans = {}
-    for word, label in ents:
-        start = TEXT.index(word)
-        spans[word] = doc.char_span(start, start + len(word), label=label)
-    doc.ents = list(spans.values())
-    doc._.ddis = [Interaction(spans[a], spans[b], label) for a, b, label in rels]
-    return doc
+    return annotated_doc(nlp, TEXT, ents, rels)
 
 
 @pytest.fixture
