@@ -29,7 +29,7 @@ setup(
         "typer>=0.9.0",
         "numpy>=1.21.0",
     ],
-    extras_require={"test": ["pytest>=7.0"]},
+    extras_require={"test": ["pytest>=7.0", "pytest-timeout>=2.0"]},
     entry_points={
         "spacy_factories": [
             "drug_ner = spacy_ddi.ner.drug_ner_component:make_drug_ner",

@@ -1,4 +1,5 @@
 """What the three spacy-ddi components share: loading a lazily built torch head from disk."""
+import os
 from pathlib import Path
 
 import srsly
@@ -8,6 +9,18 @@ from spacy.pipeline import TrainablePipe
 
 from .extensions import install_extensions
 from .layers.torch_head import torch_module
+
+
+def _one_torch_thread_after_fork() -> None:
+    """A forked child (``nlp.pipe(n_process=...)``) uses one torch thread.
+
+    The child inherits torch's OpenMP state without its threads, and its first parallel op
+    hangs; torch's own DataLoader workers avoid this the same way.
+    """
+    torch.set_num_threads(1)
+
+
+os.register_at_fork(after_in_child=_one_torch_thread_after_fork)
 
 
 class TorchHeadPipe(TrainablePipe):
