@@ -64,30 +64,25 @@ def main(folder: Path, output: Path, names: str = "ddi_mtmg,baseline_ner"):
             s = run["eval"]["strict"][key]
             per = " | ".join(f"{s['ner_strict_per_type'].get(t, {'f': 0})['f']:.3f}" for t in TYPES_NER)
             out.append(f"| {name} | {label} | {prf(s, 'ner_strict_')} | {per} |")
-    out += [
-        "",
-        "## Strict DDI end to end (both spans exact, unordered pair, type exact; all 1,299 DDI test sentences)",
-        "",
-        "| run | P | R | F1 | " + " | ".join(f"{t} F1" for t in TYPES_DDI) + " |",
-        "|---|---|---|---|" + "---|" * len(TYPES_DDI),
-    ]
-    for name, run in runs.items():
-        s = run["eval"]["strict"].get("ddi")
-        if s:
-            per = " | ".join(f"{s['ddi_strict_per_type'][t]['f']:.3f}" for t in TYPES_DDI)
-            out.append(f"| {name} | {prf(s, 'ddi_strict_')} | {per} |")
-    out += [
-        "",
-        "## DDI with gold entities given (doc.ents set from the annotation; all DDI test sentences)",
-        "",
-        "| run | P | R | F1 | " + " | ".join(f"{t} F1" for t in TYPES_DDI) + " |",
-        "|---|---|---|---|" + "---|" * len(TYPES_DDI),
-    ]
-    for name, run in runs.items():
-        s = run["eval"].get("gold_entities", {}).get("ddi")
-        if s:
-            per = " | ".join(f"{s['ddi_strict_per_type'][t]['f']:.3f}" for t in TYPES_DDI)
-            out.append(f"| {name} | {prf(s, 'ddi_strict_')} | {per} |")
+    ddi_tables = (
+        ("Strict DDI end to end (both spans exact, unordered pair, type exact; all 1,299 DDI test sentences)",
+         lambda e: e["strict"].get("ddi")),
+        ("DDI with gold entities given (doc.ents set from the annotation; all DDI test sentences)",
+         lambda e: e.get("gold_entities", {}).get("ddi")),
+    )
+    for heading, scores_of in ddi_tables:
+        out += [
+            "",
+            f"## {heading}",
+            "",
+            "| run | P | R | F1 | " + " | ".join(f"{t} F1" for t in TYPES_DDI) + " |",
+            "|---|---|---|---|" + "---|" * len(TYPES_DDI),
+        ]
+        for name, run in runs.items():
+            s = scores_of(run["eval"])
+            if s:
+                per = " | ".join(f"{s['ddi_strict_per_type'][t]['f']:.3f}" for t in TYPES_DDI)
+                out.append(f"| {name} | {prf(s, 'ddi_strict_')} | {per} |")
     out += [
         "",
         "## The paper's lenient protocol (not comparable with the strict tables above)",

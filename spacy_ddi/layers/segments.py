@@ -47,6 +47,3 @@ def pad_segments(
 
     return X, backprop
 
-
-def segment_lengths(segments: Sequence[Segment]) -> List[int]:
-    return [end - start for _, start, end in segments]
