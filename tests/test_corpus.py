@@ -164,6 +164,7 @@ def test_missing_or_broken_sources(nlp, tmp_path):
         ("5-FU/leucovorin", ["5", "-", "FU", "/", "leucovorin"]),
         ("ketoconazole-induced", ["ketoconazole", "-", "induced"]),
         ("vitamin D is", ["vitamin", "D", "is"]),
+        ("with vitamin D.", ["with", "vitamin", "D", "."]),
         ("cisplatin.1", ["cisplatin", ".", "1"]),
     ],
 )

@@ -22,7 +22,7 @@ EXTRA_INFIXES = [
     r"(?<=[a-z])(?=[A-Z][a-z])",
 ]
 EXTRA_PREFIXES = [r"[-*+/;~]", r"[0-9]+(?=[A-Za-z]{3,})"]
-EXTRA_SUFFIXES = [r"[-*+/;~]", r"(?<=[A-Za-z])[0-9]+$"]
+EXTRA_SUFFIXES = [r"[-*+/;~]", r"(?<=[A-Za-z])[0-9]+$", r"(?<=\b[A-Z])\."]
 
 
 def create_drug_tokenizer(nlp: Language) -> Tokenizer:
