@@ -7,8 +7,12 @@ import torch
 from spacy import util
 from spacy.pipeline import TrainablePipe
 
+from . import __version__
 from .extensions import install_extensions
 from .layers.torch_head import torch_module
+
+# The spacy-ddi version that saved a component, stored in its cfg.
+VERSION_KEY = "spacy_ddi_version"
 
 
 def _one_torch_thread_after_fork() -> None:
@@ -21,6 +25,24 @@ def _one_torch_thread_after_fork() -> None:
 
 
 os.register_at_fork(after_in_child=_one_torch_thread_after_fork)
+
+
+def check_saved_version(name: str, cfg: dict) -> None:
+    """Raise a clear error when ``cfg`` was saved by an incompatible spacy-ddi version.
+
+    A pipeline loads with the spacy-ddi minor version that saved it (0.1.x with 0.1.y).
+    Components saved before the stamp existed (no version in their cfg) load as they are.
+    """
+    saved = cfg.get(VERSION_KEY)
+    if saved is None or util.get_minor_version(saved) == util.get_minor_version(__version__):
+        return
+    wanted = util.get_minor_version_range(saved)
+    raise ValueError(
+        f"[{name}] This pipeline was saved by spacy-ddi {saved}, but spacy-ddi {__version__} "
+        f"is installed, and a pipeline loads only with the spacy-ddi minor version that saved "
+        f"it. Install a matching version (pip install 'spacy-ddi{wanted}') or retrain the "
+        f"pipeline with spacy-ddi {__version__}."
+    )
 
 
 class TorchHeadPipe(TrainablePipe):
@@ -70,9 +92,16 @@ class TorchHeadPipe(TrainablePipe):
     def _set_model_dims(self) -> None:
         """Set dims derived from labels before the model is built (override)."""
 
+    def _saved_cfg(self) -> dict:
+        return {**self.cfg, VERSION_KEY: __version__}
+
+    def _load_cfg(self, cfg: dict) -> None:
+        check_saved_version(self.name, cfg)
+        self.cfg.update(cfg)
+
     def to_bytes(self, *, exclude=tuple()):
         serialize = {
-            "cfg": lambda: srsly.json_dumps(self.cfg),
+            "cfg": lambda: srsly.json_dumps(self._saved_cfg()),
             "model": lambda: self.model.to_bytes(),
         }
         return util.to_bytes(serialize, exclude)
@@ -83,7 +112,7 @@ class TorchHeadPipe(TrainablePipe):
             self.model.from_bytes(b)
 
         deserialize = {
-            "cfg": lambda b: self.cfg.update(srsly.json_loads(b)),
+            "cfg": lambda b: self._load_cfg(srsly.json_loads(b)),
             "model": load_model,
         }
         util.from_bytes(bytes_data, deserialize, exclude)
@@ -91,7 +120,7 @@ class TorchHeadPipe(TrainablePipe):
 
     def to_disk(self, path, *, exclude=tuple()):
         serialize = {
-            "cfg": lambda p: srsly.write_json(p, self.cfg),
+            "cfg": lambda p: srsly.write_json(p, self._saved_cfg()),
             "model": lambda p: self.model.to_disk(p),
         }
         util.to_disk(path, serialize, exclude)
@@ -102,7 +131,7 @@ class TorchHeadPipe(TrainablePipe):
             self.model.from_disk(p)
 
         deserialize = {
-            "cfg": lambda p: self.cfg.update(srsly.read_json(p)),
+            "cfg": lambda p: self._load_cfg(srsly.read_json(p)),
             "model": load_model,
         }
         util.from_disk(Path(path), deserialize, exclude)
