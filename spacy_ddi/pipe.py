@@ -7,12 +7,18 @@ import torch
 from spacy import util
 from spacy.pipeline import TrainablePipe
 
-from . import __version__
 from .extensions import install_extensions
 from .layers.torch_head import torch_module
 
 # The spacy-ddi version that saved a component, stored in its cfg.
 VERSION_KEY = "spacy_ddi_version"
+
+
+def spacy_ddi_version() -> str:
+    """The installed spacy-ddi version (read late: this module may load mid-``__init__``)."""
+    from . import __version__
+
+    return __version__
 
 
 def _one_torch_thread_after_fork() -> None:
@@ -34,14 +40,15 @@ def check_saved_version(name: str, cfg: dict) -> None:
     Components saved before the stamp existed (no version in their cfg) load as they are.
     """
     saved = cfg.get(VERSION_KEY)
-    if saved is None or util.get_minor_version(saved) == util.get_minor_version(__version__):
+    installed = spacy_ddi_version()
+    if saved is None or util.get_minor_version(saved) == util.get_minor_version(installed):
         return
     wanted = util.get_minor_version_range(saved)
     raise ValueError(
-        f"[{name}] This pipeline was saved by spacy-ddi {saved}, but spacy-ddi {__version__} "
+        f"[{name}] This pipeline was saved by spacy-ddi {saved}, but spacy-ddi {installed} "
         f"is installed, and a pipeline loads only with the spacy-ddi minor version that saved "
         f"it. Install a matching version (pip install 'spacy-ddi{wanted}') or retrain the "
-        f"pipeline with spacy-ddi {__version__}."
+        f"pipeline with spacy-ddi {installed}."
     )
 
 
@@ -93,7 +100,7 @@ class TorchHeadPipe(TrainablePipe):
         """Set dims derived from labels before the model is built (override)."""
 
     def _saved_cfg(self) -> dict:
-        return {**self.cfg, VERSION_KEY: __version__}
+        return {**self.cfg, VERSION_KEY: spacy_ddi_version()}
 
     def _load_cfg(self, cfg: dict) -> None:
         check_saved_version(self.name, cfg)
