@@ -1,4 +1,4 @@
-"""Command line: ``python -m spacy_ddi convert ...``."""
+"""Command line: ``python -m spacy_ddi convert ...`` and ``python -m spacy_ddi visualize ...``."""
 import sys
 from pathlib import Path
 
@@ -53,3 +53,45 @@ def convert_cli(
                 for name, r in reports.items()
             },
         )
+
+
+@app.command("visualize")
+def visualize_cli(
+    model: str = typer.Argument(..., help="Trained pipeline: a folder or an installed package"),
+    text: str = typer.Argument(..., help='Text to analyse; "-" reads it from standard input'),
+    output: Path = typer.Option(None, "--output", "-o", help="Write the HTML page here"),
+    serve: bool = typer.Option(False, "--serve", help="Serve the page on a local web server"),
+    port: int = typer.Option(5000, "--port", help="Port of --serve"),
+    host: str = typer.Option("0.0.0.0", "--host", help="Host of --serve"),
+    labels: str = typer.Option(None, "--labels", help="Interaction labels to draw, comma-separated"),
+    show_false: bool = typer.Option(False, "--show-false", help="Also draw pairs read as FALSE"),
+    show_scores: bool = typer.Option(False, "--show-scores", help="Print scores on the arcs"),
+    width: int = typer.Option(900, "--width", help="Wrap sentences at this many pixels"),
+) -> None:
+    """Draw the drugs and interactions the model finds in TEXT (an HTML page; stdout by default)."""
+    import spacy
+
+    from .visualize import render, serve as serve_page
+
+    if text == "-":
+        text = sys.stdin.read()
+    try:
+        nlp = spacy.load(model)
+    except OSError as err:
+        typer.echo(f"Error: cannot load the model {model!r}: {err}", err=True)
+        raise typer.Exit(1)
+    options = {"show_false": show_false, "show_scores": show_scores, "width": width}
+    if labels:
+        options["labels"] = [label.strip() for label in labels.split(",") if label.strip()]
+        options["show_false"] = show_false or "FALSE" in options["labels"]
+    doc = nlp(text)
+    if serve:
+        serve_page(doc, port=port, host=host, options=options)
+        return
+    page = render(doc, page=True, jupyter=False, options=options)
+    if output is None:
+        sys.stdout.write(page)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(page, encoding="utf8")
+        typer.echo(f"Wrote {output}", err=True)
