@@ -72,7 +72,10 @@ def main(
     corpus: Path = typer.Argument(..., help="Folder with test.spacy and test_ner.spacy"),
     output: Path = typer.Argument(..., help="JSON file to write"),
     conditions: str = typer.Option("", help="How the machine was loaded while measuring speed"),
+    gpu_id: int = typer.Option(-1, help="GPU to run the pipeline on; -1 for the CPU"),
 ):
+    if gpu_id >= 0:
+        spacy.require_gpu(gpu_id)
     nlp = spacy.load(model)
     has_relations = "dstc_relations" in nlp.pipe_names
     out = {"model": str(model), "pipeline": nlp.pipe_names, "date": time.strftime("%Y-%m-%d")}

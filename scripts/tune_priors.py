@@ -21,7 +21,15 @@ from spacy_ddi.scoring import score_ddi_strict, score_ner_strict
 GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
-def main(model: Path, dev: Path, output: Path, report: Path):
+def main(
+    model: Path,
+    dev: Path,
+    output: Path,
+    report: Path,
+    gpu_id: int = typer.Option(-1, help="GPU to run the pipeline on; -1 for the CPU"),
+):
+    if gpu_id >= 0:
+        spacy.require_gpu(gpu_id)
     nlp = spacy.load(model)
     gold = list(DocBin().from_disk(dev).get_docs(nlp.vocab))
     heads = ["drug_ner", "dstc_relations", "sentence_flags"]
