@@ -69,13 +69,16 @@ def tiny_encoder(tmp_path_factory):
     return str(folder)
 
 
-def blank_nlp(tiny_encoder: str, heads=("drug_ner", "dstc_relations", "sentence_flags")):
+def blank_nlp(
+    tiny_encoder: str, heads=("drug_ner", "dstc_relations", "sentence_flags"), configs=None
+):
+    """A pipeline on the tiny encoder; ``configs`` maps a head to its config overrides."""
     nlp = spacy.blank("en")
     nlp.tokenizer = create_drug_tokenizer(nlp)
     nlp.add_pipe("ddi_sentences")
     nlp.add_pipe("transformer", config=Config().from_str(TRANSFORMER_CONFIG.format(name=tiny_encoder)))
     for head in heads:
-        nlp.add_pipe(head)
+        nlp.add_pipe(head, config=(configs or {}).get(head, {}))
     return nlp
 
 

@@ -29,8 +29,15 @@ def test_drug_ner_overfits(tiny_encoder):
         assert summary(nlp(row[0]))[0] == expected(row)[0]
 
 
-def test_dstc_relations_overfits_on_given_entities(tiny_encoder):
-    nlp = blank_nlp(tiny_encoder, heads=("dstc_relations",))
+@pytest.mark.parametrize(
+    "model_config",
+    [{}, {"relative_positions": 8, "context_pooling": True}],
+    ids=["paper", "relpos+context"],
+)
+def test_dstc_relations_overfits_on_given_entities(tiny_encoder, model_config):
+    nlp = blank_nlp(
+        tiny_encoder, heads=("dstc_relations",), configs={"dstc_relations": {"model": model_config}}
+    )
     examples = train_examples(nlp)
     first, last = overfit(nlp, examples)
     assert last["dstc_relations"] < first["dstc_relations"] / 10

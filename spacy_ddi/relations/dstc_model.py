@@ -21,6 +21,8 @@ def build_dstc_model(
     dropout: float = 0.1,
     max_length: int = 256,
     max_rows_tokens: int = 65536,
+    relative_positions: int = 0,
+    context_pooling: bool = False,
     nO: Optional[int] = None,
 ) -> Model:
     """Drug-specified token classification with conditional layer norm and a biaffine scorer.
@@ -30,21 +32,35 @@ def build_dstc_model(
     drug start, drug end) relative to the segment; scores is (P, T, nO).
     max_length: longest sentence segment in tokens. max_rows_tokens: at prediction time, rows
     are scored in chunks of at most this many (row, token) cells, so memory stays bounded.
+    relative_positions, context_pooling: optional additions to the paper's scorer (see
+    :class:`TorchDSTC`); 0 / false give the paper's model.
     """
 
     return build_torch_head(
         "dstc",
         tok2vec,
         dstc_forward,
-        partial(make_dstc_module, hidden_width=hidden_width, dropout=dropout),
+        partial(
+            make_dstc_module,
+            hidden_width=hidden_width,
+            dropout=dropout,
+            relative_positions=relative_positions,
+            context_pooling=context_pooling,
+        ),
         docs_of=first_docs,
         dims={"nO": nO},
         attrs={"max_length": max_length, "max_rows_tokens": max_rows_tokens},
     )
 
 
-def make_dstc_module(model: Model, *, hidden_width: int, dropout: float) -> TorchDSTC:
-    return TorchDSTC(model.get_dim("nI"), hidden_width, model.get_dim("nO"), dropout)
+def make_dstc_module(
+    model: Model, *, hidden_width: int, dropout: float, relative_positions: int = 0,
+    context_pooling: bool = False,
+) -> TorchDSTC:
+    return TorchDSTC(
+        model.get_dim("nI"), hidden_width, model.get_dim("nO"), dropout,
+        relative_positions=relative_positions, context_pooling=context_pooling,
+    )
 
 
 def specified_drug_rows(segments, drugs: Sequence[DrugSpans]) -> numpy.ndarray:

@@ -12,9 +12,23 @@ class TorchDSTC(nn.Module):
     h_e is the mean of e's token vectors; each token h_i of s is layer-normalised with gain and
     bias generated from h_e (CLN), and a biaffine scorer over (h_e, h_i^e) gives its label scores.
     All rows of a batch are scored in one batched computation.
+
+    Two optional additions to the paper's design (both off by default, so the module is the
+    paper's): ``relative_positions`` = K > 0 adds to h_i^e a learned embedding of token i's
+    signed distance to e (clipped to [-K, K]); ``context_pooling`` adds a projection of the
+    mean of the tokens strictly between e and i (the words that usually state the interaction).
+    Both cost O(rows x tokens x width), like the CLN itself.
     """
 
-    def __init__(self, width: int, hidden_width: int, n_labels: int, dropout: float):
+    def __init__(
+        self,
+        width: int,
+        hidden_width: int,
+        n_labels: int,
+        dropout: float,
+        relative_positions: int = 0,
+        context_pooling: bool = False,
+    ):
         super().__init__()
         self.projection = nn.Sequential(
             nn.Dropout(dropout), nn.Linear(width, hidden_width), nn.GELU()
@@ -22,6 +36,11 @@ class TorchDSTC(nn.Module):
         self.conditional_layer_norm = ConditionalLayerNorm(hidden_width, hidden_width)
         self.dropout = nn.Dropout(dropout)
         self.biaffine = Biaffine(hidden_width, hidden_width, n_labels)
+        self.max_distance = relative_positions
+        if relative_positions > 0:
+            self.distance_embedding = nn.Embedding(2 * relative_positions + 1, hidden_width)
+            nn.init.normal_(self.distance_embedding.weight, std=0.02)
+        self.context = nn.Linear(hidden_width, hidden_width) if context_pooling else None
 
     def forward(
         self,
@@ -33,7 +52,8 @@ class TorchDSTC(nn.Module):
         """tokens (S, T, W); row_segment, drug_start, drug_end (P,). Returns (P, T, n_labels)."""
         hidden = self.projection(tokens)  # (S, T, H)
         positions = torch.arange(tokens.shape[1], device=tokens.device).unsqueeze(0)
-        in_drug = (positions >= drug_start.unsqueeze(1)) & (positions < drug_end.unsqueeze(1))
+        start, end = drug_start.unsqueeze(1), drug_end.unsqueeze(1)  # (P, 1)
+        in_drug = (positions >= start) & (positions < end)
         in_drug = in_drug.to(hidden.dtype)  # (P, T)
         row_hidden = hidden[row_segment]  # (P, T, H)
         specified_drug = (in_drug.unsqueeze(2) * row_hidden).sum(1) / in_drug.sum(
@@ -41,4 +61,37 @@ class TorchDSTC(nn.Module):
         ).clamp(min=1.0)  # h_e, (P, H)
         normalized = self.conditional_layer_norm.normalize(hidden)[row_segment]
         conditioned = self.conditional_layer_norm(normalized, specified_drug)  # h_i^e
+        if self.max_distance > 0:
+            # 0 inside e, -1 for the token just before it, +1 for the token just after it.
+            distance = torch.where(
+                positions < start, positions - start,
+                torch.where(positions >= end, positions - end + 1, torch.zeros_like(positions)),
+            ).clamp(-self.max_distance, self.max_distance)
+            conditioned = conditioned + self.distance_embedding(distance + self.max_distance)
+        if self.context is not None:
+            conditioned = conditioned + self.context(
+                between_means(hidden, row_segment, drug_start, drug_end)
+            )
         return self.biaffine(self.dropout(specified_drug), self.dropout(conditioned))
+
+
+def between_means(
+    hidden: torch.Tensor, row_segment: torch.Tensor, drug_start: torch.Tensor, drug_end: torch.Tensor
+) -> torch.Tensor:
+    """(P, T, H): for row p and token i, the mean of the tokens strictly between drug p and i
+    (zeros when there are none, e.g. for adjacent tokens or tokens inside the drug)."""
+    n_segments, width, size = hidden.shape
+    cumulative = torch.cat([hidden.new_zeros(n_segments, 1, size), hidden.cumsum(1)], 1)
+    rows = cumulative[row_segment]  # (P, T+1, H); rows[:, k] = sum of tokens [0, k)
+    positions = torch.arange(width, device=hidden.device).unsqueeze(0)  # (1, T)
+    start, end = drug_start.unsqueeze(1), drug_end.unsqueeze(1)
+    positions = positions.expand(len(row_segment), -1)  # (P, T)
+    after = positions >= end
+    # after the drug: tokens [end, i); before it: tokens [i + 1, start)
+    low = torch.where(after, end.expand_as(positions), (positions + 1).clamp(max=width))
+    high = torch.where(after, positions, start.expand_as(positions))
+    count = (high - low).clamp(min=0)
+    high = torch.maximum(high, low)
+    index = lambda k: k.unsqueeze(2).expand(-1, -1, size)  # noqa: E731
+    total = rows.gather(1, index(high)) - rows.gather(1, index(low))
+    return total / count.clamp(min=1).unsqueeze(2).to(hidden.dtype)
