@@ -29,7 +29,11 @@ setup(
         "typer>=0.9.0",
         "numpy>=1.21.0",
     ],
-    extras_require={"test": ["pytest>=7.0", "pytest-timeout>=2.0"]},
+    extras_require={
+        "test": ["pytest>=7.0", "pytest-timeout>=2.0"],
+        # scripts/report.py draws the figures of docs/results.md
+        "report": ["matplotlib>=3.7,<4"],
+    },
     entry_points={
         "spacy_factories": [
             "drug_ner = spacy_ddi.ner.drug_ner_component:make_drug_ner",
