@@ -107,7 +107,7 @@ def render(
 ) -> Optional[str]:
     """Draw the entities and interactions of ``docs`` (a Doc, a Span or an iterable of them).
 
-    page: return a whole HTML page instead of a fragment.
+    page: return a whole HTML page instead of a fragment (returned, even in Jupyter).
     jupyter: display the markup inline in Jupyter and return None; by default only when
         running in a notebook (as ``displacy.render``).
     options: ``labels`` (interaction labels to draw, default all), ``show_false`` (draw FALSE

@@ -302,6 +302,8 @@ def test_jupyter_displays_inline(nlp, monkeypatch):
     assert spacy_ddi.render(doc, jupyter=True) is None
     assert shown[0][0] == "HTML" and 'class="ddi-arc"' in shown[0][1]
     assert spacy_ddi.render(doc).startswith("<style>")  # not in a notebook: returns the markup
+    body = render_body(doc, {"legend": False})  # for pages composed elsewhere: no stylesheet
+    assert body.startswith('<div class="ddi-viz">') and "ddi-legend" not in body and "<style>" not in body
 
 
 def test_server_serves_the_page(nlp):
