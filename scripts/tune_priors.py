@@ -5,9 +5,11 @@
 The logit-adjusted loss makes the heads favour rare classes at prediction time (recall over
 precision). Adding w * log(prior) back to the scores at prediction time moves the decision
 towards an unadjusted model (w = tau). This grid-searches w for both heads on dev only,
+and whether dstc_relations reads each pair from both drugs' rows (symmetric_reading),
 selecting on the training objective (mean of strict NER F1 and strict DDI F1), and writes the
 pipeline with the chosen values in its cfg. The encoder runs once; only the heads re-run.
 """
+import itertools
 import json
 from pathlib import Path
 
@@ -41,11 +43,12 @@ def main(
         ner.cfg["prior_at_inference"] = w_ner
         docs = list(ner.pipe(encoded, batch_size=64))
         ner_f = score_ner_strict([Example(p, g) for p, g in zip(docs, gold)])["ner_strict_f"]
-        for w_ddi in GRID:
+        for w_ddi, symmetric in itertools.product(GRID, (False, True)):
             dstc.cfg["prior_at_inference"] = w_ddi
+            dstc.cfg["symmetric_reading"] = symmetric
             docs = list(dstc.pipe(docs, batch_size=64))
             ddi = score_ddi_strict([Example(p, g) for p, g in zip(docs, gold)])
-            row = {"ner": w_ner, "ddi": w_ddi, "ner_f": ner_f, "ddi_p": ddi["ddi_strict_p"],
+            row = {"ner": w_ner, "ddi": w_ddi, "symmetric": symmetric, "ner_f": ner_f, "ddi_p": ddi["ddi_strict_p"],
                    "ddi_r": ddi["ddi_strict_r"], "ddi_f": ddi["ddi_strict_f"],
                    "score": (ner_f + ddi["ddi_strict_f"]) / 2}
             typer.echo(json.dumps(row))
@@ -53,6 +56,7 @@ def main(
     best = max(results, key=lambda r: r["score"])
     ner.cfg["prior_at_inference"] = best["ner"]
     dstc.cfg["prior_at_inference"] = best["ddi"]
+    dstc.cfg["symmetric_reading"] = best["symmetric"]
     nlp.to_disk(output)
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(json.dumps({"model": str(model), "dev": str(dev), "grid": results, "best": best}, indent=2))

@@ -46,3 +46,23 @@ def test_only_objects_after_the_subject_are_read():
 def test_fewer_than_two_drugs_give_nothing():
     assert extract_pairs([], numpy.zeros((0, 3, 6)), TOKEN_LABELS) == []
     assert extract_pairs([(0, 1)], probs_for(1, 3, {}), TOKEN_LABELS) == []
+
+
+def test_symmetric_reading_averages_both_rows():
+    drugs = [(0, 1), (2, 3)]
+    index = {name: i for i, name in enumerate(TOKEN_LABELS)}
+    probs = probs_for(2, 3, {})
+    # subject row at the object: EFFECT 0.5, ADVISE 0.4; object row at the subject: ADVISE 0.9
+    probs[0, 2] = 0.02
+    probs[0, 2, index["EFFECT"]], probs[0, 2, index["ADVISE"]] = 0.5, 0.4
+    probs[1, 0] = 0.02
+    probs[1, 0, index["ADVISE"]] = 0.9
+    assert extract_pairs(drugs, probs, TOKEN_LABELS)[0][2] == "EFFECT"  # the paper's rule
+    ((s, o, label, score),) = extract_pairs(drugs, probs, TOKEN_LABELS, symmetric=True)
+    assert (s, o, label, score) == (0, 1, "ADVISE", pytest.approx(0.65))
+    # a side of 3+ tokens is the 1.5/1/1-weighted mean of its tokens
+    drugs = [(0, 3), (4, 5)]
+    probs = probs_for(2, 5, {(1, 0): "INT", (1, 1): "O", (1, 2): "O", (0, 4): "INT"})
+    ((_, _, label, score),) = extract_pairs(drugs, probs, TOKEN_LABELS, symmetric=True)
+    side = (1.5 * 0.9 + 2 * 0.1 / 5) / 3.5
+    assert label == "INT" and score == pytest.approx((0.9 + side) / 2)

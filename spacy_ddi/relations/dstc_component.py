@@ -45,6 +45,7 @@ TOKEN_LABELS = ("O",) + DDI_LABELS  # O, then the pair labels (positive types an
         "tau": 1.0,
         "prior_at_inference": 0.0,
         "store_false": False,
+        "symmetric_reading": False,
         "head_learn_rate": None,
         "scorer": {"@scorers": "spacy-ddi.ddi_scorer.v1"},
     },
@@ -59,12 +60,14 @@ def make_dstc_relations(
     tau: float,
     prior_at_inference: float,
     store_false: bool,
+    symmetric_reading: bool,
     head_learn_rate: Optional[float],
     scorer: Optional[Callable],
 ) -> "DSTCRelations":
     return DSTCRelations(
         nlp.vocab, model, name, loss_weight=loss_weight, logit_adjustment=logit_adjustment,
-        tau=tau, prior_at_inference=prior_at_inference, store_false=store_false, head_learn_rate=head_learn_rate, scorer=scorer,
+        tau=tau, prior_at_inference=prior_at_inference, store_false=store_false, symmetric_reading=symmetric_reading,
+        head_learn_rate=head_learn_rate, scorer=scorer,
     )
 
 
@@ -78,6 +81,8 @@ class DSTCRelations(TorchHeadPipe):
     prior_at_inference: add this multiple of the log priors to the scores at prediction time;
     0 is the paper's decision rule, ``tau`` gives the decisions of an unadjusted model.
     store_false: also store FALSE pairs (a pair read as not interacting) in ``doc._.ddis``.
+    symmetric_reading: read each pair from both drugs' rows (see ``extract_pairs``) instead of
+    the paper's subject-row-only rule; prediction only, so it can be set on a trained pipeline.
     """
 
     def __init__(
@@ -91,6 +96,7 @@ class DSTCRelations(TorchHeadPipe):
         tau: float = 1.0,
         prior_at_inference: float = 0.0,
         store_false: bool = False,
+        symmetric_reading: bool = False,
         head_learn_rate: Optional[float] = None,
         scorer: Optional[Callable] = None,
     ) -> None:
@@ -106,6 +112,7 @@ class DSTCRelations(TorchHeadPipe):
             "tau": tau,
             "prior_at_inference": prior_at_inference,
             "store_false": store_false,
+            "symmetric_reading": symmetric_reading,
             "log_priors": None,
         }
 
@@ -183,7 +190,9 @@ class DSTCRelations(TorchHeadPipe):
             idx = numpy.nonzero(rows[:, 0] == seg)[0]
             idx = idx[numpy.argsort(rows[idx, 1], kind="stable")]
             drugs = [(int(rows[r, 1]), int(rows[r, 2])) for r in idx]
-            for subj, obj, label, score in extract_pairs(drugs, probs[idx], self.labels):
+            for subj, obj, label, score in extract_pairs(
+                drugs, probs[idx], self.labels, symmetric=bool(self.cfg.get("symmetric_reading"))
+            ):
                 if label == FALSE_LABEL and not self.cfg["store_false"]:
                     continue
                 (s_start, s_end), (o_start, o_end) = drugs[subj], drugs[obj]

@@ -10,6 +10,7 @@ def extract_pairs(
     drugs: Sequence[Tuple[int, int]],
     probs: numpy.ndarray,
     labels: Sequence[str],
+    symmetric: bool = False,
 ) -> List[Tuple[int, int, str, float]]:
     """Interactions (subject index, object index, label, score) among ``drugs`` of one sentence.
 
@@ -21,6 +22,11 @@ def extract_pairs(
     which the head token counts 1.5 and the others 1. The score is the mean probability of
     the chosen label over the tokens that voted for it (the head token alone in rule 3).
     Labels "O" and "FALSE" both come out as "FALSE".
+
+    symmetric (not in the paper): read each pair from both rows, the subject's row at the
+    object's tokens and the object's row at the subject's tokens (the model is trained to
+    label both), and take the label of the mean of the two distributions; a side's
+    distribution is its head token's (1-2 tokens) or the 1.5/1-weighted mean over its tokens.
     """
     if len(drugs) < 2:
         return []
@@ -31,6 +37,12 @@ def extract_pairs(
         for j in range(i + 1, len(drugs)):
             o_start, o_end = drugs[j]
             if o_start < s_end:
+                continue
+            if symmetric:
+                dist = (_side(probs[i, o_start:o_end]) + _side(probs[j, s_start:s_end])) / 2
+                label = int(dist.argmax())
+                name = labels[label]
+                out.append((i, j, "FALSE" if name == "O" else name, float(dist[label])))
                 continue
             if o_end - o_start <= 2:
                 label = int(best[i, o_start])
@@ -45,3 +57,12 @@ def extract_pairs(
             name = labels[label]
             out.append((i, j, "FALSE" if name == "O" else name, score))
     return out
+
+
+def _side(token_probs: numpy.ndarray) -> numpy.ndarray:
+    """A pair's label distribution read at one entity's tokens (n_tokens, n_labels)."""
+    if len(token_probs) <= 2:
+        return token_probs[0]
+    weights = numpy.ones((len(token_probs),))
+    weights[0] = HEAD_WEIGHT
+    return (weights[:, None] * token_probs).sum(0) / weights.sum()
