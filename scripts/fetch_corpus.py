@@ -6,6 +6,7 @@
 
 The file is checked (md5, a zip holding DDICorpus/) before it is used; on any problem the
 script stops with a message that names the file and says what to do. Exit status 1 then.
+With --check it only checks the file at --out (the project's convert step does this first).
 """
 import hashlib
 import shutil
@@ -113,9 +114,18 @@ def main(
     local: Path = typer.Option(
         Path("../shared/data/DDICorpus-2013.zip"), help="A local copy to use instead of downloading"
     ),
+    check: bool = typer.Option(False, "--check", help="Only check the file at --out"),
 ):
     try:
-        fetch(local, url, md5, out)
+        if check:
+            try:
+                check_corpus_zip(out, md5)
+            except CorpusFileError as err:
+                raise CorpusFileError(
+                    f"{err}. Fetch the corpus again: python -m spacy project run corpus"
+                ) from None
+        else:
+            fetch(local, url, md5, out)
     except CorpusFileError as err:
         typer.echo(f"Error: {err}", err=True)
         sys.exit(1)
