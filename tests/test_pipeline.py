@@ -21,8 +21,9 @@ def expected(row):
     return ents, [r for r in rels if r[2] != "FALSE"]
 
 
-def test_drug_ner_overfits(tiny_encoder):
-    nlp = blank_nlp(tiny_encoder, heads=("drug_ner",))
+@pytest.mark.parametrize("decoder", ["crf", "softmax"])
+def test_drug_ner_overfits(tiny_encoder, decoder):
+    nlp = blank_nlp(tiny_encoder, heads=("drug_ner",), configs={"drug_ner": {"decoder": decoder}})
     first, last = overfit(nlp, train_examples(nlp))
     assert last["drug_ner"] < first["drug_ner"] / 10
     for row in TRAIN_DATA:
@@ -172,3 +173,8 @@ def test_multi_sentence_doc_pairs_only_drugs_of_one_sentence(trained_nlp):
     assert sorted((d.subject.text, d.object.text) for d in doc._.ddis) == [
         ("Aspirin", "NSAIDs"), ("Aspirin", "warfarin"), ("lithium", "diuretics"), ("warfarin", "NSAIDs"),
     ]
+
+
+def test_unknown_ner_decoder_is_refused_by_name(tiny_encoder):
+    with pytest.raises(ValueError, match=r"\[drug_ner\] decoder must be one of \('crf', 'softmax'\), not 'beam'"):
+        blank_nlp(tiny_encoder, heads=("drug_ner",), configs={"drug_ner": {"decoder": "beam"}})

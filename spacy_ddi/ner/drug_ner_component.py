@@ -41,6 +41,7 @@ upstream = "*"
         "logit_adjustment": True,
         "tau": 1.0,
         "prior_at_inference": 0.0,
+        "decoder": "crf",
         "head_learn_rate": None,
         "scorer": {"@scorers": "spacy-ddi.ner_scorer.v1"},
     },
@@ -54,12 +55,14 @@ def make_drug_ner(
     logit_adjustment: bool,
     tau: float,
     prior_at_inference: float,
+    decoder: str,
     head_learn_rate: Optional[float],
     scorer: Optional[Callable],
 ) -> "DrugNER":
     return DrugNER(
         nlp.vocab, model, name, loss_weight=loss_weight, logit_adjustment=logit_adjustment,
-        tau=tau, prior_at_inference=prior_at_inference, head_learn_rate=head_learn_rate, scorer=scorer,
+        tau=tau, prior_at_inference=prior_at_inference, decoder=decoder,
+        head_learn_rate=head_learn_rate, scorer=scorer,
     )
 
 
@@ -86,7 +89,12 @@ class DrugNER(TorchHeadPipe):
     logit_adjustment, tau: train on emissions shifted by tau * log(tag prior), the
     logit-adjusted loss; prediction uses the unshifted emissions plus
     prior_at_inference * log(tag prior) (0, the default, is the paper's rule).
+    decoder: "crf" (the paper's: CRF likelihood, BIO-constrained Viterbi) or "softmax" (an
+    ablation: per-token cross-entropy and argmax; an I- tag that does not continue an entity
+    of its type is dropped). The CRF's transitions exist in both, unused by "softmax".
     """
+
+    DECODERS = ("crf", "softmax")
 
     def __init__(
         self,
@@ -98,9 +106,12 @@ class DrugNER(TorchHeadPipe):
         logit_adjustment: bool = True,
         tau: float = 1.0,
         prior_at_inference: float = 0.0,
+        decoder: str = "crf",
         head_learn_rate: Optional[float] = None,
         scorer: Optional[Callable] = None,
     ) -> None:
+        if decoder not in self.DECODERS:
+            raise ValueError(f"[{name}] decoder must be one of {self.DECODERS}, not {decoder!r}")
         self.vocab = vocab
         self.model = model
         self.name = name
@@ -112,6 +123,7 @@ class DrugNER(TorchHeadPipe):
             "logit_adjustment": logit_adjustment,
             "tau": tau,
             "prior_at_inference": prior_at_inference,
+            "decoder": decoder,
             "log_priors": None,
         }
 
@@ -189,6 +201,8 @@ class DrugNER(TorchHeadPipe):
         em = torch.as_tensor(self.model.ops.to_numpy(emissions))
         if self.cfg.get("prior_at_inference") and self.cfg["log_priors"] is not None:
             em = em + self.cfg["prior_at_inference"] * torch.tensor(self.cfg["log_priors"], dtype=em.dtype)
+        if self.cfg.get("decoder", "crf") == "softmax":
+            return segments, (em.argmax(-1) * mask.long()).numpy()
         best = module.viterbi(em, mask, torch.as_tensor(allowed), torch.as_tensor(start))
         return segments, best.numpy()
 
@@ -245,9 +259,15 @@ class DrugNER(TorchHeadPipe):
         adjusted = em
         if self.cfg["logit_adjustment"] and self.cfg["log_priors"] is not None:
             adjusted = em + self.cfg["tau"] * torch.tensor(self.cfg["log_priors"], dtype=em.dtype)
-        nll = module.negative_log_likelihood(
-            adjusted, torch.as_tensor(tags), torch.as_tensor(mask)
-        ) / n_seg
+        if self.cfg.get("decoder", "crf") == "softmax":
+            nll = torch.nn.functional.cross_entropy(
+                adjusted[torch.as_tensor(mask)], torch.as_tensor(tags)[torch.as_tensor(mask)],
+                reduction="sum",
+            ) / n_seg
+        else:
+            nll = module.negative_log_likelihood(
+                adjusted, torch.as_tensor(tags), torch.as_tensor(mask)
+            ) / n_seg
         (nll * self.cfg["loss_weight"]).backward()
         d_emissions = ops.asarray3f(em.grad.numpy())
         return float(nll.item()), d_emissions
