@@ -10,6 +10,10 @@ Protocols (each labelled in the output):
   token (a token counts when its gold and predicted entity type agree, O tokens excluded), DDI
   scored at gold entity positions, sentences with fewer than two gold drugs dropped.
 Also: words per second of nlp.pipe over the DDI test set.
+
+With --predictions DIR, the predicted docs are kept for scripts/report.py (confusion matrix,
+error analysis): DIR/test.spacy (end to end), DIR/test_ner.spacy and DIR/test_gold_entities.spacy
+(gold entities given; FALSE pairs kept too).
 """
 import json
 import sys
@@ -35,14 +39,22 @@ def predict(nlp, texts, batch_size=64):
     return docs, seconds
 
 
+def save_docs(docs, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    DocBin(docs=docs, store_user_data=True).to_disk(path)
+
+
 def with_gold_entities(nlp, gold_docs):
-    """Run the pipeline after the NER step on docs whose entities are the gold ones."""
+    """Run the pipeline after the NER step on docs whose entities are the gold ones.
+    FALSE pairs are kept on the docs (the scorers ignore them)."""
     docs = []
     for gold in gold_docs:
         doc = nlp.make_doc(gold.text)
         doc.ents = [doc.char_span(e.start_char, e.end_char, label=e.label_, alignment_mode="expand") for e in gold.ents]
         docs.append(doc)
     skip = {"drug_ner", "ner"}
+    if "dstc_relations" in nlp.pipe_names:
+        nlp.get_pipe("dstc_relations").cfg["store_false"] = True
     for name, proc in nlp.pipeline:
         if name in skip:
             continue
@@ -73,6 +85,7 @@ def main(
     output: Path = typer.Argument(..., help="JSON file to write"),
     conditions: str = typer.Option("", help="How the machine was loaded while measuring speed"),
     gpu_id: int = typer.Option(-1, help="GPU to run the pipeline on; -1 for the CPU"),
+    predictions: Path = typer.Option(None, help="Also save the predicted docs in this folder"),
 ):
     if gpu_id >= 0:
         spacy.require_gpu(gpu_id)
@@ -97,9 +110,14 @@ def main(
         strict["ddi"] = score_ddi_strict(examples)
     out["strict"] = strict
     out["paper_lenient"] = {"ner_token_level": token_level_ner(examples)}
+    if predictions is not None:
+        save_docs(pred, predictions / "test.spacy")
+        save_docs(pred_ner, predictions / "test_ner.spacy")
     if has_relations:
         typer.echo("DDI with gold entities")
         gold_pred = with_gold_entities(nlp, test)
+        if predictions is not None:
+            save_docs(gold_pred, predictions / "test_gold_entities.spacy")
         out["gold_entities"] = {"ddi": score_ddi_strict([Example(p, g) for p, g in zip(gold_pred, test)])}
         kept = [Example(p, g) for p, g in zip(gold_pred, test) if len(g.ents) >= 2]
         out["paper_lenient"]["ddi_gold_positions_2plus_drugs"] = score_ddi_strict(kept)
