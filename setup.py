@@ -38,12 +38,14 @@ setup(
         "spacy_factories": [
             "drug_ner = spacy_ddi.ner.drug_ner_component:make_drug_ner",
             "dstc_relations = spacy_ddi.relations.dstc_component:make_dstc_relations",
+            "pair_relations = spacy_ddi.relations.pair_component:make_pair_relations",
             "sentence_flags = spacy_ddi.flags.sentence_flags_component:make_sentence_flags",
             "ddi_sentences = spacy_ddi.sentences:ddi_sentences",
         ],
         "spacy_architectures": [
             "spacy-ddi.CRFTagger.v1 = spacy_ddi.ner.crf_tagger_model:build_crf_tagger",
             "spacy-ddi.DSTCModel.v1 = spacy_ddi.relations.dstc_model:build_dstc_model",
+            "spacy-ddi.PairClassifier.v1 = spacy_ddi.relations.pair_model:build_pair_classifier",
             "spacy-ddi.SentenceFlags.v1 = spacy_ddi.flags.sentence_flags_model:build_sentence_flags_model",
             "spacy-ddi.OfflineTransformerModel.v1 = spacy_ddi.encoders:create_offline_transformer_model",
             "spacy-ddi.SharedBiLSTM.v1 = spacy_ddi.encoders:build_shared_bilstm",

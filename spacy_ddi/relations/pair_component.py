@@ -1,0 +1,238 @@
+"""pair_relations: the pipelined baseline, a pairwise classifier over entity pairs; writes doc._.ddis."""
+from typing import Callable, Dict, Iterable, List, Optional, Sequence
+
+import numpy
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.training import Example, validate_examples, validate_get_examples
+from spacy.vocab import Vocab
+from thinc.api import Config, Model, set_dropout_rate
+
+from ..extensions import FALSE_LABEL, POSITIVE_LABELS
+from ..gold import gold_drugs_and_pairs
+from ..layers.logit_adjustment import log_priors, softmax_cross_entropy
+from ..layers.segments import doc_segments
+from ..pipe import TorchHeadPipe
+from .pair_model import entity_pairs
+
+DEFAULT_PAIR_MODEL = """
+[model]
+@architectures = "spacy-ddi.PairClassifier.v1"
+hidden_width = 256
+dropout = 0.1
+max_length = 256
+max_distance = 32
+max_pairs = 8192
+
+[model.tok2vec]
+@architectures = "spacy-transformers.TransformerListener.v1"
+grad_factor = 1.0
+upstream = "*"
+
+[model.tok2vec.pooling]
+@layers = "reduce_mean.v1"
+"""
+
+PAIR_LABELS = (FALSE_LABEL,) + POSITIVE_LABELS  # FALSE, then the positive types
+
+
+@Language.factory(
+    "pair_relations",
+    assigns=["doc._.ddis"],
+    requires=["doc.ents"],
+    default_config={
+        "model": Config().from_str(DEFAULT_PAIR_MODEL)["model"],
+        "loss_weight": 1.0,
+        "logit_adjustment": True,
+        "tau": 1.0,
+        "prior_at_inference": 0.0,
+        "store_false": False,
+        "head_learn_rate": None,
+        "scorer": {"@scorers": "spacy-ddi.ddi_scorer.v1"},
+    },
+    default_score_weights={"ddi_strict_f": 0.5, "ddi_strict_p": 0.0, "ddi_strict_r": 0.0},
+)
+def make_pair_relations(
+    nlp: Language,
+    name: str,
+    model: Model,
+    loss_weight: float,
+    logit_adjustment: bool,
+    tau: float,
+    prior_at_inference: float,
+    store_false: bool,
+    head_learn_rate: Optional[float],
+    scorer: Optional[Callable],
+) -> "PairRelations":
+    return PairRelations(
+        nlp.vocab, model, name, loss_weight=loss_weight, logit_adjustment=logit_adjustment,
+        tau=tau, prior_at_inference=prior_at_inference, store_false=store_false,
+        head_learn_rate=head_learn_rate, scorer=scorer,
+    )
+
+
+class PairRelations(TorchHeadPipe):
+    """Every pair of entities of one sentence in ``doc.ents`` (subject first) gets one label:
+    FALSE or an interaction type. The usual spaCy relation-component design, kept as the
+    baseline that ``dstc_relations`` is compared with on the same encoder, data and budget.
+    Trained on gold entities (a gold pair without an annotated interaction is FALSE); applied
+    to whatever is in ``doc.ents``.
+
+    logit_adjustment, tau: train with the logit-adjusted loss (class priors from the training
+    pairs, scaled by tau); prediction then favours rare classes (balanced error).
+    prior_at_inference: add this multiple of the log priors to the scores at prediction time;
+    0 keeps the adjusted decision rule, ``tau`` gives the decisions of an unadjusted model.
+    store_false: also store FALSE pairs in ``doc._.ddis``.
+    The score of an interaction is the probability of its label.
+    """
+
+    def __init__(
+        self,
+        vocab: Vocab,
+        model: Model,
+        name: str = "pair_relations",
+        *,
+        loss_weight: float = 1.0,
+        logit_adjustment: bool = True,
+        tau: float = 1.0,
+        prior_at_inference: float = 0.0,
+        store_false: bool = False,
+        head_learn_rate: Optional[float] = None,
+        scorer: Optional[Callable] = None,
+    ) -> None:
+        self.vocab = vocab
+        self.model = model
+        self.name = name
+        self.scorer = scorer
+        self.cfg: Dict = {
+            "head_learn_rate": head_learn_rate,
+            "labels": list(PAIR_LABELS),
+            "loss_weight": loss_weight,
+            "logit_adjustment": logit_adjustment,
+            "tau": tau,
+            "prior_at_inference": prior_at_inference,
+            "store_false": store_false,
+            "log_priors": None,
+        }
+
+    @property
+    def labels(self):
+        return tuple(self.cfg["labels"])
+
+    @property
+    def label_data(self):
+        return list(self.labels)
+
+    @property
+    def _label_index(self) -> Dict[str, int]:
+        return {label: i for i, label in enumerate(self.labels)}
+
+    def _set_model_dims(self) -> None:
+        self.model.set_dim("nO", len(self.labels))
+
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Example]],
+        *,
+        nlp: Optional[Language] = None,
+        labels: Optional[Sequence[str]] = None,
+    ) -> None:
+        validate_get_examples(get_examples, "PairRelations.initialize")
+        if labels is not None:
+            unknown = set(labels) - set(PAIR_LABELS)
+            if unknown:
+                raise ValueError(f"[{self.name}] Unknown labels {sorted(unknown)}; expected {PAIR_LABELS}")
+        counts = numpy.zeros((len(self.labels),))
+        sample = []
+        for eg in get_examples():
+            gold = [gold_drugs_and_pairs(eg)]
+            segments = doc_segments([eg.predicted], self.model.attrs["max_length"])
+            pairs = entity_pairs(segments, [gold[0][0]])
+            counts += numpy.bincount(
+                self._pair_targets(segments, pairs, gold), minlength=len(self.labels)
+            )
+            if len(sample) < 10:
+                sample.append(eg.predicted)
+        self.cfg["log_priors"] = log_priors(counts)
+        self._set_model_dims()
+        self.model.initialize(X=(sample, [[] for _ in sample]))
+        self._store_dims()
+
+    def _pair_targets(self, segments, pairs: numpy.ndarray, gold) -> numpy.ndarray:
+        """The gold label index of each pair row; FALSE for a pair without an interaction."""
+        index = self._label_index
+        targets = numpy.full((len(pairs),), index[FALSE_LABEL], dtype="int64")
+        for p, (seg, s_start, s_end, o_start, o_end) in enumerate(pairs.tolist()):
+            i, start, _ = segments[seg]
+            key = frozenset(((start + s_start, start + s_end), (start + o_start, start + o_end)))
+            label = gold[i][1].get(key)
+            if label is not None:
+                targets[p] = index[label]
+        return targets
+
+    def predict(self, docs: Iterable[Doc]):
+        docs = list(docs)
+        drugs = [[(e.start, e.end) for e in doc.ents] for doc in docs]
+        segments, pairs, scores = self.model.predict((docs, drugs))
+        scores = self.model.ops.to_numpy(scores)
+        if len(pairs):
+            if self.cfg.get("prior_at_inference") and self.cfg["log_priors"] is not None:
+                scores = scores + self.cfg["prior_at_inference"] * numpy.asarray(self.cfg["log_priors"], dtype=scores.dtype)
+            scores = scores - scores.max(axis=-1, keepdims=True)
+            probs = numpy.exp(scores)
+            probs /= probs.sum(axis=-1, keepdims=True)
+        else:
+            probs = scores
+        return segments, pairs, probs
+
+    def set_annotations(self, docs: Iterable[Doc], predictions) -> None:
+        docs = list(docs)
+        segments, pairs, probs = predictions
+        records: List[list] = [[] for _ in docs]
+        best = probs.argmax(axis=-1) if len(pairs) else numpy.zeros((0,), dtype="int64")
+        keep = numpy.ones((len(pairs),), dtype=bool)
+        if not self.cfg["store_false"]:
+            keep = best != self._label_index[FALSE_LABEL]
+        for p in numpy.nonzero(keep)[0]:
+            seg, s_start, s_end, o_start, o_end = (int(v) for v in pairs[p])
+            i, start, _ = segments[seg]
+            label = int(best[p])
+            records[i].append(
+                [start + s_start, start + s_end, start + o_start, start + o_end,
+                 self.labels[label], float(probs[p, label])]
+            )
+        for doc, doc_records in zip(docs, records):
+            doc._.ddi_records = doc_records
+
+    def update(self, examples, *, drop=0.0, sgd=None, losses=None):
+        losses = {} if losses is None else losses
+        losses.setdefault(self.name, 0.0)
+        validate_examples(examples, "PairRelations.update")
+        docs = [eg.predicted for eg in examples]
+        gold = [gold_drugs_and_pairs(eg) for eg in examples]
+        set_dropout_rate(self.model, drop)
+        outputs, backprop = self.model.begin_update((docs, [g[0] for g in gold]))
+        loss, d_scores = self.get_loss(examples, outputs, gold)
+        # Always backprop (zeros when the batch has no pairs): the shared encoder only
+        # updates from the last listener's callback.
+        backprop(d_scores)
+        if sgd is not None:
+            self.finish_update(sgd)
+        losses[self.name] += loss
+        return losses
+
+    def get_loss(self, examples, outputs, gold=None):
+        """Logit-adjusted cross-entropy over the pairs of the batch."""
+        segments, pairs, scores = outputs
+        ops = self.model.ops
+        if len(pairs) == 0:
+            return 0.0, ops.alloc2f(*scores.shape)
+        gold = gold if gold is not None else [gold_drugs_and_pairs(eg) for eg in examples]
+        targets = self._pair_targets(segments, pairs, gold)
+        log_prior = None
+        if self.cfg["logit_adjustment"] and self.cfg["log_priors"] is not None:
+            log_prior = ops.asarray1f(numpy.asarray(self.cfg["log_priors"], dtype="float32"))
+        loss, d_scores = softmax_cross_entropy(
+            ops, scores, ops.asarray(targets), log_prior=log_prior, tau=self.cfg["tau"]
+        )
+        return loss, ops.asarray2f(d_scores * self.cfg["loss_weight"])
