@@ -27,6 +27,14 @@ from spacy.training import Example
 
 from spacy_ddi.scoring import score_ddi_strict, score_ner_strict
 
+# The relation components a pipeline may have: MTMG's head, or the pipelined pairwise baseline.
+RELATION_COMPONENTS = ("dstc_relations", "pair_relations")
+
+
+def relation_component(nlp):
+    """The name of the pipeline's relation component, or None when it has none."""
+    return next((name for name in RELATION_COMPONENTS if name in nlp.pipe_names), None)
+
 
 def load_docs(nlp, path: Path):
     return list(DocBin().from_disk(path).get_docs(nlp.vocab))
@@ -53,8 +61,8 @@ def with_gold_entities(nlp, gold_docs):
         doc.ents = [doc.char_span(e.start_char, e.end_char, label=e.label_, alignment_mode="expand") for e in gold.ents]
         docs.append(doc)
     skip = {"drug_ner", "ner"}
-    if "dstc_relations" in nlp.pipe_names:
-        nlp.get_pipe("dstc_relations").cfg["store_false"] = True
+    if relation_component(nlp) is not None:
+        nlp.get_pipe(relation_component(nlp)).cfg["store_false"] = True
     for name, proc in nlp.pipeline:
         if name in skip:
             continue
@@ -90,7 +98,7 @@ def main(
     if gpu_id >= 0:
         spacy.require_gpu(gpu_id)
     nlp = spacy.load(model)
-    has_relations = "dstc_relations" in nlp.pipe_names
+    has_relations = relation_component(nlp) is not None
     out = {"model": str(model), "pipeline": nlp.pipe_names, "date": time.strftime("%Y-%m-%d")}
     test = load_docs(nlp, corpus / "test.spacy")
     test_ner = load_docs(nlp, corpus / "test_ner.spacy")

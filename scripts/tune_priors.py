@@ -1,13 +1,14 @@
-"""Choose prior_at_inference for drug_ner and dstc_relations on dev; save the tuned pipeline.
+"""Choose prior_at_inference for drug_ner and the relation component on dev; save the tuned pipeline.
 
     python scripts/tune_priors.py training/ddi_mtmg/model-best corpus/dev.spacy training/ddi_mtmg/model-tuned benchmarks/ddi_mtmg.tuning.json
 
 The logit-adjusted loss makes the heads favour rare classes at prediction time (recall over
 precision). Adding w * log(prior) back to the scores at prediction time moves the decision
 towards an unadjusted model (w = tau). This grid-searches w for both heads on dev only,
-and whether dstc_relations reads each pair from both drugs' rows (symmetric_reading),
+and, for dstc_relations, whether it reads each pair from both drugs' rows (symmetric_reading),
 selecting on the training objective (mean of strict NER F1 and strict DDI F1), and writes the
 pipeline with the chosen values in its cfg. The encoder runs once; only the heads re-run.
+The relation component is dstc_relations (MTMG) or pair_relations (the pipelined baseline).
 """
 import itertools
 import json
@@ -21,6 +22,16 @@ from spacy.training import Example
 from spacy_ddi.scoring import score_ddi_strict, score_ner_strict
 
 GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
+# The relation components a pipeline may have: MTMG's head, or the pipelined pairwise baseline.
+RELATION_COMPONENTS = ("dstc_relations", "pair_relations")
+
+
+def relation_component(nlp) -> str:
+    """The name of the pipeline's relation component."""
+    for name in RELATION_COMPONENTS:
+        if name in nlp.pipe_names:
+            return name
+    raise SystemExit(f"{nlp.pipe_names}: no relation component (one of {RELATION_COMPONENTS})")
 
 
 def main(
@@ -34,19 +45,22 @@ def main(
         spacy.require_gpu(gpu_id)
     nlp = spacy.load(model)
     gold = list(DocBin().from_disk(dev).get_docs(nlp.vocab))
-    heads = ["drug_ner", "dstc_relations", "sentence_flags"]
+    relations = relation_component(nlp)
+    heads = [name for name in ("drug_ner", relations, "sentence_flags") if name in nlp.pipe_names]
     with nlp.select_pipes(disable=heads):
         encoded = list(nlp.pipe([d.text for d in gold], batch_size=64))
-    ner, dstc = nlp.get_pipe("drug_ner"), nlp.get_pipe("dstc_relations")
+    ner, rel = nlp.get_pipe("drug_ner"), nlp.get_pipe(relations)
+    readings = (False, True) if relations == "dstc_relations" else (None,)
     results = []
     for w_ner in GRID:
         ner.cfg["prior_at_inference"] = w_ner
         docs = list(ner.pipe(encoded, batch_size=64))
         ner_f = score_ner_strict([Example(p, g) for p, g in zip(docs, gold)])["ner_strict_f"]
-        for w_ddi, symmetric in itertools.product(GRID, (False, True)):
-            dstc.cfg["prior_at_inference"] = w_ddi
-            dstc.cfg["symmetric_reading"] = symmetric
-            docs = list(dstc.pipe(docs, batch_size=64))
+        for w_ddi, symmetric in itertools.product(GRID, readings):
+            rel.cfg["prior_at_inference"] = w_ddi
+            if symmetric is not None:
+                rel.cfg["symmetric_reading"] = symmetric
+            docs = list(rel.pipe(docs, batch_size=64))
             ddi = score_ddi_strict([Example(p, g) for p, g in zip(docs, gold)])
             row = {"ner": w_ner, "ddi": w_ddi, "symmetric": symmetric, "ner_f": ner_f, "ddi_p": ddi["ddi_strict_p"],
                    "ddi_r": ddi["ddi_strict_r"], "ddi_f": ddi["ddi_strict_f"],
@@ -55,8 +69,9 @@ def main(
             results.append(row)
     best = max(results, key=lambda r: r["score"])
     ner.cfg["prior_at_inference"] = best["ner"]
-    dstc.cfg["prior_at_inference"] = best["ddi"]
-    dstc.cfg["symmetric_reading"] = best["symmetric"]
+    rel.cfg["prior_at_inference"] = best["ddi"]
+    if best["symmetric"] is not None:
+        rel.cfg["symmetric_reading"] = best["symmetric"]
     nlp.to_disk(output)
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(json.dumps({"model": str(model), "dev": str(dev), "grid": results, "best": best}, indent=2))
