@@ -99,7 +99,10 @@ def main(
         spacy.require_gpu(gpu_id)
     nlp = spacy.load(model)
     has_relations = relation_component(nlp) is not None
-    out = {"model": str(model), "pipeline": nlp.pipe_names, "date": time.strftime("%Y-%m-%d")}
+    out = {
+        "model": str(model), "pipeline": nlp.pipe_names, "date": time.strftime("%Y-%m-%d"),
+        "command": " ".join(["python", "scripts/evaluate.py"] + sys.argv[1:]),
+    }
     test = load_docs(nlp, corpus / "test.spacy")
     test_ner = load_docs(nlp, corpus / "test_ner.spacy")
     typer.echo(f"Predicting {len(test)} DDI test sentences")
