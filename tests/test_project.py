@@ -32,7 +32,7 @@ def project(tmp_path_factory):
 def test_workflow_all_runs_every_step_in_order(project):
     commands = {cmd["name"] for cmd in project["commands"]}
     assert project["workflows"]["all"] == [
-        "corpus", "convert", "train", "tune", "evaluate", "package", "install", "visualize",
+        "corpus", "convert", "train", "tune", "evaluate", "report", "package", "install", "visualize",
     ]
     assert set(project["workflows"]["all"]) | {"test"} == commands
 

@@ -1,0 +1,447 @@
+"""Write docs/results.md and its figures from evaluation records and saved predictions.
+
+    python scripts/report.py --records benchmarks --predictions metrics/predictions \
+        --corpus corpus --main ddi_mtmg_relpos_ctx --runs ddi_mtmg_relpos_ctx,ddi_mtmg,baseline_ner \
+        --output docs/results.md
+
+Reads, per run NAME: RECORDS/NAME.json (scripts/evaluate.py), RECORDS/NAME.training.json and
+RECORDS/NAME.train.log (scripts/train.sh); for the main run also PREDICTIONS/NAME/*.spacy
+(scripts/evaluate.py --predictions) and the gold test set, for the confusion matrix and the
+error analysis. No figure in the report is typed in here except the published reference
+figures, which are quoted with their source.
+"""
+import json
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import spacy
+import typer
+from spacy.tokens import Doc, DocBin
+
+import spacy_ddi  # noqa: F401  (installs the Doc extensions)
+from spacy_ddi.extensions import ENTITY_LABELS, FALSE_LABEL, POSITIVE_LABELS
+
+# Published figures, quoted (not measured here).
+PAPER_TABLE4 = {"ADVISE": 0.8356, "EFFECT": 0.7839, "MECHANISM": 0.8215, "INT": 0.4615}
+REFERENCES = [
+    ("MTMG (Deng et al.), BioBERT on a GPU, the paper's lenient protocol, Table 3",
+     "NER F1 0.925, DDI F1 0.777, overall 0.851"),
+    ("Luo et al. 2020 (Att-BiLSTM+ELMo joint model), as reported (lenient)", "NER F1 0.922, DDI F1 0.751"),
+    ("Luo et al. 2020, their published predictions rescored with the strict protocol (DESIGN.md)",
+     "NER F1 about 0.892, DDI F1 about 0.658"),
+    ("Fine-tuned PubMedBERT with gold entities (DESIGN.md)", "DDI F1 0.824"),
+]
+# Runs the issue asks for that may not have been trained yet, with the config that trains them.
+PLANNED = {
+    "baseline_ner": "spaCy's stock `ner` on the same encoder (configs/baseline_ner.cfg)",
+    "pipelined_rel": "our NER, then a pairwise relation classifier on entity-pair vectors (no config yet)",
+    "mtmg_no_flags": "MTMG without ENC and PDC (no config yet)",
+    "mtmg_softmax_tagger": "MTMG with a softmax tagger instead of the CRF (no config yet)",
+}
+ERROR_KINDS = (
+    "missed entity", "boundary error", "wrong entity type", "spurious entity",
+    "missed interaction", "wrong interaction type", "spurious interaction",
+)
+
+
+def fmt(x: Optional[float]) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
+def minutes(train_record: Optional[dict]) -> str:
+    return f"{train_record['seconds'] / 60:.1f} min" if train_record else "-"
+
+
+def read_run(records: Path, name: str) -> Optional[dict]:
+    path = records / f"{name}.json"
+    if not path.exists():
+        return None
+    run = {"name": name, "eval": json.loads(path.read_text()), "train": None, "curve": []}
+    if (records / f"{name}.training.json").exists():
+        run["train"] = json.loads((records / f"{name}.training.json").read_text())
+    if (records / f"{name}.train.log").exists():
+        run["curve"] = learning_curve((records / f"{name}.train.log").read_text())
+    return run
+
+
+def learning_curve(log: str) -> List[Dict[str, float]]:
+    """Rows of spaCy's training table: step and the dev scores (0-1)."""
+    log = re.sub(r"\x1b\[[0-9;]*m", "", log)
+    header, rows = None, []
+    for line in log.splitlines():
+        if line.startswith("E ") and "#" in line:
+            header = re.split(r"\s{2,}", line.strip())
+        elif header and re.match(r"^\s*\d+\s+\d+\s", line):
+            values = line.split()
+            if len(values) == len(header):
+                row = dict(zip(header, values))
+                rows.append({"step": int(row["#"]), **{
+                    k.lower(): float(v) / 100 for k, v in row.items() if k.endswith("_F") or k == "ENTS_F"
+                }, "score": float(row["SCORE"])})
+    return rows
+
+
+def char_spans(doc: Doc):
+    from spacy_ddi.corpus.convert import GOLD_OFFSETS_KEY
+
+    fixed = {(s, e): (cs, ce) for s, e, cs, ce in doc.user_data.get(GOLD_OFFSETS_KEY, [])}
+    return lambda s, e: fixed.get((s, e), (doc[s].idx, doc[e - 1].idx + len(doc[e - 1])))
+
+
+def entity_set(doc: Doc):
+    span = char_spans(doc)
+    return {span(e.start, e.end) + (e.label_,) for e in doc.ents}
+
+
+def pair_labels(doc: Doc) -> Dict[frozenset, str]:
+    span = char_spans(doc)
+    return {
+        frozenset((span(s0, s1), span(o0, o1))): str(label)
+        for s0, s1, o0, o1, label, _ in doc._.ddi_records or []
+    }
+
+
+def confusion(gold_docs, pred_docs):
+    """Counts[gold][predicted] over every gold entity pair (pairs the model left out = FALSE)."""
+    counts = defaultdict(Counter)
+    for gold, pred in zip(gold_docs, pred_docs):
+        predicted = pair_labels(pred)
+        for pair, label in pair_labels(gold).items():
+            counts[label][predicted.get(pair, FALSE_LABEL)] += 1
+    return counts
+
+
+def overlaps(a, b) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def error_analysis(gold_docs, pred_docs, n_samples: int):
+    counts, samples = Counter(), defaultdict(list)
+
+    def add(kind, doc, what):
+        counts[kind] += 1
+        if len(samples[kind]) < n_samples:
+            samples[kind].append((doc.text, what))
+
+    for gold, pred in zip(gold_docs, pred_docs):
+        g_ents, p_ents = entity_set(gold), entity_set(pred)
+        for ent in sorted(g_ents - p_ents):
+            same_span = [p for p in p_ents if p[:2] == ent[:2]]
+            near = [p for p in p_ents if overlaps(p, ent)]
+            text = gold.text[ent[0]:ent[1]]
+            if same_span:
+                add("wrong entity type", gold, f"`{text}`: gold {ent[2]}, predicted {same_span[0][2]}")
+            elif near:
+                p = near[0]
+                add("boundary error", gold, f"gold `{text}` ({ent[2]}), predicted `{pred.text[p[0]:p[1]]}` ({p[2]})")
+            else:
+                add("missed entity", gold, f"`{text}` ({ent[2]})")
+        for ent in sorted(p_ents - g_ents):
+            if not any(overlaps(ent, g) for g in g_ents):
+                add("spurious entity", gold, f"`{pred.text[ent[0]:ent[1]]}` ({ent[2]})")
+        g_pairs = {k: v for k, v in pair_labels(gold).items() if v in POSITIVE_LABELS}
+        p_pairs = {k: v for k, v in pair_labels(pred).items() if v in POSITIVE_LABELS}
+
+        def show(pair):
+            a, b = sorted(pair)
+            return f"`{gold.text[a[0]:a[1]]}` - `{gold.text[b[0]:b[1]]}`"
+
+        for pair, label in g_pairs.items():
+            if pair in p_pairs and p_pairs[pair] != label:
+                add("wrong interaction type", gold, f"{show(pair)}: gold {label}, predicted {p_pairs[pair]}")
+            elif pair not in p_pairs:
+                found = {e[:2] for e in p_ents}
+                why = "both entities found" if all(x in found for x in pair) else "an entity was not found exactly"
+                add("missed interaction", gold, f"{show(pair)} ({label}; {why})")
+        for pair, label in p_pairs.items():
+            if pair not in g_pairs:
+                gold_label = pair_labels(gold).get(pair)
+                why = f"gold {gold_label}" if gold_label else "not a gold entity pair"
+                add("spurious interaction", gold, f"{show(pair)}: predicted {label}, {why}")
+    return counts, samples
+
+
+def plot_confusion(counts, path: Path):
+    import matplotlib.pyplot as plt
+    import numpy
+
+    labels = list(POSITIVE_LABELS) + [FALSE_LABEL]
+    matrix = numpy.array([[counts[g][p] for p in labels] for g in labels], dtype=float)
+    norm = matrix / numpy.maximum(matrix.sum(1, keepdims=True), 1)
+    fig, ax = plt.subplots(figsize=(6, 5))
+    ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(labels)), labels, rotation=30)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("gold")
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            ax.text(j, i, f"{norm[i, j]:.2f}\n({int(matrix[i, j])})", ha="center", va="center",
+                    color="white" if norm[i, j] > 0.5 else "black", fontsize=8)
+    ax.set_title("DDI test, gold entities given: rows normalised")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return matrix, norm, labels
+
+
+def plot_per_type(run, path: Path):
+    import matplotlib.pyplot as plt
+    import numpy
+
+    types = list(POSITIVE_LABELS)
+    series = [
+        ("ours, strict end to end", [run["eval"]["strict"]["ddi"]["ddi_strict_per_type"][t]["f"] for t in types]),
+        ("ours, gold entities given", [run["eval"]["gold_entities"]["ddi"]["ddi_strict_per_type"][t]["f"] for t in types]),
+        ("MTMG paper, Table 4 (BioBERT, GPU)", [PAPER_TABLE4[t] for t in types]),
+    ]
+    x = numpy.arange(len(types))
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for k, (label, values) in enumerate(series):
+        bars = ax.bar(x + (k - 1) * 0.27, values, 0.27, label=label)
+        ax.bar_label(bars, fmt="%.2f", fontsize=7)
+    ax.set_xticks(x, types)
+    ax.set_ylim(0, 1.15)
+    ax.set_ylabel("F1")
+    ax.legend(fontsize=7, loc="upper left", ncol=3)
+    ax.set_title("DDI F1 per type (DDI test set)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_curves(runs, path: Path):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for k, run in enumerate(runs):
+        curve = run["curve"]
+        if not curve:
+            continue
+        steps = [r["step"] for r in curve]
+        color = colors[k % len(colors)]
+        if "ner_strict_f" in curve[0]:
+            ax.plot(steps, [r["ner_strict_f"] for r in curve], marker="o", color=color, label=f"{run['name']}: NER F1")
+        if "ddi_strict_f" in curve[0]:
+            ax.plot(steps, [r["ddi_strict_f"] for r in curve], marker="s", linestyle="--", color=color, label=f"{run['name']}: DDI F1")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("dev F1 (strict, untuned priors)")
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=7)
+    ax.set_title("Learning curves on dev")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(
+    records: Path = typer.Option(Path("benchmarks"), help="Folder of NAME.json / .training.json / .train.log"),
+    predictions: Path = typer.Option(Path("metrics/predictions"), help="Folder of NAME/ with saved predictions"),
+    corpus: Path = typer.Option(Path("corpus"), help="Folder with the gold test.spacy"),
+    main_run: str = typer.Option("ddi_mtmg", "--main", help="The run of the default config"),
+    runs: str = typer.Option("ddi_mtmg,baseline_ner", help="Runs to compare, comma-separated"),
+    output: Path = typer.Option(Path("docs/results.md")),
+    samples: int = typer.Option(4, help="Examples shown per error kind"),
+):
+    names = [n for n in runs.split(",") if n]
+    if main_run not in names:
+        names.insert(0, main_run)
+    loaded = {n: read_run(records, n) for n in names}
+    main = loaded[main_run]
+    if main is None:
+        raise SystemExit(f"No evaluation record {records / (main_run + '.json')}: run scripts/evaluate.py first")
+    fig_dir = output.parent / "results"
+    fig_dir.mkdir(parents=True, exist_ok=True)
+    nlp = spacy.blank("en")
+    gold_test = list(DocBin().from_disk(corpus / "test.spacy").get_docs(nlp.vocab))
+    pred_dir = predictions / main_run
+    missing = [p for p in ("test.spacy", "test_gold_entities.spacy") if not (pred_dir / p).exists()]
+    if missing:
+        raise SystemExit(f"Missing predictions {[str(pred_dir / p) for p in missing]}: run scripts/evaluate.py ... --predictions {pred_dir}")
+    pred_test = list(DocBin().from_disk(pred_dir / "test.spacy").get_docs(nlp.vocab))
+    pred_gold = list(DocBin().from_disk(pred_dir / "test_gold_entities.spacy").get_docs(nlp.vocab))
+    if [d.text for d in pred_test] != [d.text for d in gold_test]:
+        raise SystemExit(f"{pred_dir / 'test.spacy'} is not a prediction of {corpus / 'test.spacy'}")
+
+    e = main["eval"]
+    t = main["train"]
+    out = [
+        "# Results",
+        "",
+        f"Generated by `python scripts/report.py --main {main_run} --runs {runs}` from the records in",
+        f"`{records}/` (written by `scripts/train.sh` and `scripts/evaluate.py`) and the predictions saved in",
+        f"`{pred_dir}/`. Evaluated on {e['date']}; training record {t['start'][:10] if t else 'missing'}.",
+        "All figures are on this project's 2-core CPU (no GPU), default config unless the run says",
+        "otherwise. Models are selected on dev (10% of the Train documents); each test set is used",
+        "once. Nothing below is typed in by hand except the quoted published figures.",
+        "",
+        "## The runs",
+        "",
+        "| run | config | training wall time | steps | nlp.pipe words/s (DDI test) |",
+        "|---|---|---|---|---|",
+    ]
+    for name, run in loaded.items():
+        if run is None:
+            continue
+        tr = run["train"]
+        steps = run["curve"][-1]["step"] if run["curve"] else "-"
+        speed = run["eval"]["speed"]
+        cond = f" ({speed['conditions']})" if speed.get("conditions") else ""
+        out.append(
+            f"| {name} | `{tr['config'] if tr else '?'}` | {minutes(tr)} | "
+            f"{steps} | {speed['words_per_second']:.0f}{cond} |"
+        )
+    out += ["", "Commands:", ""]
+    for name, run in loaded.items():
+        if run is not None:
+            if run["train"]:
+                out.append(f"    {run['train']['command']}")
+            out.append("    " + run["eval"].get(
+                "command", f"python scripts/evaluate.py {run['eval']['model']} corpus {records}/{name}.json"
+            ))
+
+    # strict end to end
+    out += [
+        "",
+        "## Strict end to end (the headline)",
+        "",
+        "Entities: exact character span and type. Interactions: both spans exact, unordered pair,",
+        "type exact, micro-averaged over MECHANISM, EFFECT, ADVISE and INT, on all 1,299 DDI test",
+        "sentences (none dropped). Gold entities the tokenizer could not align keep their corpus",
+        "offsets, so they count as misses.",
+        "",
+        f"### NER ({main_run})",
+        "",
+        "| test set | P | R | F1 | " + " | ".join(f"{x} P / R / F1" for x in ENTITY_LABELS) + " |",
+        "|---|---|---|---|" + "---|" * len(ENTITY_LABELS),
+    ]
+    for key, label in (("ner_ddi_test", "DDI test"), ("ner_drugner_test", "DrugNER test")):
+        s = e["strict"][key]
+        per = " | ".join(
+            "{} / {} / {}".format(*(fmt(s["ner_strict_per_type"].get(x, {}).get(k)) for k in "prf"))
+            for x in ENTITY_LABELS
+        )
+        out.append(f"| {label} | {fmt(s['ner_strict_p'])} | {fmt(s['ner_strict_r'])} | {fmt(s['ner_strict_f'])} | {per} |")
+    for heading, key_of in (
+        (f"### DDI end to end ({main_run})", lambda ev: ev["strict"].get("ddi")),
+        (f"## Gold entities given ({main_run})\n\n`doc.ents` set from the annotation, then the relation head; all DDI test sentences, strict pair matching.", lambda ev: ev.get("gold_entities", {}).get("ddi")),
+    ):
+        s = key_of(e)
+        out += ["", heading, "", "| type | P | R | F1 |", "|---|---|---|---|"]
+        for x in POSITIVE_LABELS:
+            d = s["ddi_strict_per_type"][x]
+            out.append(f"| {x} | {fmt(d['p'])} | {fmt(d['r'])} | {fmt(d['f'])} |")
+        out.append(f"| **micro** | {fmt(s['ddi_strict_p'])} | {fmt(s['ddi_strict_r'])} | **{fmt(s['ddi_strict_f'])}** |")
+
+    lenient = e["paper_lenient"]
+    ddi_l = lenient.get("ddi_gold_positions_2plus_drugs")
+    out += [
+        "",
+        "## The paper's lenient protocol (reimplemented; not comparable with the strict tables)",
+        "",
+        "As MTMG's public code scores: NER per token (a token counts when gold and predicted entity",
+        "types agree; O tokens excluded); DDI at gold entity positions; test sentences with fewer",
+        f"than two gold drugs dropped ({lenient.get('sentences_kept', '-')} of 1,299 kept). Set these beside MTMG's Table 3/4.",
+        "(With gold entity positions, a sentence with fewer than two gold drugs has no pair to get",
+        "right or wrong, so dropping them leaves the DDI figure equal to the gold-entity one above.)",
+        "",
+        "| | P | R | F1 |",
+        "|---|---|---|---|",
+        f"| NER, token level | {fmt(lenient['ner_token_level']['p'])} | {fmt(lenient['ner_token_level']['r'])} | {fmt(lenient['ner_token_level']['f'])} |",
+    ]
+    if ddi_l:
+        out.append(f"| DDI at gold positions | {fmt(ddi_l['ddi_strict_p'])} | {fmt(ddi_l['ddi_strict_r'])} | {fmt(ddi_l['ddi_strict_f'])} |")
+    out += ["", "## Published reference figures (quoted, not measured here)", ""]
+    out += [f"- {who}: {what}." for who, what in REFERENCES]
+    out += [f"- MTMG per-type F1, Table 4: " + ", ".join(f"{k} {v:.3f}" for k, v in PAPER_TABLE4.items()) + "."]
+
+    # comparison
+    out += [
+        "",
+        "## Baselines and ablations (same encoder, data and step budget)",
+        "",
+        "| run | strict NER F1 (DDI test) | strict NER F1 (DrugNER test) | strict DDI F1 | DDI F1, gold entities | training time |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, run in loaded.items():
+        if run is None:
+            continue
+        ev = run["eval"]
+        ddi = ev["strict"].get("ddi")
+        gold = ev.get("gold_entities", {}).get("ddi")
+        tr = run["train"]
+        out.append(
+            f"| {name} | {fmt(ev['strict']['ner_ddi_test']['ner_strict_f'])} | {fmt(ev['strict']['ner_drugner_test']['ner_strict_f'])} | "
+            f"{fmt(ddi['ddi_strict_f'] if ddi else None)} | {fmt(gold['ddi_strict_f'] if gold else None)} | "
+            f"{minutes(tr)} |"
+        )
+    not_run = [f"- `{k}`: {v}" for k, v in PLANNED.items() if loaded.get(k) is None]
+    if not_run:
+        out += ["", "Not trained yet (so not in the table):", ""] + not_run
+
+    # figures
+    counts = confusion(gold_test, pred_gold)
+    matrix, norm, labels = plot_confusion(counts, fig_dir / "confusion.png")
+    plot_per_type(main, fig_dir / "per_type_f1.png")
+    plot_curves([r for r in loaded.values() if r], fig_dir / "learning_curves.png")
+    rel = fig_dir.name
+    out += [
+        "",
+        "## Pictures",
+        "",
+        f"DDI confusion matrix with gold entities given ({main_run}; rows gold, columns predicted,",
+        "normalised per row as in the paper's Fig. 4; counts in brackets; a pair the model did not",
+        "read counts as FALSE):",
+        "",
+        f"![confusion matrix]({rel}/confusion.png)",
+        "",
+        "| gold \\ predicted | " + " | ".join(labels) + " |",
+        "|---|" + "---|" * len(labels),
+    ]
+    for i, g in enumerate(labels):
+        out.append(f"| {g} | " + " | ".join(f"{norm[i, j]:.2f} ({int(matrix[i, j])})" for j in range(len(labels))) + " |")
+    out += [
+        "",
+        f"Per-type F1 against the paper's Table 4 (the paper's figures use its own lenient protocol and BioBERT):",
+        "",
+        f"![per-type F1]({rel}/per_type_f1.png)",
+        "",
+        "Dev-set learning curves (strict F1 at each evaluation, before the prior tuning):",
+        "",
+        f"![learning curves]({rel}/learning_curves.png)",
+    ]
+
+    # error analysis
+    err_counts, err_samples = error_analysis(gold_test, pred_test, samples)
+    out += [
+        "",
+        f"## Error analysis ({main_run}, strict end to end, DDI test set)",
+        "",
+        "Entity errors: a gold entity with no exact prediction is a *wrong entity type* when a",
+        "prediction has its span, a *boundary error* when one overlaps it, else *missed*; a",
+        "prediction overlapping no gold entity is *spurious*. Interaction errors are over positive",
+        "pairs only.",
+        "",
+        "| kind | count |",
+        "|---|---|",
+    ]
+    out += [f"| {k} | {err_counts[k]} |" for k in ERROR_KINDS]
+    for kind in ERROR_KINDS:
+        if err_samples[kind]:
+            out += ["", f"### {kind}: first {len(err_samples[kind])} of {err_counts[kind]}", ""]
+            for text, what in err_samples[kind]:
+                short = text if len(text) <= 220 else text[:217] + "..."
+                out.append(f"- {what}  \n  _{short}_")
+    output.write_text("\n".join(out) + "\n")
+    json.dump(
+        {"confusion": {g: dict(counts[g]) for g in labels}, "errors": dict(err_counts)},
+        open(fig_dir / "report_data.json", "w"), indent=2,
+    )
+    typer.echo(f"Wrote {output} and {fig_dir}/")
+
+
+if __name__ == "__main__":
+    typer.run(main)
