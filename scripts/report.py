@@ -35,10 +35,13 @@ REFERENCES = [
 ]
 # Runs the issue asks for that may not have been trained yet, with the config that trains them.
 PLANNED = {
-    "baseline_ner": "spaCy's stock `ner` on the same encoder (configs/baseline_ner.cfg)",
-    "pipelined_rel": "our NER, then a pairwise relation classifier on entity-pair vectors (no config yet)",
-    "mtmg_no_flags": "MTMG without ENC and PDC (no config yet)",
-    "mtmg_softmax_tagger": "MTMG with a softmax tagger instead of the CRF (no config yet)",
+    "baseline_ner": "spaCy's stock `ner` on the same encoder: `python scripts/train.py baseline_ner configs/baseline_ner.cfg`",
+    "baseline_pairwise": "our NER, then a pairwise relation classifier on entity-pair vectors: "
+    "`python scripts/train.py baseline_pairwise configs/baseline_pairwise.cfg`",
+    "mtmg_no_flags": "MTMG without ENC and PDC: `python scripts/train.py mtmg_no_flags configs/ddi_mtmg.cfg "
+    "--nlp.pipeline '[\"ddi_sentences\",\"transformer\",\"drug_ner\",\"dstc_relations\"]'`",
+    "mtmg_softmax_tagger": "MTMG with a softmax tagger instead of the CRF: "
+    "`python scripts/train.py mtmg_softmax_tagger configs/ddi_mtmg.cfg --components.drug_ner.decoder softmax`",
 }
 ERROR_KINDS = (
     "missed entity", "boundary error", "wrong entity type", "spurious entity",
@@ -48,6 +51,16 @@ ERROR_KINDS = (
 
 def fmt(x: Optional[float]) -> str:
     return "-" if x is None else f"{x:.3f}"
+
+
+def headline(ev: dict) -> Dict[str, float]:
+    """Strict NER F1 (DDI test), strict DDI F1, gold-entity DDI F1 of an evaluation record."""
+    out = {"ner": ev["strict"]["ner_ddi_test"]["ner_strict_f"]}
+    if ev["strict"].get("ddi"):
+        out["ddi"] = ev["strict"]["ddi"]["ddi_strict_f"]
+    if ev.get("gold_entities", {}).get("ddi"):
+        out["gold"] = ev["gold_entities"]["ddi"]["ddi_strict_f"]
+    return out
 
 
 def minutes(train_record: Optional[dict]) -> str:
@@ -280,8 +293,8 @@ def main(
         "",
         "## The runs",
         "",
-        "| run | config | training wall time | steps | nlp.pipe words/s (DDI test) |",
-        "|---|---|---|---|---|",
+        "| run | config | training wall time | steps | nlp.pipe words/s (DDI test) | note |",
+        "|---|---|---|---|---|---|",
     ]
     for name, run in loaded.items():
         if run is None:
@@ -292,7 +305,7 @@ def main(
         cond = f" ({speed['conditions']})" if speed.get("conditions") else ""
         out.append(
             f"| {name} | `{tr['config'] if tr else '?'}` | {minutes(tr)} | "
-            f"{steps} | {speed['words_per_second']:.0f}{cond} |"
+            f"{steps} | {speed['words_per_second']:.0f}{cond} | {(tr or {}).get('note', '')} |"
         )
     out += ["", "Commands:", ""]
     for name, run in loaded.items():
@@ -378,6 +391,18 @@ def main(
             f"{fmt(ddi['ddi_strict_f'] if ddi else None)} | {fmt(gold['ddi_strict_f'] if gold else None)} | "
             f"{minutes(tr)} |"
         )
+    out += ["", f"Against {main_run} (positive = better than {main_run}), with each run's config and note from its training record:", ""]
+    main_scores = headline(main["eval"])
+    for name, run in loaded.items():
+        if run is None or name == main_run:
+            continue
+        deltas = []
+        for key, label in (("ner", "strict NER F1 (DDI test)"), ("ddi", "strict DDI F1"), ("gold", "gold-entity DDI F1")):
+            mine, theirs = headline(run["eval"]).get(key), main_scores.get(key)
+            if mine is not None and theirs is not None:
+                deltas.append(f"{label} {mine - theirs:+.3f}")
+        note = " ".join(x for x in ((run["train"] or {}).get("config"), (run["train"] or {}).get("note")) if x)
+        out.append(f"- `{name}`: " + ", ".join(deltas) + (f". {note}" if note else ""))
     not_run = [f"- `{k}`: {v}" for k, v in PLANNED.items() if loaded.get(k) is None]
     if not_run:
         out += ["", "Not trained yet (so not in the table):", ""] + not_run
