@@ -30,7 +30,8 @@ setup(
         "numpy>=1.21.0",
     ],
     extras_require={
-        "test": ["pytest>=7.0", "pytest-timeout>=2.0"],
+        # matplotlib: tests/test_report.py runs scripts/report.py
+        "test": ["pytest>=7.0", "pytest-timeout>=2.0", "matplotlib>=3.7,<4"],
         # scripts/report.py draws the figures of docs/results.md
         "report": ["matplotlib>=3.7,<4"],
     },

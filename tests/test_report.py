@@ -1,0 +1,100 @@
+"""scripts/report.py on hand-made records and predictions: every count traces to the inputs."""
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+import spacy
+from spacy.tokens import DocBin
+from spacy.training import Example
+
+from spacy_ddi.scoring import score_ddi_strict, score_ner_strict
+
+from .conftest import annotated_doc
+
+pytest.importorskip("matplotlib", reason="the report extra (matplotlib) is not installed")
+
+ROOT = Path(__file__).parent.parent
+TEXTS = ["Aspirin increases warfarin levels.", "Ketoconazole and midazolam were given."]
+LOG = """E    #       LOSS TRANS...  NER_STRICT_F  DDI_STRICT_F  SCORE 
+---  ------  -------------  ------------  ------------  ------
+  0       0           0.31          8.15          0.00    0.04
+  1     300         198.59         73.86         24.34    0.49
+"""
+
+
+def load_report():
+    spec = importlib.util.spec_from_file_location("report", ROOT / "scripts" / "report.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def write(docs, path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    DocBin(docs=docs, store_user_data=True).to_disk(path)
+
+
+def test_report_counts_errors_and_confusions_from_the_files(tmp_path):
+    nlp = spacy.blank("en")
+    a, k = TEXTS
+    gold = [
+        annotated_doc(nlp, a, [("Aspirin", "DRUG"), ("warfarin", "DRUG")], [("Aspirin", "warfarin", "MECHANISM")]),
+        annotated_doc(nlp, k, [("Ketoconazole", "DRUG"), ("midazolam", "DRUG")], [("Ketoconazole", "midazolam", "FALSE")]),
+    ]
+    # end to end: warfarin missed (so the interaction too); a spurious EFFECT in sentence 2
+    pred = [
+        annotated_doc(nlp, a, [("Aspirin", "DRUG")], []),
+        annotated_doc(nlp, k, [("Ketoconazole", "DRUG"), ("midazolam", "BRAND")], [("Ketoconazole", "midazolam", "EFFECT")]),
+    ]
+    # gold entities: MECHANISM read as EFFECT; the FALSE pair read as FALSE
+    pred_gold = [
+        annotated_doc(nlp, a, [("Aspirin", "DRUG"), ("warfarin", "DRUG")], [("Aspirin", "warfarin", "EFFECT")]),
+        annotated_doc(nlp, k, [("Ketoconazole", "DRUG"), ("midazolam", "DRUG")], [("Ketoconazole", "midazolam", "FALSE")]),
+    ]
+    write(gold, tmp_path / "corpus" / "test.spacy")
+    write(pred, tmp_path / "pred" / "run" / "test.spacy")
+    write(pred_gold, tmp_path / "pred" / "run" / "test_gold_entities.spacy")
+    examples = [Example(p, g) for p, g in zip(pred, gold)]
+    gold_examples = [Example(p, g) for p, g in zip(pred_gold, gold)]
+    record = {
+        "model": "training/run/model-tuned", "date": "2026-11-28", "command": "python scripts/evaluate.py x",
+        "speed": {"words_per_second": 123.0, "conditions": ""},
+        "strict": {"ner_ddi_test": score_ner_strict(examples), "ner_drugner_test": score_ner_strict(examples),
+                   "ddi": score_ddi_strict(examples)},
+        "gold_entities": {"ddi": score_ddi_strict(gold_examples)},
+        "paper_lenient": {"ner_token_level": {"p": 1.0, "r": 0.5, "f": 0.667},
+                          "ddi_gold_positions_2plus_drugs": score_ddi_strict(gold_examples), "sentences_kept": 2},
+    }
+    records = tmp_path / "records"
+    records.mkdir()
+    (records / "run.json").write_text(json.dumps(record))
+    (records / "run.train.log").write_text(LOG)
+    (records / "run.training.json").write_text(json.dumps(
+        {"config": "configs/x.cfg", "start": "2026-11-28T00:00:00Z", "seconds": 600, "command": "python scripts/train.py run configs/x.cfg"}
+    ))
+    output = tmp_path / "docs" / "results.md"
+    load_report().main(records=records, predictions=tmp_path / "pred", corpus=tmp_path / "corpus",
+                       main_run="run", runs="run,missing_run", output=output, samples=2)
+    data = json.loads((tmp_path / "docs" / "results" / "report_data.json").read_text())
+    assert data["errors"] == {"missed entity": 1, "wrong entity type": 1, "missed interaction": 1,
+                              "spurious interaction": 1}
+    assert data["confusion"]["MECHANISM"] == {"EFFECT": 1}
+    assert data["confusion"]["FALSE"] == {"FALSE": 1}
+    text = output.read_text()
+    assert "| run | `configs/x.cfg` | 10.0 min | 300 | 123 |" in text
+    assert "`warfarin` (DRUG)" in text and "`Aspirin` - `warfarin` (MECHANISM; an entity was not found exactly)" in text
+    assert "`Ketoconazole` - `midazolam`: predicted EFFECT, gold FALSE" in text
+    for png in ("confusion.png", "per_type_f1.png", "learning_curves.png"):
+        assert (tmp_path / "docs" / "results" / png).stat().st_size > 1000
+    assert load_report().learning_curve(LOG)[1] == {"step": 300, "ner_strict_f": 0.7386, "ddi_strict_f": 0.2434, "score": 0.49}
+
+
+def test_report_says_which_predictions_are_missing(tmp_path):
+    records = tmp_path / "records"
+    records.mkdir()
+    (records / "run.json").write_text(json.dumps({"date": "2026-11-28"}))
+    write([], tmp_path / "corpus" / "test.spacy")
+    with pytest.raises(SystemExit, match=r"Missing predictions .*run/test.spacy.*--predictions"):
+        load_report().main(records=records, predictions=tmp_path / "pred", corpus=tmp_path / "corpus",
+                           main_run="run", runs="run", output=tmp_path / "r.md", samples=2)
