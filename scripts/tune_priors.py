@@ -34,6 +34,13 @@ def relation_component(nlp) -> str:
     raise SystemExit(f"{nlp.pipe_names}: no relation component (one of {RELATION_COMPONENTS})")
 
 
+def choose(nlp, name: str, key: str, value) -> None:
+    """Set a component setting where it takes effect (cfg) and where a reader of the saved
+    pipeline's config.cfg looks for it."""
+    nlp.get_pipe(name).cfg[key] = value
+    nlp.get_pipe_config(name)[key] = value
+
+
 def main(
     model: Path,
     dev: Path,
@@ -68,10 +75,10 @@ def main(
             typer.echo(json.dumps(row))
             results.append(row)
     best = max(results, key=lambda r: r["score"])
-    ner.cfg["prior_at_inference"] = best["ner"]
-    rel.cfg["prior_at_inference"] = best["ddi"]
+    choose(nlp, ner.name, "prior_at_inference", best["ner"])
+    choose(nlp, rel.name, "prior_at_inference", best["ddi"])
     if best["symmetric"] is not None:
-        rel.cfg["symmetric_reading"] = best["symmetric"]
+        choose(nlp, rel.name, "symmetric_reading", best["symmetric"])
     nlp.to_disk(output)
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(json.dumps({"model": str(model), "dev": str(dev), "grid": results, "best": best}, indent=2))
