@@ -25,15 +25,10 @@ import typer
 from spacy.tokens import Doc, DocBin
 from spacy.training import Example
 
+from spacy_ddi.relations.base import relation_component
 from spacy_ddi.scoring import score_ddi_strict, score_ner_strict
 
 # The relation components a pipeline may have: MTMG's head, or the pipelined pairwise baseline.
-RELATION_COMPONENTS = ("dstc_relations", "pair_relations")
-
-
-def relation_component(nlp):
-    """The name of the pipeline's relation component, or None when it has none."""
-    return next((name for name in RELATION_COMPONENTS if name in nlp.pipe_names), None)
 
 
 def load_docs(nlp, path: Path):

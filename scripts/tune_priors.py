@@ -19,19 +19,19 @@ import typer
 from spacy.tokens import DocBin
 from spacy.training import Example
 
+from spacy_ddi.relations.base import RELATION_COMPONENTS, relation_component
 from spacy_ddi.scoring import score_ddi_strict, score_ner_strict
 
 GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 # The relation components a pipeline may have: MTMG's head, or the pipelined pairwise baseline.
-RELATION_COMPONENTS = ("dstc_relations", "pair_relations")
 
 
-def relation_component(nlp) -> str:
-    """The name of the pipeline's relation component."""
-    for name in RELATION_COMPONENTS:
-        if name in nlp.pipe_names:
-            return name
-    raise SystemExit(f"{nlp.pipe_names}: no relation component (one of {RELATION_COMPONENTS})")
+def required_relation_component(nlp) -> str:
+    """The name of the pipeline's relation component; stop if it has none."""
+    name = relation_component(nlp)
+    if name is None:
+        raise SystemExit(f"{nlp.pipe_names}: no relation component (one of {RELATION_COMPONENTS})")
+    return name
 
 
 def choose(nlp, name: str, key: str, value) -> None:
@@ -52,7 +52,7 @@ def main(
         spacy.require_gpu(gpu_id)
     nlp = spacy.load(model)
     gold = list(DocBin().from_disk(dev).get_docs(nlp.vocab))
-    relations = relation_component(nlp)
+    relations = required_relation_component(nlp)
     heads = [name for name in ("drug_ner", relations, "sentence_flags") if name in nlp.pipe_names]
     with nlp.select_pipes(disable=heads):
         encoded = list(nlp.pipe([d.text for d in gold], batch_size=64))

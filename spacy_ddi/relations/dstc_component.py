@@ -4,14 +4,14 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence
 import numpy
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.training import Example, validate_examples, validate_get_examples
+from spacy.training import Example, validate_get_examples
 from spacy.vocab import Vocab
-from thinc.api import Config, Model, set_dropout_rate
+from thinc.api import Config, Model
 
 from ..extensions import DDI_LABELS, FALSE_LABEL
 from ..gold import gold_drugs_and_pairs
 from ..layers.logit_adjustment import log_priors, softmax_cross_entropy
-from ..pipe import TorchHeadPipe
+from .base import RelationPipe
 from .extraction import extract_pairs
 
 DEFAULT_DSTC_MODEL = """
@@ -71,7 +71,7 @@ def make_dstc_relations(
     )
 
 
-class DSTCRelations(TorchHeadPipe):
+class DSTCRelations(RelationPipe):
     """Every entity in ``doc.ents`` in turn is the specified drug; tokens of the entities after
     it are labelled with their interaction type, and the paper's rules turn that into
     ``doc._.ddis``. Trained on gold entities; applied to whatever is in ``doc.ents``.
@@ -171,14 +171,7 @@ class DSTCRelations(TorchHeadPipe):
         drugs = [[(e.start, e.end) for e in doc.ents] for doc in docs]
         segments, rows, scores = self.model.predict((docs, drugs))
         scores = self.model.ops.to_numpy(scores)
-        if len(rows):
-            if self.cfg.get("prior_at_inference") and self.cfg["log_priors"] is not None:
-                scores = scores + self.cfg["prior_at_inference"] * numpy.asarray(self.cfg["log_priors"], dtype=scores.dtype)
-            scores = scores - scores.max(axis=-1, keepdims=True)
-            probs = numpy.exp(scores)
-            probs /= probs.sum(axis=-1, keepdims=True)
-        else:
-            probs = scores
+        probs = self.probabilities(scores) if len(rows) else scores
         return segments, rows, probs
 
     def set_annotations(self, docs: Iterable[Doc], predictions) -> None:
@@ -201,23 +194,6 @@ class DSTCRelations(TorchHeadPipe):
                 )
         for doc, doc_records in zip(docs, records):
             doc._.ddi_records = doc_records
-
-    def update(self, examples, *, drop=0.0, sgd=None, losses=None):
-        losses = {} if losses is None else losses
-        losses.setdefault(self.name, 0.0)
-        validate_examples(examples, "DSTCRelations.update")
-        docs = [eg.predicted for eg in examples]
-        gold = [gold_drugs_and_pairs(eg) for eg in examples]
-        set_dropout_rate(self.model, drop)
-        outputs, backprop = self.model.begin_update((docs, [g[0] for g in gold]))
-        loss, d_scores = self.get_loss(examples, outputs, gold)
-        # Always backprop (zeros when the batch has no drugs): the shared encoder only
-        # updates from the last listener's callback.
-        backprop(d_scores)
-        if sgd is not None:
-            self.finish_update(sgd)
-        losses[self.name] += loss
-        return losses
 
     def get_loss(self, examples, outputs, gold=None):
         """Logit-adjusted cross-entropy over the tokens of every row (paper eq. 7)."""

@@ -4,15 +4,15 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence
 import numpy
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.training import Example, validate_examples, validate_get_examples
+from spacy.training import Example, validate_get_examples
 from spacy.vocab import Vocab
-from thinc.api import Config, Model, set_dropout_rate
+from thinc.api import Config, Model
 
 from ..extensions import FALSE_LABEL, POSITIVE_LABELS
 from ..gold import gold_drugs_and_pairs
 from ..layers.logit_adjustment import log_priors, softmax_cross_entropy
 from ..layers.segments import doc_segments
-from ..pipe import TorchHeadPipe
+from .base import RelationPipe
 from .pair_model import entity_pairs
 
 DEFAULT_PAIR_MODEL = """
@@ -71,7 +71,7 @@ def make_pair_relations(
     )
 
 
-class PairRelations(TorchHeadPipe):
+class PairRelations(RelationPipe):
     """Every pair of entities of one sentence in ``doc.ents`` (subject first) gets one label:
     FALSE or an interaction type. The usual spaCy relation-component design, kept as the
     baseline that ``dstc_relations`` is compared with on the same encoder, data and budget.
@@ -175,14 +175,7 @@ class PairRelations(TorchHeadPipe):
         drugs = [[(e.start, e.end) for e in doc.ents] for doc in docs]
         segments, pairs, scores = self.model.predict((docs, drugs))
         scores = self.model.ops.to_numpy(scores)
-        if len(pairs):
-            if self.cfg.get("prior_at_inference") and self.cfg["log_priors"] is not None:
-                scores = scores + self.cfg["prior_at_inference"] * numpy.asarray(self.cfg["log_priors"], dtype=scores.dtype)
-            scores = scores - scores.max(axis=-1, keepdims=True)
-            probs = numpy.exp(scores)
-            probs /= probs.sum(axis=-1, keepdims=True)
-        else:
-            probs = scores
+        probs = self.probabilities(scores) if len(pairs) else scores
         return segments, pairs, probs
 
     def set_annotations(self, docs: Iterable[Doc], predictions) -> None:
@@ -203,23 +196,6 @@ class PairRelations(TorchHeadPipe):
             )
         for doc, doc_records in zip(docs, records):
             doc._.ddi_records = doc_records
-
-    def update(self, examples, *, drop=0.0, sgd=None, losses=None):
-        losses = {} if losses is None else losses
-        losses.setdefault(self.name, 0.0)
-        validate_examples(examples, "PairRelations.update")
-        docs = [eg.predicted for eg in examples]
-        gold = [gold_drugs_and_pairs(eg) for eg in examples]
-        set_dropout_rate(self.model, drop)
-        outputs, backprop = self.model.begin_update((docs, [g[0] for g in gold]))
-        loss, d_scores = self.get_loss(examples, outputs, gold)
-        # Always backprop (zeros when the batch has no pairs): the shared encoder only
-        # updates from the last listener's callback.
-        backprop(d_scores)
-        if sgd is not None:
-            self.finish_update(sgd)
-        losses[self.name] += loss
-        return losses
 
     def get_loss(self, examples, outputs, gold=None):
         """Logit-adjusted cross-entropy over the pairs of the batch."""

@@ -1,0 +1,47 @@
+"""What the relation components (dstc_relations, pair_relations) share."""
+from typing import Optional
+
+import numpy
+from spacy.language import Language
+from spacy.training import validate_examples
+from thinc.api import set_dropout_rate
+
+from ..gold import gold_drugs_and_pairs
+from ..pipe import TorchHeadPipe
+
+RELATION_COMPONENTS = ("dstc_relations", "pair_relations")
+
+
+def relation_component(nlp: Language) -> Optional[str]:
+    """The name of ``nlp``'s relation component, or None when it has none."""
+    return next((name for name in RELATION_COMPONENTS if name in nlp.pipe_names), None)
+
+
+class RelationPipe(TorchHeadPipe):
+    """A head trained on gold entities whose model takes (docs, gold drug spans per doc) and
+    whose ``get_loss(examples, outputs, gold)`` scores its outputs."""
+
+    def update(self, examples, *, drop=0.0, sgd=None, losses=None):
+        losses = {} if losses is None else losses
+        losses.setdefault(self.name, 0.0)
+        validate_examples(examples, f"{type(self).__name__}.update")
+        docs = [eg.predicted for eg in examples]
+        gold = [gold_drugs_and_pairs(eg) for eg in examples]
+        set_dropout_rate(self.model, drop)
+        outputs, backprop = self.model.begin_update((docs, [g[0] for g in gold]))
+        loss, d_scores = self.get_loss(examples, outputs, gold)
+        # Always backprop (zeros when the batch has nothing to learn from): the shared
+        # encoder only updates from the last listener's callback.
+        backprop(d_scores)
+        if sgd is not None:
+            self.finish_update(sgd)
+        losses[self.name] += loss
+        return losses
+
+    def probabilities(self, scores: numpy.ndarray) -> numpy.ndarray:
+        """Softmax over the last axis, after adding prior_at_inference x log priors."""
+        if self.cfg.get("prior_at_inference") and self.cfg["log_priors"] is not None:
+            scores = scores + self.cfg["prior_at_inference"] * numpy.asarray(self.cfg["log_priors"], dtype=scores.dtype)
+        scores = scores - scores.max(axis=-1, keepdims=True)
+        probs = numpy.exp(scores)
+        return probs / probs.sum(axis=-1, keepdims=True)
