@@ -22,7 +22,7 @@ from pathlib import Path
 
 import spacy
 import typer
-from spacy.tokens import Doc, DocBin
+from spacy.tokens import DocBin
 from spacy.training import Example
 
 from spacy_ddi.relations.base import relation_component

@@ -369,7 +369,7 @@ def main(
         out.append(f"| DDI at gold positions | {fmt(ddi_l['ddi_strict_p'])} | {fmt(ddi_l['ddi_strict_r'])} | {fmt(ddi_l['ddi_strict_f'])} |")
     out += ["", "## Published reference figures (quoted, not measured here)", ""]
     out += [f"- {who}: {what}." for who, what in REFERENCES]
-    out += [f"- MTMG per-type F1, Table 4: " + ", ".join(f"{k} {v:.3f}" for k, v in PAPER_TABLE4.items()) + "."]
+    out += ["- MTMG per-type F1, Table 4: " + ", ".join(f"{k} {v:.3f}" for k, v in PAPER_TABLE4.items()) + "."]
 
     # comparison
     out += [
@@ -430,7 +430,7 @@ def main(
         out.append(f"| {g} | " + " | ".join(f"{norm[i, j]:.2f} ({int(matrix[i, j])})" for j in range(len(labels))) + " |")
     out += [
         "",
-        f"Per-type F1 against the paper's Table 4 (the paper's figures use its own lenient protocol and BioBERT):",
+        "Per-type F1 against the paper's Table 4 (the paper's figures use its own lenient protocol and BioBERT):",
         "",
         f"![per-type F1]({rel}/per_type_f1.png)",
         "",

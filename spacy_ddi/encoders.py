@@ -1,7 +1,7 @@
 """Resolve the offline encoder for configs: all-MiniLM-L6-v2 from the installed package."""
 import importlib.util
 from pathlib import Path
-from typing import Callable, List
+from typing import Callable
 
 from spacy.util import registry
 from thinc.api import Model, PyTorchLSTM, chain, with_padded

@@ -1,6 +1,10 @@
-"""What the three spacy-ddi components share: loading a lazily built torch head from disk."""
+"""What the spacy-ddi components share: loading a lazily built torch head from disk, and
+the options of the heads trained with a logit-adjusted loss."""
 import os
 from pathlib import Path
+from typing import Callable, Dict, Optional, Sequence, Tuple
+
+import numpy
 
 import srsly
 import torch
@@ -60,6 +64,13 @@ class TorchHeadPipe(TrainablePipe):
     """
 
     _head_optimizer = None
+
+    def __init__(self, vocab, model, name: str, *, scorer: Optional[Callable] = None, **cfg) -> None:
+        self.vocab = vocab
+        self.model = model
+        self.name = name
+        self.scorer = scorer
+        self.cfg: Dict = dict(cfg)
 
     def finish_update(self, sgd) -> None:
         """Update the head's weights.
@@ -151,3 +162,60 @@ class TorchHeadPipe(TrainablePipe):
     def pipe(self, stream, *, batch_size=128):
         install_extensions()
         yield from super().pipe(stream, batch_size=batch_size)
+
+
+class PriorHeadPipe(TorchHeadPipe):
+    """A head over a fixed label set trained with the logit-adjusted loss (drug_ner,
+    dstc_relations, pair_relations). Their shared options, kept in ``cfg``:
+
+    loss_weight: scales the head's gradient (and so its share of the encoder's update).
+    logit_adjustment, tau: train on scores shifted by tau * log(class prior), priors counted
+    on the training data at ``initialize`` (``cfg["log_priors"]``).
+    prior_at_inference: add this multiple of the log priors to the scores at prediction time.
+    head_learn_rate: the head's own AdamW rate (see ``TorchHeadPipe.finish_update``).
+    """
+
+    def __init__(
+        self,
+        vocab,
+        model,
+        name: str,
+        *,
+        labels: Sequence[str],
+        loss_weight: float = 1.0,
+        logit_adjustment: bool = True,
+        tau: float = 1.0,
+        prior_at_inference: float = 0.0,
+        head_learn_rate: Optional[float] = None,
+        scorer: Optional[Callable] = None,
+        **cfg,
+    ) -> None:
+        super().__init__(
+            vocab, model, name, scorer=scorer, head_learn_rate=head_learn_rate,
+            labels=list(labels), loss_weight=loss_weight, logit_adjustment=logit_adjustment,
+            tau=tau, prior_at_inference=prior_at_inference, **cfg, log_priors=None,
+        )
+
+    @property
+    def labels(self) -> Tuple[str, ...]:
+        return tuple(self.cfg["labels"])
+
+    @property
+    def label_data(self):
+        return list(self.labels)
+
+    @property
+    def _label_index(self) -> Dict[str, int]:
+        return {label: i for i, label in enumerate(self.labels)}
+
+    def training_log_prior(self) -> Optional[numpy.ndarray]:
+        """tau x log priors to add to the scores in training, or None (no adjustment)."""
+        if not self.cfg["logit_adjustment"] or self.cfg["log_priors"] is None:
+            return None
+        return self.cfg["tau"] * numpy.asarray(self.cfg["log_priors"], dtype="float32")
+
+    def inference_log_prior(self) -> Optional[numpy.ndarray]:
+        """prior_at_inference x log priors to add to the scores at prediction, or None."""
+        if not self.cfg.get("prior_at_inference") or self.cfg["log_priors"] is None:
+            return None
+        return self.cfg["prior_at_inference"] * numpy.asarray(self.cfg["log_priors"], dtype="float32")

@@ -104,8 +104,6 @@ def train_examples(nlp):
 
 def overfit(nlp, examples, n_iter=80):
     """Train until the data are learnt; return the first and last loss of each component."""
-    import random
-
     from thinc.api import fix_random_seed
 
     fix_random_seed(0)

@@ -3,7 +3,7 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Tuple, Union
+from typing import Dict, Iterator, List, Tuple, Union
 from xml.etree import ElementTree
 
 ENTITY_TYPES = {"drug": "DRUG", "brand": "BRAND", "group": "GROUP", "drug_n": "DRUG_N"}

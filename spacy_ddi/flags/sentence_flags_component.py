@@ -1,5 +1,5 @@
 """sentence_flags: the auxiliary ENC and PDC heads; writes sent._.enc_prob / sent._.pdc_prob."""
-from typing import Callable, Dict, Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 import numpy
 from spacy.language import Language
@@ -89,15 +89,10 @@ class SentenceFlags(TorchHeadPipe):
         head_learn_rate: Optional[float] = None,
         scorer: Optional[Callable] = None,
     ) -> None:
-        self.vocab = vocab
-        self.model = model
-        self.name = name
-        self.scorer = scorer
-        self.cfg: Dict = {
-            "enc_weight": enc_weight,
-            "pdc_weight": pdc_weight,
-            "head_learn_rate": head_learn_rate,
-        }
+        super().__init__(
+            vocab, model, name, scorer=scorer, enc_weight=enc_weight, pdc_weight=pdc_weight,
+            head_learn_rate=head_learn_rate,
+        )
 
     def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp=None) -> None:
         validate_get_examples(get_examples, "SentenceFlags.initialize")

@@ -1,19 +1,18 @@
 """drug_ner: BIO drug NER with a linear-chain CRF on the shared encoder; writes doc.ents."""
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Iterable, List, Optional, Sequence, Tuple
 
 import numpy
 import torch
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.training import Example, validate_examples, validate_get_examples
-from spacy.util import registry
 from spacy.vocab import Vocab
 from thinc.api import Config, Model, set_dropout_rate
 
 from ..extensions import ENTITY_LABELS
 from ..layers.logit_adjustment import log_priors
 from ..layers.torch_head import torch_module
-from ..pipe import TorchHeadPipe
+from ..pipe import PriorHeadPipe
 
 DEFAULT_NER_MODEL = """
 [model]
@@ -83,7 +82,7 @@ def allowed_transitions(tags: Sequence[str]) -> Tuple[numpy.ndarray, numpy.ndarr
     return allowed, start
 
 
-class DrugNER(TorchHeadPipe):
+class DrugNER(PriorHeadPipe):
     """Drug NER as BIO tagging with a CRF (paper section 3.4.1, DNER).
 
     logit_adjustment, tau: train on emissions shifted by tau * log(tag prior), the
@@ -112,32 +111,15 @@ class DrugNER(TorchHeadPipe):
     ) -> None:
         if decoder not in self.DECODERS:
             raise ValueError(f"[{name}] decoder must be one of {self.DECODERS}, not {decoder!r}")
-        self.vocab = vocab
-        self.model = model
-        self.name = name
-        self.scorer = scorer
-        self.cfg: Dict = {
-            "head_learn_rate": head_learn_rate,
-            "labels": [],
-            "loss_weight": loss_weight,
-            "logit_adjustment": logit_adjustment,
-            "tau": tau,
-            "prior_at_inference": prior_at_inference,
-            "decoder": decoder,
-            "log_priors": None,
-        }
-
-    @property
-    def labels(self) -> Tuple[str, ...]:
-        return tuple(self.cfg["labels"])
+        super().__init__(
+            vocab, model, name, labels=[], loss_weight=loss_weight,
+            logit_adjustment=logit_adjustment, tau=tau, prior_at_inference=prior_at_inference,
+            head_learn_rate=head_learn_rate, scorer=scorer, decoder=decoder,
+        )
 
     @property
     def tags(self) -> List[str]:
         return bio_tags(self.labels)
-
-    @property
-    def label_data(self) -> List[str]:
-        return list(self.labels)
 
     def add_label(self, label: str) -> int:
         if label in self.cfg["labels"]:
@@ -199,8 +181,9 @@ class DrugNER(TorchHeadPipe):
         lengths = torch.tensor([end - s for _, s, end in segments])
         mask = torch.arange(emissions.shape[1]).unsqueeze(0) < lengths.unsqueeze(1)
         em = torch.as_tensor(self.model.ops.to_numpy(emissions))
-        if self.cfg.get("prior_at_inference") and self.cfg["log_priors"] is not None:
-            em = em + self.cfg["prior_at_inference"] * torch.tensor(self.cfg["log_priors"], dtype=em.dtype)
+        prior = self.inference_log_prior()
+        if prior is not None:
+            em = em + torch.as_tensor(prior, dtype=em.dtype)
         if self.cfg.get("decoder", "crf") == "softmax":
             return segments, (em.argmax(-1) * mask.long()).numpy()
         best = module.viterbi(em, mask, torch.as_tensor(allowed), torch.as_tensor(start))
@@ -256,9 +239,8 @@ class DrugNER(TorchHeadPipe):
             mask[row, : end - start] = True
         module = torch_module(self.model)
         em = torch.tensor(ops.to_numpy(emissions), requires_grad=True)
-        adjusted = em
-        if self.cfg["logit_adjustment"] and self.cfg["log_priors"] is not None:
-            adjusted = em + self.cfg["tau"] * torch.tensor(self.cfg["log_priors"], dtype=em.dtype)
+        prior = self.training_log_prior()
+        adjusted = em if prior is None else em + torch.as_tensor(prior, dtype=em.dtype)
         if self.cfg.get("decoder", "crf") == "softmax":
             nll = torch.nn.functional.cross_entropy(
                 adjusted[torch.as_tensor(mask)], torch.as_tensor(tags)[torch.as_tensor(mask)],

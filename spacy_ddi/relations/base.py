@@ -7,7 +7,7 @@ from spacy.training import validate_examples
 from thinc.api import set_dropout_rate
 
 from ..gold import gold_drugs_and_pairs
-from ..pipe import TorchHeadPipe
+from ..pipe import PriorHeadPipe
 
 RELATION_COMPONENTS = ("dstc_relations", "pair_relations")
 
@@ -17,9 +17,18 @@ def relation_component(nlp: Language) -> Optional[str]:
     return next((name for name in RELATION_COMPONENTS if name in nlp.pipe_names), None)
 
 
-class RelationPipe(TorchHeadPipe):
+class RelationPipe(PriorHeadPipe):
     """A head trained on gold entities whose model takes (docs, gold drug spans per doc) and
     whose ``get_loss(examples, outputs, gold)`` scores its outputs."""
+
+    def _set_model_dims(self) -> None:
+        self.model.set_dim("nO", len(self.labels))
+
+    def _check_labels(self, labels) -> None:
+        """A relation head's labels are fixed: refuse any other label given to initialize."""
+        unknown = set(labels or ()) - set(self.labels)
+        if unknown:
+            raise ValueError(f"[{self.name}] Unknown labels {sorted(unknown)}; expected {self.labels}")
 
     def update(self, examples, *, drop=0.0, sgd=None, losses=None):
         losses = {} if losses is None else losses
@@ -40,8 +49,9 @@ class RelationPipe(TorchHeadPipe):
 
     def probabilities(self, scores: numpy.ndarray) -> numpy.ndarray:
         """Softmax over the last axis, after adding prior_at_inference x log priors."""
-        if self.cfg.get("prior_at_inference") and self.cfg["log_priors"] is not None:
-            scores = scores + self.cfg["prior_at_inference"] * numpy.asarray(self.cfg["log_priors"], dtype=scores.dtype)
+        prior = self.inference_log_prior()
+        if prior is not None:
+            scores = scores + prior.astype(scores.dtype)
         scores = scores - scores.max(axis=-1, keepdims=True)
         probs = numpy.exp(scores)
         return probs / probs.sum(axis=-1, keepdims=True)

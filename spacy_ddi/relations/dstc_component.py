@@ -1,5 +1,5 @@
 """dstc_relations: drug-specified token classification; writes doc._.ddis."""
-from typing import Callable, Dict, Iterable, List, Optional, Sequence
+from typing import Callable, Iterable, List, Optional, Sequence
 
 import numpy
 from spacy.language import Language
@@ -100,32 +100,12 @@ class DSTCRelations(RelationPipe):
         head_learn_rate: Optional[float] = None,
         scorer: Optional[Callable] = None,
     ) -> None:
-        self.vocab = vocab
-        self.model = model
-        self.name = name
-        self.scorer = scorer
-        self.cfg: Dict = {
-            "head_learn_rate": head_learn_rate,
-            "labels": list(TOKEN_LABELS),
-            "loss_weight": loss_weight,
-            "logit_adjustment": logit_adjustment,
-            "tau": tau,
-            "prior_at_inference": prior_at_inference,
-            "store_false": store_false,
-            "symmetric_reading": symmetric_reading,
-            "log_priors": None,
-        }
-
-    @property
-    def labels(self):
-        return tuple(self.cfg["labels"])
-
-    @property
-    def label_data(self):
-        return list(self.labels)
-
-    def _set_model_dims(self) -> None:
-        self.model.set_dim("nO", len(self.labels))
+        super().__init__(
+            vocab, model, name, labels=TOKEN_LABELS, loss_weight=loss_weight,
+            logit_adjustment=logit_adjustment, tau=tau, prior_at_inference=prior_at_inference,
+            head_learn_rate=head_learn_rate, scorer=scorer, store_false=store_false,
+            symmetric_reading=symmetric_reading,
+        )
 
     def initialize(
         self,
@@ -135,10 +115,7 @@ class DSTCRelations(RelationPipe):
         labels: Optional[Sequence[str]] = None,
     ) -> None:
         validate_get_examples(get_examples, "DSTCRelations.initialize")
-        if labels is not None:
-            unknown = set(labels) - set(TOKEN_LABELS)
-            if unknown:
-                raise ValueError(f"[{self.name}] Unknown labels {sorted(unknown)}; expected {TOKEN_LABELS}")
+        self._check_labels(labels)
         counts = numpy.zeros((len(self.labels),))
         sample = []
         for eg in get_examples():
@@ -161,10 +138,6 @@ class DSTCRelations(RelationPipe):
                 label = pairs.get(frozenset((drug, other)), FALSE_LABEL)
                 row[other[0] - start : other[1] - start] = self._label_index[label]
         return row
-
-    @property
-    def _label_index(self) -> Dict[str, int]:
-        return {label: i for i, label in enumerate(self.labels)}
 
     def predict(self, docs: Iterable[Doc]):
         docs = list(docs)
@@ -211,15 +184,13 @@ class DSTCRelations(RelationPipe):
             targets[r, : end - start] = self._row_target(start, end, drug, drugs, pairs)
         flat_targets = targets.reshape(-1)
         weights = (flat_targets >= 0).astype("float32")
-        log_prior = None
-        if self.cfg["logit_adjustment"] and self.cfg["log_priors"] is not None:
-            log_prior = ops.asarray1f(numpy.asarray(self.cfg["log_priors"], dtype="float32"))
+        prior = self.training_log_prior()
+        log_prior = None if prior is None else ops.asarray1f(prior)
         loss, d_flat = softmax_cross_entropy(
             ops,
             scores.reshape((-1, n_labels)),
             ops.asarray(numpy.maximum(flat_targets, 0)),
             log_prior=log_prior,
-            tau=self.cfg["tau"],
             weights=ops.asarray(weights),
         )
         d_scores = d_flat.reshape(scores.shape) * self.cfg["loss_weight"]

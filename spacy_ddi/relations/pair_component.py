@@ -1,5 +1,5 @@
 """pair_relations: the pipelined baseline, a pairwise classifier over entity pairs; writes doc._.ddis."""
-from typing import Callable, Dict, Iterable, List, Optional, Sequence
+from typing import Callable, Iterable, List, Optional, Sequence
 
 import numpy
 from spacy.language import Language
@@ -100,35 +100,11 @@ class PairRelations(RelationPipe):
         head_learn_rate: Optional[float] = None,
         scorer: Optional[Callable] = None,
     ) -> None:
-        self.vocab = vocab
-        self.model = model
-        self.name = name
-        self.scorer = scorer
-        self.cfg: Dict = {
-            "head_learn_rate": head_learn_rate,
-            "labels": list(PAIR_LABELS),
-            "loss_weight": loss_weight,
-            "logit_adjustment": logit_adjustment,
-            "tau": tau,
-            "prior_at_inference": prior_at_inference,
-            "store_false": store_false,
-            "log_priors": None,
-        }
-
-    @property
-    def labels(self):
-        return tuple(self.cfg["labels"])
-
-    @property
-    def label_data(self):
-        return list(self.labels)
-
-    @property
-    def _label_index(self) -> Dict[str, int]:
-        return {label: i for i, label in enumerate(self.labels)}
-
-    def _set_model_dims(self) -> None:
-        self.model.set_dim("nO", len(self.labels))
+        super().__init__(
+            vocab, model, name, labels=PAIR_LABELS, loss_weight=loss_weight,
+            logit_adjustment=logit_adjustment, tau=tau, prior_at_inference=prior_at_inference,
+            head_learn_rate=head_learn_rate, scorer=scorer, store_false=store_false,
+        )
 
     def initialize(
         self,
@@ -138,10 +114,7 @@ class PairRelations(RelationPipe):
         labels: Optional[Sequence[str]] = None,
     ) -> None:
         validate_get_examples(get_examples, "PairRelations.initialize")
-        if labels is not None:
-            unknown = set(labels) - set(PAIR_LABELS)
-            if unknown:
-                raise ValueError(f"[{self.name}] Unknown labels {sorted(unknown)}; expected {PAIR_LABELS}")
+        self._check_labels(labels)
         counts = numpy.zeros((len(self.labels),))
         sample = []
         for eg in get_examples():
@@ -205,10 +178,9 @@ class PairRelations(RelationPipe):
             return 0.0, ops.alloc2f(*scores.shape)
         gold = gold if gold is not None else [gold_drugs_and_pairs(eg) for eg in examples]
         targets = self._pair_targets(segments, pairs, gold)
-        log_prior = None
-        if self.cfg["logit_adjustment"] and self.cfg["log_priors"] is not None:
-            log_prior = ops.asarray1f(numpy.asarray(self.cfg["log_priors"], dtype="float32"))
+        prior = self.training_log_prior()
+        log_prior = None if prior is None else ops.asarray1f(prior)
         loss, d_scores = softmax_cross_entropy(
-            ops, scores, ops.asarray(targets), log_prior=log_prior, tau=self.cfg["tau"]
+            ops, scores, ops.asarray(targets), log_prior=log_prior
         )
         return loss, ops.asarray2f(d_scores * self.cfg["loss_weight"])
