@@ -64,7 +64,11 @@ def headline(ev: dict) -> Dict[str, float]:
 
 
 def minutes(train_record: Optional[dict]) -> str:
-    return f"{train_record['seconds'] / 60:.1f} min" if train_record else "-"
+    """Wall time of a training; with the torch thread count when the run was limited to it."""
+    if not train_record:
+        return "-"
+    threads = train_record.get("omp_num_threads")
+    return f"{train_record['seconds'] / 60:.1f} min" + (f" ({threads} thread)" if threads else "")
 
 
 def read_run(records: Path, name: str) -> Optional[dict]:

@@ -5,7 +5,8 @@
 Runs ``python -m spacy train CONFIG --output training/NAME [options]`` with this interpreter,
 echoing its output, and writes benchmarks/NAME.train.log (the console log, which
 scripts/report.py reads the dev learning curve from) and benchmarks/NAME.training.json (start,
-end, wall seconds, the command, CPU count). Exits with spaCy's exit code if training fails.
+end, wall seconds, the command, CPU count, OMP_NUM_THREADS and the 15-minute load average at
+start and end, which show whether the machine was shared). Exits with spaCy's exit code if training fails.
 """
 import json
 import os
@@ -26,6 +27,7 @@ def main(argv) -> int:
     Path("benchmarks").mkdir(exist_ok=True)
     Path("training").mkdir(exist_ok=True)
     command = [sys.executable, "-m", "spacy", "train", config, "--output", f"training/{name}", *extra]
+    load_start = round(os.getloadavg()[2], 2)
     start, t0 = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), time.time()
     with open(f"benchmarks/{name}.train.log", "w") as log:
         proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -45,6 +47,8 @@ def main(argv) -> int:
         "seconds": int(time.time() - t0),
         "command": " ".join(["python", "scripts/train.py", name, config, *extra]),
         "cpus": os.cpu_count(),
+        "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+        "load_average_15min": [load_start, round(os.getloadavg()[2], 2)],
     }
     Path(f"benchmarks/{name}.training.json").write_text(json.dumps(record, indent=2))
     return 0
