@@ -98,3 +98,27 @@ def test_report_says_which_predictions_are_missing(tmp_path):
     with pytest.raises(SystemExit, match=r"Missing predictions .*run/test.spacy.*--predictions"):
         load_report().main(records=records, predictions=tmp_path / "pred", corpus=tmp_path / "corpus",
                            main_run="run", runs="run", output=tmp_path / "r.md", samples=2)
+
+
+def test_what_helped_reads_a_run_without_a_part_against_the_default():
+    report = load_report()
+
+    def run(ner, ddi, gold):
+        return {"eval": {"strict": {"ner_ddi_test": {"ner_strict_f": ner}, "ddi": {"ddi_strict_f": ddi}},
+                         "gold_entities": {"ddi": {"ddi_strict_f": gold}}}}
+
+    loaded = {
+        "main": run(0.850, 0.505, 0.557),
+        "mtmg_no_flags": run(0.846, 0.470, 0.560),  # without ENC/PDC: DDI lower, so they helped
+        "baseline_pairwise": run(0.851, 0.530, 0.600),  # the pairwise head does better
+        "unlisted_run": run(0.1, 0.1, 0.1),  # no description: left out
+        "baseline_ner": None,  # not trained: left out
+    }
+    lines = report.what_helped(loaded, "main")
+    assert lines[3] == (
+        "- The auxiliary sentence tasks (`mtmg_no_flags`: no ENC and PDC heads): NER no clear difference "
+        "(0.850 vs 0.846); DDI main better by 0.035 (0.505 vs 0.470); gold-entity DDI no clear difference (0.557 vs 0.560)."
+    )
+    assert lines[4].startswith("- MTMG's relation head against the usual spaCy relation component (`baseline_pairwise`")
+    assert "DDI main worse by 0.025 (0.505 vs 0.530); gold-entity DDI main worse by 0.043" in lines[4]
+    assert len(lines) == 5
