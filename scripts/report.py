@@ -33,18 +33,19 @@ REFERENCES = [
      "NER F1 about 0.892, DDI F1 about 0.658"),
     ("Fine-tuned PubMedBERT with gold entities (DESIGN.md)", "DDI F1 0.824"),
 ]
-# What each comparison run changes against the default pipeline, in words, for the generated
-# "what helped" paragraph: (what the run does differently, what that tests).
+# What each comparison run changes, in words, for the generated "what helped" paragraph:
+# (what the run does differently, what that tests, the run it differs from in only that way;
+# None: the main run).
 CHANGES = {
-    "baseline_ner": ("spaCy's stock transition-based `ner` alone", "the CRF head against what a spaCy user would use"),
+    "baseline_ner": ("spaCy's stock transition-based `ner` alone", "the CRF head against what a spaCy user would use", None),
     "baseline_pairwise": ("a pairwise classifier on entity-pair vectors instead of DSTC, without ENC/PDC",
-                          "MTMG's relation head against the usual spaCy relation component"),
-    "mtmg_no_flags": ("no ENC and PDC heads", "the auxiliary sentence tasks"),
-    "mtmg_softmax_tagger": ("a softmax tagger instead of the CRF", "the CRF"),
-    "ddi_mtmg_paper_scorer": ("the paper's DSTC scorer (no relative positions, no context pooling, subject-row reading)",
-                              "the scorer additions"),
-    "ddi_mtmg_sharedlr": ("the paper's scorer, with the heads on the encoder's learning rate",
-                          "the heads' own AdamW at 1e-3"),
+                          "MTMG's relation head against the usual spaCy relation component", None),
+    "mtmg_no_flags": ("no ENC and PDC heads", "the auxiliary sentence tasks", None),
+    "mtmg_softmax_tagger": ("a softmax tagger instead of the CRF", "the CRF", None),
+    "ddi_mtmg_paper_scorer": ("the paper's DSTC scorer: no relative positions, no context pooling, subject-row reading",
+                              "the scorer additions", None),
+    "ddi_mtmg_sharedlr": ("the heads on the encoder's learning rate", "the heads' own AdamW at 1e-3",
+                          "ddi_mtmg_paper_scorer"),
 }
 # One run per setting, one seed: a difference below this is not read as evidence either way.
 NOISE = 0.01
@@ -67,7 +68,6 @@ ERROR_KINDS = (
 def what_helped(loaded: Dict[str, Optional[dict]], main_run: str) -> List[str]:
     """One sentence per comparison run: what it changes, and what its scores say about the
     part it changes (a run *without* a part that scores lower means the part helped)."""
-    main_scores = headline(loaded[main_run]["eval"])
     lines = [
         f"Each run is one training with one seed; differences under {NOISE:.2f} F1 are read as no",
         "evidence either way (seed-to-seed spread was not measured).",
@@ -76,19 +76,25 @@ def what_helped(loaded: Dict[str, Optional[dict]], main_run: str) -> List[str]:
     for name, run in loaded.items():
         if run is None or name == main_run or name not in CHANGES:
             continue
-        change, tests = CHANGES[name]
-        scores = headline(run["eval"])
+        change, tests, against = CHANGES[name]
+        against = against or main_run
+        if loaded.get(against) is None:
+            continue
+        base, scores = headline(loaded[against]["eval"]), headline(run["eval"])
         verdicts = []
         for key, label in (("ner", "NER"), ("ddi", "DDI"), ("gold", "gold-entity DDI")):
-            if scores.get(key) is None or main_scores.get(key) is None:
+            if scores.get(key) is None or base.get(key) is None:
                 continue
-            delta = main_scores[key] - scores[key]  # > 0: the default's part helped
+            delta = base[key] - scores[key]  # > 0: the part the run lacks helped
             if abs(delta) < NOISE:
                 word = "no clear difference"
             else:
-                word = f"{main_run} {'better' if delta > 0 else 'worse'} by {abs(delta):.3f}"
-            verdicts.append(f"{label} {word} ({fmt(main_scores[key])} vs {fmt(scores[key])})")
-        lines.append(f"- {tests[0].upper() + tests[1:]} (`{name}`: {change}): " + "; ".join(verdicts) + ".")
+                word = f"{against} {'better' if delta > 0 else 'worse'} by {abs(delta):.3f}"
+            verdicts.append(f"{label} {word} ({fmt(base[key])} vs {fmt(scores[key])})")
+        lines.append(
+            f"- {tests[0].upper() + tests[1:]} (`{name}`, {change}; against `{against}`): "
+            + "; ".join(verdicts) + "."
+        )
     return lines
 
 
