@@ -1,5 +1,6 @@
 """Resolve the offline encoder for configs: all-MiniLM-L6-v2 from the installed package."""
 import importlib.util
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -39,9 +40,17 @@ def create_offline_transformer_model(
     transformer_config: dict = {},
     mixed_precision: bool = False,
     grad_scaler_config: dict = {},
+    frozen_layers: int = 0,
 ):
-    """spacy-transformers' TransformerModel.v3 with ``name`` resolved by :func:`resolve_encoder`."""
-    return create_TransformerModel_v3(
+    """spacy-transformers' TransformerModel.v3 with ``name`` resolved by :func:`resolve_encoder`.
+
+    frozen_layers: keep the embeddings and the lowest ``frozen_layers`` transformer layers at
+    their pretrained weights in training (0, the default: train them all). The backward pass
+    then stops above them, so a training step costs less and more steps fit in a time budget.
+    Applied when the model is initialized (``spacy train``); a pipeline loaded from disk has
+    every layer trainable again.
+    """
+    model = create_TransformerModel_v3(
         resolve_encoder(name),
         get_spans,
         tokenizer_config,
@@ -49,6 +58,32 @@ def create_offline_transformer_model(
         mixed_precision,
         grad_scaler_config,
     )
+    if frozen_layers < 0:
+        raise ValueError(f"frozen_layers must be 0 or more, not {frozen_layers}")
+    if frozen_layers:
+        model.init = partial(_init_then_freeze, init=model.init, n_layers=frozen_layers)
+    return model
+
+
+def _init_then_freeze(model: Model, X=None, Y=None, *, init: Callable, n_layers: int) -> None:
+    init(model, X=X, Y=Y)
+    freeze_lower_layers(model.layers[0].shims[0]._hfmodel.transformer, n_layers)
+
+
+def freeze_lower_layers(transformer, n_layers: int) -> None:
+    """Stop training the embeddings and the lowest ``n_layers`` layers of a Hugging Face
+    encoder with BERT's layout (``embeddings``, ``encoder.layer``)."""
+    layers = getattr(getattr(transformer, "encoder", None), "layer", None)
+    if layers is None or not hasattr(transformer, "embeddings"):
+        raise ValueError(
+            f"frozen_layers needs a BERT-like encoder (embeddings, encoder.layer); "
+            f"{type(transformer).__name__} has another layout"
+        )
+    if n_layers > len(layers):
+        raise ValueError(f"frozen_layers={n_layers}, but the encoder has only {len(layers)} layers")
+    for module in [transformer.embeddings, *layers[:n_layers]]:
+        for param in module.parameters():
+            param.requires_grad_(False)
 
 
 @registry.architectures("spacy-ddi.SharedBiLSTM.v1")
