@@ -5,7 +5,6 @@ from pathlib import Path
 from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import numpy
-
 import srsly
 import torch
 from spacy import util
@@ -165,7 +164,7 @@ class TorchHeadPipe(TrainablePipe):
 
 
 class PriorHeadPipe(TorchHeadPipe):
-    """A head over a fixed label set trained with the logit-adjusted loss (drug_ner,
+    """A head over a label set trained with the logit-adjusted loss (drug_ner,
     dstc_relations, pair_relations). Their shared options, kept in ``cfg``:
 
     loss_weight: scales the head's gradient (and so its share of the encoder's update).
