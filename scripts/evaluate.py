@@ -28,8 +28,6 @@ from spacy.training import Example
 from spacy_ddi.relations.base import relation_component
 from spacy_ddi.scoring import score_ddi_strict, score_ner_strict
 
-# The relation components a pipeline may have: MTMG's head, or the pipelined pairwise baseline.
-
 
 def load_docs(nlp, path: Path):
     return list(DocBin().from_disk(path).get_docs(nlp.vocab))

@@ -23,7 +23,6 @@ from spacy_ddi.relations.base import RELATION_COMPONENTS, relation_component
 from spacy_ddi.scoring import score_ddi_strict, score_ner_strict
 
 GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
-# The relation components a pipeline may have: MTMG's head, or the pipelined pairwise baseline.
 
 
 def required_relation_component(nlp) -> str:
