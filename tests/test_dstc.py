@@ -44,3 +44,55 @@ def test_prior_at_inference_adds_weighted_log_priors(tiny_encoder):
     expected /= expected.sum(-1, keepdims=True)
     numpy.testing.assert_allclose(shifted, expected, rtol=1e-4, atol=1e-6)
     assert not numpy.allclose(shifted, plain)
+
+
+def test_o_token_weight_zero_trains_only_on_the_other_drugs_tokens(tiny_encoder):
+    """o_token_weight = 0: the loss is the mean cross-entropy over the cells of the other
+    drugs' tokens and no gradient reaches an O cell; 1 (the paper) counts every token."""
+    nlp = blank_nlp(tiny_encoder, heads=("dstc_relations",))
+    examples = train_examples(nlp)
+    nlp.initialize(lambda: examples)
+    dstc = nlp.get_pipe("dstc_relations")
+    dstc.cfg["logit_adjustment"] = False  # plain cross-entropy, so it can be recomputed here
+    for eg in examples:
+        eg.predicted.ents = [eg.predicted.char_span(e.start_char, e.end_char, e.label_) for e in eg.reference.ents]
+    outputs = dstc.model.predict(([eg.predicted for eg in examples], [[(e.start, e.end) for e in eg.predicted.ents] for eg in examples]))
+    segments, rows, scores = outputs
+    # targets: recompute the gold token labels of each row by hand from TRAIN_DATA
+    label = {name: i for i, name in enumerate(dstc.labels)}
+    entity_cells, o_cells = [], []
+    for r, (seg, d_start, d_end) in enumerate(rows):
+        i, start, end = segments[seg]
+        ref = examples[i].reference
+        gold = {frozenset(((d.subject.start, d.subject.end), (d.object.start, d.object.end))): d.label for d in ref._.ddis}
+        spans = [(e.start, e.end) for e in ref.ents]
+        drug = (start + int(d_start), start + int(d_end))
+        for t in range(end - start):
+            other = next((s for s in spans if s != drug and s[0] <= start + t < s[1]), None)
+            if other is None:
+                o_cells.append((r, t, label["O"]))
+            else:
+                entity_cells.append((r, t, label[gold.get(frozenset((drug, other)), "FALSE")]))
+    assert entity_cells and len(o_cells) > len(entity_cells)
+    log_probs = scores - numpy.log(numpy.exp(scores).sum(-1, keepdims=True))
+
+    def mean_ce(cells):
+        return -numpy.mean([log_probs[r, t, y] for r, t, y in cells])
+
+    dstc.cfg["o_token_weight"] = 0.0
+    loss, d_scores = dstc.get_loss(examples, outputs)
+    assert abs(loss - mean_ce(entity_cells)) < 1e-4
+    assert all(not d_scores[r, t].any() for r, t, _ in o_cells)
+    assert all(d_scores[r, t].any() for r, t, _ in entity_cells)
+    dstc.cfg["o_token_weight"] = 1.0
+    loss, d_scores = dstc.get_loss(examples, outputs)
+    assert abs(loss - mean_ce(entity_cells + o_cells)) < 1e-4
+    assert all(d_scores[r, t].any() for r, t, _ in o_cells)
+
+
+def test_o_token_weight_outside_unit_interval_is_refused(tiny_encoder):
+    import pytest
+
+    nlp = blank_nlp(tiny_encoder, heads=())
+    with pytest.raises(ValueError, match="o_token_weight"):
+        nlp.add_pipe("dstc_relations", config={"o_token_weight": 2.0})

@@ -24,7 +24,7 @@ def softmax_cross_entropy(
 
     With ``log_prior``, the logits are shifted by ``tau * log(prior)`` during training, which
     is the logit-adjusted loss; prediction uses the unshifted logits.
-    ``weights`` (N,) of 0/1 masks rows out. The mean is over the rows that count.
+    ``weights`` (N,) >= 0 weight the rows (0 masks a row out); the loss is their weighted mean.
     """
     xp = ops.xp
     n = logits.shape[0]
