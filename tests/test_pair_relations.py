@@ -163,3 +163,19 @@ def test_spacy_train_with_the_baseline_config(tiny_encoder, tmp_path):
     assert trained.pipe_names == ["ddi_sentences", "transformer", "drug_ner", "pair_relations"]
     assert "ddi_strict_f" in trained.meta["performance"]
     assert isinstance(trained(TRAIN_DATA[0][0])._.ddis, list)
+
+
+@pytest.mark.parametrize("head", ["pair_relations", "dstc_relations"])
+def test_same_name_rule_reads_pairs_of_one_name_as_false(tiny_encoder, head):
+    nlp = blank_nlp(tiny_encoder, heads=(head,))
+    rel = nlp.get_pipe(head)
+    doc = nlp.make_doc("Warfarin with aspirin is riskier than warfarin alone.")
+    records = [[0, 1, 2, 3, "EFFECT", 0.9], [0, 1, 6, 7, "EFFECT", 0.8], [2, 3, 6, 7, "FALSE", 0.7]]
+    rel._write_records([doc], [[list(r) for r in records]])
+    assert doc._.ddi_records == records  # off by default
+    rel.cfg["same_name_rule"] = True
+    rel._write_records([doc], [[list(r) for r in records]])
+    assert doc._.ddi_records == [records[0], records[2]]
+    rel.cfg["store_false"] = True
+    rel._write_records([doc], [[list(r) for r in records]])
+    assert doc._.ddi_records == [records[0], [0, 1, 6, 7, "FALSE", 1.0], records[2]]

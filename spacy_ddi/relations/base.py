@@ -6,6 +6,7 @@ from spacy.language import Language
 from spacy.training import validate_examples
 from thinc.api import set_dropout_rate
 
+from ..extensions import FALSE_LABEL
 from ..gold import gold_drugs_and_pairs
 from ..pipe import PriorHeadPipe
 
@@ -46,6 +47,27 @@ class RelationPipe(PriorHeadPipe):
             self.finish_update(sgd)
         losses[self.name] += loss
         return losses
+
+    def _write_records(self, docs, records) -> None:
+        """Store each doc's interaction records [s_start, s_end, o_start, o_end, label, score]
+        after the same-name rule: with ``cfg["same_name_rule"]``, a pair whose two mentions have
+        the same text (ignoring case) is read as FALSE (kept as FALSE only with store_false).
+        Such pairs ("Drug X ... than Drug X alone") are almost never interactions: 6 of the
+        1,768 same-name pairs in the Train split are."""
+        rule = bool(self.cfg.get("same_name_rule"))
+        for doc, doc_records in zip(docs, records):
+            if rule:
+                kept = []
+                for record in doc_records:
+                    s_start, s_end, o_start, o_end = record[:4]
+                    same = doc[s_start:s_end].text.lower() == doc[o_start:o_end].text.lower()
+                    if same and record[4] != FALSE_LABEL:
+                        if not self.cfg["store_false"]:
+                            continue
+                        record = record[:4] + [FALSE_LABEL, 1.0]
+                    kept.append(record)
+                doc_records = kept
+            doc._.ddi_records = doc_records
 
     def probabilities(self, scores: numpy.ndarray) -> numpy.ndarray:
         """Softmax over the last axis, after adding prior_at_inference x log priors."""

@@ -45,6 +45,7 @@ TOKEN_LABELS = ("O",) + DDI_LABELS  # O, then the pair labels (positive types an
         "tau": 1.0,
         "prior_at_inference": 0.0,
         "store_false": False,
+        "same_name_rule": False,
         "symmetric_reading": False,
         "o_token_weight": 1.0,
         "head_learn_rate": None,
@@ -61,6 +62,7 @@ def make_dstc_relations(
     tau: float,
     prior_at_inference: float,
     store_false: bool,
+    same_name_rule: bool,
     symmetric_reading: bool,
     o_token_weight: float,
     head_learn_rate: Optional[float],
@@ -68,7 +70,8 @@ def make_dstc_relations(
 ) -> "DSTCRelations":
     return DSTCRelations(
         nlp.vocab, model, name, loss_weight=loss_weight, logit_adjustment=logit_adjustment,
-        tau=tau, prior_at_inference=prior_at_inference, store_false=store_false, symmetric_reading=symmetric_reading,
+        tau=tau, prior_at_inference=prior_at_inference, store_false=store_false,
+        same_name_rule=same_name_rule, symmetric_reading=symmetric_reading,
         o_token_weight=o_token_weight, head_learn_rate=head_learn_rate, scorer=scorer,
     )
 
@@ -83,6 +86,9 @@ class DSTCRelations(RelationPipe):
     prior_at_inference: add this multiple of the log priors to the scores at prediction time;
     0 is the paper's decision rule, ``tau`` gives the decisions of an unadjusted model.
     store_false: also store FALSE pairs (a pair read as not interacting) in ``doc._.ddis``.
+    same_name_rule: read a pair whose two mentions have the same text (ignoring case) as
+    FALSE; prediction only (so it can be set on a trained pipeline), chosen on dev by
+    scripts/tune_priors.py.
     symmetric_reading: read each pair from both drugs' rows (see ``extract_pairs``) instead of
     the paper's subject-row-only rule; prediction only, so it can be set on a trained pipeline.
     o_token_weight: weight in the loss of the tokens outside every other drug (gold label O).
@@ -102,6 +108,7 @@ class DSTCRelations(RelationPipe):
         tau: float = 1.0,
         prior_at_inference: float = 0.0,
         store_false: bool = False,
+        same_name_rule: bool = False,
         symmetric_reading: bool = False,
         o_token_weight: float = 1.0,
         head_learn_rate: Optional[float] = None,
@@ -113,7 +120,8 @@ class DSTCRelations(RelationPipe):
             vocab, model, name, labels=TOKEN_LABELS, loss_weight=loss_weight,
             logit_adjustment=logit_adjustment, tau=tau, prior_at_inference=prior_at_inference,
             head_learn_rate=head_learn_rate, scorer=scorer, store_false=store_false,
-            symmetric_reading=symmetric_reading, o_token_weight=o_token_weight,
+            same_name_rule=same_name_rule, symmetric_reading=symmetric_reading,
+            o_token_weight=o_token_weight,
         )
 
     def initialize(
@@ -174,8 +182,7 @@ class DSTCRelations(RelationPipe):
                 records[i].append(
                     [start + s_start, start + s_end, start + o_start, start + o_end, label, score]
                 )
-        for doc, doc_records in zip(docs, records):
-            doc._.ddi_records = doc_records
+        self._write_records(docs, records)
 
     def get_loss(self, examples, outputs, gold=None):
         """Logit-adjusted cross-entropy over the tokens of every row (paper eq. 7), the tokens

@@ -47,6 +47,7 @@ PAIR_LABELS = (FALSE_LABEL,) + POSITIVE_LABELS  # FALSE, then the positive types
         "tau": 1.0,
         "prior_at_inference": 0.0,
         "store_false": False,
+        "same_name_rule": False,
         "head_learn_rate": None,
         "scorer": {"@scorers": "spacy-ddi.ddi_scorer.v1"},
     },
@@ -61,13 +62,14 @@ def make_pair_relations(
     tau: float,
     prior_at_inference: float,
     store_false: bool,
+    same_name_rule: bool,
     head_learn_rate: Optional[float],
     scorer: Optional[Callable],
 ) -> "PairRelations":
     return PairRelations(
         nlp.vocab, model, name, loss_weight=loss_weight, logit_adjustment=logit_adjustment,
         tau=tau, prior_at_inference=prior_at_inference, store_false=store_false,
-        head_learn_rate=head_learn_rate, scorer=scorer,
+        same_name_rule=same_name_rule, head_learn_rate=head_learn_rate, scorer=scorer,
     )
 
 
@@ -83,6 +85,9 @@ class PairRelations(RelationPipe):
     prior_at_inference: add this multiple of the log priors to the scores at prediction time;
     0 keeps the adjusted decision rule, ``tau`` gives the decisions of an unadjusted model.
     store_false: also store FALSE pairs in ``doc._.ddis``.
+    same_name_rule: read a pair whose two mentions have the same text (ignoring case) as
+    FALSE; prediction only (so it can be set on a trained pipeline), chosen on dev by
+    scripts/tune_priors.py.
     The score of an interaction is the probability of its label.
     """
 
@@ -97,6 +102,7 @@ class PairRelations(RelationPipe):
         tau: float = 1.0,
         prior_at_inference: float = 0.0,
         store_false: bool = False,
+        same_name_rule: bool = False,
         head_learn_rate: Optional[float] = None,
         scorer: Optional[Callable] = None,
     ) -> None:
@@ -104,6 +110,7 @@ class PairRelations(RelationPipe):
             vocab, model, name, labels=PAIR_LABELS, loss_weight=loss_weight,
             logit_adjustment=logit_adjustment, tau=tau, prior_at_inference=prior_at_inference,
             head_learn_rate=head_learn_rate, scorer=scorer, store_false=store_false,
+            same_name_rule=same_name_rule,
         )
 
     def initialize(
@@ -167,8 +174,7 @@ class PairRelations(RelationPipe):
                 [start + s_start, start + s_end, start + o_start, start + o_end,
                  self.labels[label], float(probs[p, label])]
             )
-        for doc, doc_records in zip(docs, records):
-            doc._.ddi_records = doc_records
+        self._write_records(docs, records)
 
     def get_loss(self, examples, outputs, gold=None):
         """Logit-adjusted cross-entropy over the pairs of the batch."""
