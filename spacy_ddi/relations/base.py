@@ -8,6 +8,7 @@ from thinc.api import set_dropout_rate
 
 from ..extensions import FALSE_LABEL
 from ..gold import gold_drugs_and_pairs
+from ..layers.logit_adjustment import softmax_cross_entropy
 from ..pipe import PriorHeadPipe
 
 RELATION_COMPONENTS = ("dstc_relations", "pair_relations")
@@ -47,6 +48,19 @@ class RelationPipe(PriorHeadPipe):
             self.finish_update(sgd)
         losses[self.name] += loss
         return losses
+
+    def cross_entropy(self, scores, targets: numpy.ndarray, weights: Optional[numpy.ndarray] = None):
+        """The (logit-adjusted when configured) softmax cross-entropy of (N, C) ``scores``
+        against (N,) ``targets``, row ``weights`` optional; the gradient is scaled by
+        ``loss_weight``."""
+        ops = self.model.ops
+        prior = self.training_log_prior()
+        loss, d_scores = softmax_cross_entropy(
+            ops, scores, ops.asarray(targets),
+            log_prior=None if prior is None else ops.asarray1f(prior),
+            weights=None if weights is None else ops.asarray(weights),
+        )
+        return loss, d_scores * self.cfg["loss_weight"]
 
     def _write_records(self, docs, records) -> None:
         """Store each doc's interaction records [s_start, s_end, o_start, o_end, label, score]

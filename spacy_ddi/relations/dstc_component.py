@@ -10,7 +10,7 @@ from thinc.api import Config, Model
 
 from ..extensions import DDI_LABELS, FALSE_LABEL
 from ..gold import gold_drugs_and_pairs
-from ..layers.logit_adjustment import log_priors, softmax_cross_entropy
+from ..layers.logit_adjustment import log_priors
 from .base import RelationPipe
 from .extraction import extract_pairs
 
@@ -202,14 +202,7 @@ class DSTCRelations(RelationPipe):
         flat_targets = targets.reshape(-1)
         weights = (flat_targets >= 0).astype("float32")
         weights[flat_targets == 0] *= self.cfg.get("o_token_weight", 1.0)
-        prior = self.training_log_prior()
-        log_prior = None if prior is None else ops.asarray1f(prior)
-        loss, d_flat = softmax_cross_entropy(
-            ops,
-            scores.reshape((-1, n_labels)),
-            ops.asarray(numpy.maximum(flat_targets, 0)),
-            log_prior=log_prior,
-            weights=ops.asarray(weights),
+        loss, d_flat = self.cross_entropy(
+            scores.reshape((-1, n_labels)), numpy.maximum(flat_targets, 0), weights
         )
-        d_scores = d_flat.reshape(scores.shape) * self.cfg["loss_weight"]
-        return loss, ops.asarray3f(d_scores)
+        return loss, ops.asarray3f(d_flat.reshape(scores.shape))

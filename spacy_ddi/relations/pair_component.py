@@ -10,7 +10,7 @@ from thinc.api import Config, Model
 
 from ..extensions import FALSE_LABEL, POSITIVE_LABELS
 from ..gold import gold_drugs_and_pairs
-from ..layers.logit_adjustment import log_priors, softmax_cross_entropy
+from ..layers.logit_adjustment import log_priors
 from ..layers.segments import doc_segments
 from .base import RelationPipe
 from .pair_model import entity_pairs
@@ -184,9 +184,5 @@ class PairRelations(RelationPipe):
             return 0.0, ops.alloc2f(*scores.shape)
         gold = gold if gold is not None else [gold_drugs_and_pairs(eg) for eg in examples]
         targets = self._pair_targets(segments, pairs, gold)
-        prior = self.training_log_prior()
-        log_prior = None if prior is None else ops.asarray1f(prior)
-        loss, d_scores = softmax_cross_entropy(
-            ops, scores, ops.asarray(targets), log_prior=log_prior
-        )
-        return loss, ops.asarray2f(d_scores * self.cfg["loss_weight"])
+        loss, d_scores = self.cross_entropy(scores, targets)
+        return loss, ops.asarray2f(d_scores)
