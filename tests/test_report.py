@@ -70,6 +70,8 @@ def test_report_counts_errors_and_confusions_from_the_files(tmp_path):
     records.mkdir()
     (records / "run.json").write_text(json.dumps(record))
     (records / "run.train.log").write_text(LOG)
+    (records / "run.tuning.json").write_text(json.dumps({"best": {
+        "ner": 1.0, "ddi": 0.75, "symmetric": True, "same_name_rule": False, "ddi_f": 0.4991}}))
     (records / "run.training.json").write_text(json.dumps(
         {"config": "configs/x.cfg", "start": "2026-11-28T00:00:00Z", "seconds": 600, "command": "python scripts/train.py run configs/x.cfg"}
     ))
@@ -82,7 +84,8 @@ def test_report_counts_errors_and_confusions_from_the_files(tmp_path):
     assert data["confusion"]["MECHANISM"] == {"EFFECT": 1}
     assert data["confusion"]["FALSE"] == {"FALSE": 1}
     text = output.read_text()
-    assert "| run | `configs/x.cfg` | 10.0 min | 300 | 123 |" in text
+    assert ("| run | `configs/x.cfg` | 10.0 min | 300 | w_ner 1, w_ddi 0.75, symmetric reading, "
+            "same-name rule off (dev DDI F1 0.499) | 123 |") in text
     assert "`warfarin` (DRUG)" in text and "`Aspirin` - `warfarin` (MECHANISM; an entity was not found exactly)" in text
     assert "`Ketoconazole` - `midazolam`: predicted EFFECT, gold FALSE" in text
     for png in ("confusion.png", "per_type_f1.png", "learning_curves.png"):
