@@ -5,9 +5,9 @@
         --output docs/results.md
 
 Reads, per run NAME: RECORDS/NAME.json (scripts/evaluate.py), RECORDS/NAME.training.json and
-RECORDS/NAME.train.log (scripts/train.py), RECORDS/NAME.tuning.json (scripts/tune_priors.py); for the main run also PREDICTIONS/NAME/*.spacy
-(scripts/evaluate.py --predictions) and the gold test set, for the confusion matrix and the
-error analysis. No figure in the report is typed in here except the published reference
+RECORDS/NAME.train.log (scripts/train.py), RECORDS/NAME.tuning.json (scripts/tune_priors.py);
+for the main run also PREDICTIONS/NAME/*.spacy (scripts/evaluate.py --predictions) and the
+gold test set, for the confusion matrix and the error analysis. No figure in the report is typed in here except the published reference
 figures, which are quoted with their source.
 """
 import json
