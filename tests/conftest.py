@@ -16,7 +16,7 @@ name = "{name}"
 tokenizer_config = {{"use_fast": true}}
 
 [model.get_spans]
-@span_getters = "spacy-transformers.strided_spans.v1"
+@span_getters = "spacy-ddi.sentence_windows.v1"
 window = 64
 stride = 48
 """

@@ -1,0 +1,111 @@
+"""Whole documents: a sentence gets the same answers alone and among neighbours, and the
+transformer's length-grouped prediction changes nothing but the speed."""
+import numpy
+import pytest
+from spacy.tokens import Doc
+
+from spacy_ddi.encoders import length_groups
+from spacy_ddi.layers.sentence_spans import get_sentence_windows
+
+from .conftest import TRAIN_DATA
+
+
+def sentence_answers(doc: Doc):
+    """Per sentence: its entities, interactions (with scores) and flags, in sentence offsets."""
+    out = []
+    for sent in doc.sents:
+        ents = [(e.start_char - sent.start_char, e.end_char - sent.start_char, e.label_) for e in sent.ents]
+        ddis = [
+            (
+                d.subject.start_char - sent.start_char,
+                d.object.start_char - sent.start_char,
+                d.label,
+                d.score,
+            )
+            for d in doc._.ddis
+            if sent.start <= d.subject.start and d.object.end <= sent.end
+        ]
+        out.append((sent.text, ents, ddis, sent._.enc_prob, sent._.pdc_prob))
+    return out
+
+
+def assert_same_answers(alone, inside):
+    text, ents, ddis, enc, pdc = alone
+    assert inside[0] == text
+    assert inside[1] == ents
+    assert [d[:3] for d in inside[2]] == [d[:3] for d in ddis]
+    assert numpy.allclose([d[3] for d in inside[2]], [d[3] for d in ddis], atol=1e-4)
+    assert inside[3] == pytest.approx(enc, abs=1e-4)
+    assert inside[4] == pytest.approx(pdc, abs=1e-4)
+
+
+@pytest.mark.parametrize("repeats", [1, 2, 5])
+def test_sentence_answers_do_not_depend_on_neighbours(trained_nlp, repeats):
+    texts = [row[0] for row in TRAIN_DATA]
+    alone = [sentence_answers(trained_nlp(text))[0] for text in texts]
+    assert any(a[2] for a in alone), "the trained pipeline should find interactions"
+    document = " ".join(texts * repeats)
+    inside = sentence_answers(trained_nlp(document))
+    assert len(inside) == len(texts) * repeats
+    for k, answer in enumerate(inside):
+        assert_same_answers(alone[k % len(texts)], answer)
+
+
+def test_long_sentence_is_encoded_in_windows_within_it(trained_nlp):
+    """A sentence longer than the window is cut inside itself, never joined to the next."""
+    nlp = trained_nlp
+    long_sentence = "Ketoconazole increases " + "the plasma " * 50 + "concentration of midazolam."
+    doc = nlp.make_doc(long_sentence + " Patients taking lithium should avoid diuretics.")
+    doc = nlp.get_pipe("ddi_sentences")(doc)
+    sents = list(doc.sents)
+    assert len(sents) == 2
+    spans = get_sentence_windows([doc], window=64, stride=48)[0]
+    assert len(spans) > 2
+    assert all(s.end <= sents[0].end or s.start >= sents[1].start for s in spans)
+    covered = {i for s in spans for i in range(s.start, s.end)}
+    assert covered == set(range(len(doc)))
+    second_alone = sentence_answers(nlp("Patients taking lithium should avoid diuretics."))[0]
+    assert_same_answers(second_alone, sentence_answers(nlp(doc.text))[1])
+
+
+def test_length_grouped_prediction_matches_one_padded_batch(trained_nlp):
+    nlp = trained_nlp
+    model = nlp.get_pipe("transformer").model
+    texts = [row[0] for row in TRAIN_DATA] + [" ".join(row[0] for row in TRAIN_DATA)] * 2
+    docs = [nlp.get_pipe("ddi_sentences")(nlp.make_doc(t)) for t in texts]
+    budget = model.attrs["prediction_batch_wordpieces"]
+    assert budget > 0
+    try:
+        model.attrs["prediction_batch_wordpieces"] = 16  # many small groups
+        grouped = model.predict(docs)
+        model.attrs["prediction_batch_wordpieces"] = 0
+        single = model.predict(docs)
+    finally:
+        model.attrs["prediction_batch_wordpieces"] = budget
+    a, b = grouped.doc_data, single.doc_data
+    for x, y in zip(a, b):
+        xv = x.model_output.last_hidden_state
+        yv = y.model_output.last_hidden_state
+        mask = x.wordpieces.attention_mask.astype(bool)
+        assert xv.shape == yv.shape
+        assert numpy.allclose(xv[mask], yv[mask], atol=1e-5)
+
+
+def test_pipe_keeps_input_order(trained_nlp):
+    texts = [row[0] for row in TRAIN_DATA]
+    mixed = [texts[0], " ".join(texts * 3), texts[2], " ".join(texts), texts[1]]
+    one_by_one = [trained_nlp(t) for t in mixed]
+    piped = list(trained_nlp.pipe(mixed, batch_size=5))
+    for a, b in zip(one_by_one, piped):
+        assert a.text == b.text
+        assert [(e.start, e.end, e.label_) for e in a.ents] == [(e.start, e.end, e.label_) for e in b.ents]
+        assert [r[:5] for r in a._.ddi_records] == [r[:5] for r in b._.ddi_records]
+
+
+def test_length_groups():
+    lengths = numpy.asarray([5, 30, 7, 6, 100, 8])
+    groups = length_groups(lengths, budget=24)
+    assert sorted(i for g in groups for i in g) == list(range(len(lengths)))
+    for g in groups:
+        assert len(g) == 1 or len(g) * lengths[g].max() <= 24
+    assert [list(g) for g in groups] == [[0, 3, 2], [5], [1], [4]]
