@@ -2,9 +2,20 @@
 
 spaCy's ``sentencizer`` ends a sentence at every ``.``, which in drug labels cuts ``etc.)``,
 ``q.d.`` or ``400 mg. for 3 days`` in two and so separates drugs that interact. This splitter
-ends a sentence at ``.``, ``!`` or ``?`` (and any closing brackets or quotes right after it)
-only when the next token starts with an upper-case letter or a digit and the token before
-the punctuation is not a known abbreviation. Newline-only tokens also end sentences.
+ends a sentence:
+
+- at ``.``, ``!`` or ``?`` (or a token of them only, such as ``..``; or a word the tokenizer
+  left a final period on, such as ``mL.``), with any closing brackets or quotes right after
+  it, when the next token starts with an upper-case letter, a digit, an opening bracket or a
+  list bullet (``-``, ``*``, ``•``) and the word before the period is not a known
+  abbreviation;
+- at ``;`` followed by a space and more text, as the DDI corpus does (its sentences end at
+  such semicolons: 324 of the 335 ``; `` in the Train split end a sentence, and interactions
+  are annotated within sentences only); ``A;B;C`` without spaces
+  (a list) and ``(20; 60)`` inside brackets stay whole;
+- at newline-only tokens.
+
+Relations are read within sentences, so every boundary decides which drugs can pair.
 """
 import re
 
@@ -18,6 +29,26 @@ ABBREVIATIONS = {
 }
 ENDS = {".", "!", "?"}
 CLOSERS = {")", "]", "}", '"', "'"}
+OPENERS = {"(", "[", "-", "*", "\u2022", "\u2013"}
+CLAUSE_END = ";"
+
+
+def _ends_sentence(doc: Doc, i: int) -> bool:
+    """Whether token ``i`` can end a sentence (what follows decides whether it does)."""
+    text = doc[i].text
+    if text == CLAUSE_END:  # "A; however" ends a clause, "A;B;C" is a list
+        return bool(doc[i].whitespace_)
+    if text and all(c in ENDS for c in text):
+        return not (i > 0 and doc[i - 1].lower_.rstrip(".") in ABBREVIATIONS)
+    # a word with the sentence's period attached ("mL.", "CYP3A."), not an abbreviation
+    # ("e.g.", "p.o.", "No.") or an initial ("J.")
+    word = text[:-1]
+    return text.endswith(".") and len(word) > 1 and "." not in word and word.lower() not in ABBREVIATIONS
+
+
+def _starts_sentence(token) -> bool:
+    first = token.text[0]
+    return first.isupper() or first.isdigit() or token.text in OPENERS or first in "(["
 NEWLINE = re.compile(r"\s*\n\s*\n?\s*")
 
 
@@ -28,20 +59,25 @@ def ddi_sentences(doc: Doc) -> Doc:
         return doc
     starts = [False] * len(doc)
     starts[0] = True
+    depth = 0  # open brackets in the current sentence: "(20; 60)" is not a clause end
     for i, token in enumerate(doc[:-1]):
+        if starts[i]:
+            depth = 0
+        if token.text in ("(", "["):
+            depth += 1
+        elif token.text in (")", "]"):
+            depth = max(depth - 1, 0)
         if token.is_space and "\n" in token.text:
             starts[i + 1] = True
             continue
-        if token.text not in ENDS:
-            continue
-        if i > 0 and doc[i - 1].lower_.rstrip(".") in ABBREVIATIONS:
+        if not _ends_sentence(doc, i) or (token.text == CLAUSE_END and depth):
             continue
         j = i + 1
         while j < len(doc) and doc[j].text in CLOSERS:
             j += 1
         while j < len(doc) and doc[j].is_space:
             j += 1
-        if j < len(doc) and (doc[j].text[0].isupper() or doc[j].text[0].isdigit()):
+        if j < len(doc) and (token.text == CLAUSE_END or _starts_sentence(doc[j])):
             starts[j] = True
     for token, start in zip(doc, starts):
         token.is_sent_start = start

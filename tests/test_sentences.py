@@ -1,0 +1,71 @@
+"""ddi_sentences on named cases: where drug-label text ends a sentence and where it does not."""
+import pytest
+import spacy
+
+from spacy_ddi.corpus import create_drug_tokenizer
+from spacy_ddi.sentences import ddi_sentences
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    nlp = spacy.blank("en")
+    nlp.tokenizer = create_drug_tokenizer(nlp)
+    return nlp
+
+
+CASES = {
+    "two sentences": (
+        "Ketoconazole increases midazolam levels. Aspirin may enhance warfarin.",
+        ["Ketoconazole increases midazolam levels.", "Aspirin may enhance warfarin."],
+    ),
+    "dosage period before lower case": (
+        "Take 400 mg. for 3 days with warfarin.", ["Take 400 mg. for 3 days with warfarin."]
+    ),
+    "abbreviation before a capital": (
+        "Avoid inhibitors, e.g. Ketoconazole and itraconazole.",
+        ["Avoid inhibitors, e.g. Ketoconazole and itraconazole."],
+    ),
+    "etc. in brackets": (
+        "Antacids (aluminium, magnesium, etc.) reduce absorption.",
+        ["Antacids (aluminium, magnesium, etc.) reduce absorption."],
+    ),
+    "semicolon and a space ends a clause, as in the corpus": (
+        "Phenytoin levels may rise;  therefore, monitor phenytoin.",
+        ["Phenytoin levels may rise;", "therefore, monitor phenytoin."],
+    ),
+    "semicolons without spaces list drugs": (
+        "Drugs that enhance TRACRIUM include: enflurane;isoflurane;halothane.",
+        ["Drugs that enhance TRACRIUM include: enflurane;isoflurane;halothane."],
+    ),
+    "semicolon inside brackets": (
+        "The dose fell from 40 (20; 60) units with epoetin.",
+        ["The dose fell from 40 (20; 60) units with epoetin."],
+    ),
+    "double period": (
+        "Take it with the evening meal.. Phenytoin: altered levels.",
+        ["Take it with the evening meal..", "Phenytoin: altered levels."],
+    ),
+    "period attached to a unit": (
+        "The level was 17 micrograms/mL. The steady state was reached.",
+        ["The level was 17 micrograms/mL.", "The steady state was reached."],
+    ),
+    "bullet after a period": (
+        "Hypotension may occur . - Antidiabetic drugs: adjust the dose.",
+        ["Hypotension may occur .", "- Antidiabetic drugs: adjust the dose."],
+    ),
+    "bracket after a period": (
+        "Monitoring is recommended. (See Clinical Pharmacology.)",
+        ["Monitoring is recommended.", "(See Clinical Pharmacology.)"],
+    ),
+    "newline": ("Warfarin\nAspirin increases bleeding", ["Warfarin\n", "Aspirin increases bleeding"]),
+}
+
+
+@pytest.mark.parametrize("text,expected", CASES.values(), ids=list(CASES))
+def test_ddi_sentences(nlp, text, expected):
+    doc = ddi_sentences(nlp.make_doc(text))
+    assert [s.text_with_ws.strip(" ") for s in doc.sents] == expected
+
+
+def test_empty_doc(nlp):
+    assert len(ddi_sentences(nlp.make_doc(""))) == 0
