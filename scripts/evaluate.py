@@ -9,7 +9,11 @@ Protocols (each labelled in the output):
 - paper_lenient: the MTMG paper's protocol as its public code implements it: NER scored per
   token (a token counts when its gold and predicted entity type agree, O tokens excluded), DDI
   scored at gold entity positions, sentences with fewer than two gold drugs dropped.
-Also: words per second of nlp.pipe over the DDI test set.
+- document_mode: strict NER and DDI again, with each test document's sentences joined by one
+  space into one text (what a user gives the pipeline), the predictions mapped back to the
+  corpus sentences; with how often the sentence splitter merged or split corpus sentences and
+  how many predictions ran across corpus sentences (each counts as a false positive).
+Also: words per second of nlp.pipe over the DDI test set, sentence by sentence and as documents.
 
 With --predictions DIR, the predicted docs are kept for scripts/report.py (confusion matrix,
 error analysis): DIR/test.spacy (end to end), DIR/test_ner.spacy and DIR/test_gold_entities.spacy
@@ -25,6 +29,7 @@ import typer
 from spacy.tokens import DocBin
 from spacy.training import Example
 
+from spacy_ddi.evaluation import join_documents, score_document_mode
 from spacy_ddi.relations.base import relation_component
 from spacy_ddi.scoring import score_ddi_strict, score_ner_strict
 
@@ -64,6 +69,19 @@ def with_gold_entities(nlp, gold_docs):
         else:
             docs = [proc(doc) for doc in docs]
     return docs
+
+
+def document_mode(nlp, sentences, conditions: str = ""):
+    """Strict scores of the pipeline on the documents the corpus sentences come from."""
+    documents = join_documents(sentences)
+    pred, seconds = predict(nlp, [d.text for d in documents])
+    scores = score_document_mode(documents, pred)
+    words = sum(len(d) for d in pred)
+    scores["speed"] = {
+        "words": words, "seconds": seconds, "words_per_second": words / seconds,
+        "conditions": conditions,
+    }
+    return scores
 
 
 def token_level_ner(examples):
@@ -114,6 +132,11 @@ def main(
         strict["ddi"] = score_ddi_strict(examples)
     out["strict"] = strict
     out["paper_lenient"] = {"ner_token_level": token_level_ner(examples)}
+    typer.echo(f"Document mode: {len(join_documents(test))} DDI test documents, {len(join_documents(test_ner))} DrugNER test documents")
+    out["document_mode"] = {
+        "ddi_test": document_mode(nlp, test, conditions),
+        "drugner_test": document_mode(nlp, test_ner, conditions),
+    }
     if predictions is not None:
         save_docs(pred, predictions / "test.spacy")
         save_docs(pred_ner, predictions / "test_ner.spacy")
@@ -132,6 +155,18 @@ def main(
     typer.echo(f"strict NER F1 (DDI test) {s['ner_ddi_test']['ner_strict_f']:.3f}; (DrugNER test) {s['ner_drugner_test']['ner_strict_f']:.3f}")
     if has_relations:
         typer.echo(f"strict DDI F1 {s['ddi']['ddi_strict_f']:.3f}; with gold entities {out['gold_entities']['ddi']['ddi_strict_f']:.3f}")
+    d = out["document_mode"]
+    typer.echo(
+        f"document mode: NER F1 (DDI test) {d['ddi_test']['ner']['ner_strict_f']:.3f}; (DrugNER test) "
+        f"{d['drugner_test']['ner']['ner_strict_f']:.3f}"
+        + (f"; DDI F1 {d['ddi_test']['ddi']['ddi_strict_f']:.3f}" if has_relations else "")
+    )
+    for name, scores in d.items():
+        typer.echo(
+            f"  {name}: {scores['corpus_boundaries']} corpus sentence boundaries, {scores['merged']} "
+            f"merged, {scores['split']} added by the splitter; {scores['entities_across_sentences']} "
+            f"entities and {scores['interactions_across_sentences']} interactions across sentences"
+        )
     typer.echo(f"{out['speed']['words_per_second']:.0f} words/s; wrote {output}")
 
 

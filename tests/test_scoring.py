@@ -73,3 +73,44 @@ def test_flags_scores(example):
     example.predicted[:]._.pdc_prob = 0.1
     scores = score_flags([example])
     assert scores == {"enc_f": 1.0, "pdc_f": 0.0}
+
+
+def test_document_mode_maps_predictions_back_to_corpus_sentences():
+    from spacy_ddi.corpus.convert import DOCUMENT_ID_KEY
+    from spacy_ddi.evaluation import join_documents, score_document_mode
+    from spacy_ddi.sentences import ddi_sentences
+
+    nlp = spacy.blank("en")
+    first = annotated_doc(
+        nlp, "Aspirin raises warfarin levels.", [("Aspirin", "DRUG"), ("warfarin", "DRUG")],
+        [("Aspirin", "warfarin", "MECHANISM")],
+    )
+    second = annotated_doc(nlp, "Lithium is fine.", [("Lithium", "DRUG")], [])
+    other = annotated_doc(nlp, "Heparin alone.", [("Heparin", "DRUG")], [])
+    for doc, doc_id in ((first, "d1"), (second, "d1"), (other, "d2")):
+        doc.user_data[DOCUMENT_ID_KEY] = doc_id
+    documents = join_documents([first, second, other])
+    assert [(d.id, d.text, d.starts) for d in documents] == [
+        ("d1", "Aspirin raises warfarin levels. Lithium is fine.", [0, 32]),
+        ("d2", "Heparin alone.", [0]),
+    ]
+    joined = ddi_sentences(annotated_doc(
+        nlp, documents[0].text, [("Aspirin", "DRUG"), ("warfarin", "DRUG"), ("Lithium", "BRAND")],
+        [("Aspirin", "warfarin", "MECHANISM"), ("warfarin", "Lithium", "INT")],
+    ))
+    alone = annotated_doc(nlp, "Heparin alone.", [("Heparin", "DRUG")], [])
+    scores = score_document_mode(documents, [joined, alone])
+    assert scores["ner"]["ner_strict_p"] == pytest.approx(3 / 4)
+    assert scores["ner"]["ner_strict_r"] == pytest.approx(3 / 4)
+    # the pair across the two corpus sentences is a false positive, and is counted
+    assert scores["ddi"]["ddi_strict_p"] == pytest.approx(1 / 2)
+    assert scores["ddi"]["ddi_strict_r"] == 1.0
+    assert scores["interactions_across_sentences"] == 1
+    assert scores["entities_across_sentences"] == 0
+    assert (scores["corpus_boundaries"], scores["merged"], scores["split"]) == (1, 0, 0)
+    # without sentence boundaries the corpus boundary counts as merged
+    unsplit = annotated_doc(nlp, documents[0].text, [], [])
+    scores = score_document_mode(documents, [unsplit, alone])
+    assert (scores["merged"], scores["split"]) == (1, 0)
+    with pytest.raises(ValueError, match="no document id"):
+        join_documents([annotated_doc(nlp, "Heparin alone.", [], [])])

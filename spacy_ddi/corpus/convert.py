@@ -11,6 +11,10 @@ from ..extensions import install_extensions
 from .ddi_xml import CorpusError, XmlDocument, XmlSentence, read_split
 
 GOLD_OFFSETS_KEY = "spacy_ddi.gold_char_offsets"
+# the corpus ids of a converted sentence and of its document (document-mode evaluation
+# joins the sentences of a document back into one text)
+SENTENCE_ID_KEY = "spacy_ddi.sentence_id"
+DOCUMENT_ID_KEY = "spacy_ddi.document_id"
 
 
 @dataclass
@@ -106,7 +110,10 @@ def documents_to_docs(
         report.documents += 1
         for sentence in document.sentences:
             report.sentences += 1
-            docs.append(sentence_to_doc(nlp, sentence, report, f"{document.path}, sentence {sentence.id}"))
+            doc = sentence_to_doc(nlp, sentence, report, f"{document.path}, sentence {sentence.id}")
+            doc.user_data[SENTENCE_ID_KEY] = sentence.id
+            doc.user_data[DOCUMENT_ID_KEY] = document.id
+            docs.append(doc)
     return docs
 
 

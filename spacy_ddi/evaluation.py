@@ -1,0 +1,198 @@
+"""What the scorers compare: entity and interaction keys in character offsets, micro and
+per-type P/R/F1, and document mode (a document's corpus sentences joined into one text,
+predictions mapped back to the sentences).
+
+Spans are compared by character offsets. Where the corpus conversion had to widen a gold
+entity to token boundaries, the corpus' own offsets are used, so such an entity can never be
+matched: the scores are against the annotation, not against our tokenisation of it.
+"""
+from bisect import bisect_right
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Sequence, Set, Tuple
+
+from spacy.tokens import Doc
+
+from .corpus.convert import DOCUMENT_ID_KEY, GOLD_OFFSETS_KEY
+from .extensions import ENTITY_LABELS, FALSE_LABEL, POSITIVE_LABELS
+
+CharSpan = Tuple[int, int]
+EntityKey = Tuple[int, int, str]
+InteractionKey = Tuple[frozenset, str]
+# the text that joins the sentences of a document in document mode
+SENTENCE_JOINER = " "
+
+
+def prf(tp: int, n_pred: int, n_gold: int) -> Dict[str, float]:
+    p = tp / n_pred if n_pred else 0.0
+    r = tp / n_gold if n_gold else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"p": p, "r": r, "f": f}
+
+
+def _gold_char_offsets(doc: Doc) -> Dict[Tuple[int, int], CharSpan]:
+    return {(s, e): (cs, ce) for s, e, cs, ce in doc.user_data.get(GOLD_OFFSETS_KEY, [])}
+
+
+def entity_keys(doc: Doc, gold: bool) -> Set[EntityKey]:
+    """(start_char, end_char, label) of each entity; gold docs use the corpus' offsets."""
+    fixed = _gold_char_offsets(doc) if gold else {}
+    keys = set()
+    for ent in doc.ents:
+        start, end = fixed.get((ent.start, ent.end), (ent.start_char, ent.end_char))
+        keys.add((start, end, ent.label_))
+    return keys
+
+
+def _char_span(doc: Doc, start: int, end: int) -> CharSpan:
+    return doc[start].idx, doc[end - 1].idx + len(doc[end - 1])
+
+
+def ddi_keys(doc: Doc, gold: bool) -> Set[InteractionKey]:
+    """({subject chars, object chars}, label) of each positive interaction (unordered pair)."""
+    fixed = _gold_char_offsets(doc) if gold else {}
+    keys = set()
+    for s_start, s_end, o_start, o_end, label, _ in doc._.ddi_records or []:
+        if label == FALSE_LABEL:
+            continue
+        subject = fixed.get((s_start, s_end), _char_span(doc, s_start, s_end))
+        obj = fixed.get((o_start, o_end), _char_span(doc, o_start, o_end))
+        keys.add((frozenset((subject, obj)), str(label)))
+    return keys
+
+
+def micro_and_per_type(pairs: Iterable[Tuple[set, set]], prefix: str, types: Sequence[str]) -> Dict:
+    """Micro and per-type P/R/F1 over (predicted keys, gold keys) pairs; a key's last item is
+    its type."""
+    tp, n_pred, n_gold = defaultdict(int), defaultdict(int), defaultdict(int)
+    for predicted, gold in pairs:
+        for key in predicted:
+            n_pred[key[-1]] += 1
+        for key in gold:
+            n_gold[key[-1]] += 1
+        for key in predicted & gold:
+            tp[key[-1]] += 1
+    total = prf(sum(tp.values()), sum(n_pred.values()), sum(n_gold.values()))
+    labels = list(types) + sorted((set(n_gold) | set(n_pred)) - set(types))
+    per_type = {label: prf(tp[label], n_pred[label], n_gold[label]) for label in labels}
+    return {
+        f"{prefix}_p": total["p"],
+        f"{prefix}_r": total["r"],
+        f"{prefix}_f": total["f"],
+        f"{prefix}_per_type": per_type,
+    }
+
+
+@dataclass
+class JoinedDocument:
+    """A corpus document as a user would give it: its sentences joined by one space."""
+
+    id: str
+    sentences: List[Doc]  # the gold corpus sentences, in order
+    starts: List[int]  # character offset of each sentence in ``text``
+
+    @property
+    def text(self) -> str:
+        return SENTENCE_JOINER.join(doc.text for doc in self.sentences)
+
+    def sentence_of(self, char: int) -> int:
+        """Index of the sentence that holds (or, in a joiner, precedes) character ``char``."""
+        return max(bisect_right(self.starts, char) - 1, 0)
+
+
+def join_documents(sentences: Sequence[Doc]) -> List[JoinedDocument]:
+    """Group converted corpus sentences by document (consecutive, as converted)."""
+    documents: List[JoinedDocument] = []
+    for k, doc in enumerate(sentences):
+        doc_id = doc.user_data.get(DOCUMENT_ID_KEY)
+        if doc_id is None:
+            raise ValueError(
+                f"Sentence {k} ({doc.text[:40]!r}...) has no document id: convert the corpus "
+                "again with `python -m spacy_ddi convert` (document mode needs the ids it stores)"
+            )
+        if not documents or documents[-1].id != doc_id:
+            documents.append(JoinedDocument(doc_id, [], []))
+        current = documents[-1]
+        start = 0 if not current.sentences else (
+            current.starts[-1] + len(current.sentences[-1].text) + len(SENTENCE_JOINER)
+        )
+        current.sentences.append(doc)
+        current.starts.append(start)
+    return documents
+
+
+def document_keys(
+    document: JoinedDocument, predicted: Doc
+) -> Tuple[List[Set[EntityKey]], List[Set[InteractionKey]], Dict[str, int]]:
+    """The predictions on a joined document as per-sentence keys in sentence offsets.
+
+    An entity or interaction that runs past the end of the sentence it starts in keeps its
+    offsets relative to that sentence, so it never matches a gold key and counts as a false
+    positive; the counts of such cases are returned with the corpus sentence boundaries the
+    pipeline's sentence splitter kept, merged (no sentence start there) or added.
+    """
+    n = len(document.sentences)
+    ents: List[Set[EntityKey]] = [set() for _ in range(n)]
+    ddis: List[Set[InteractionKey]] = [set() for _ in range(n)]
+    counts = {"entities_across_sentences": 0, "interactions_across_sentences": 0}
+
+    def in_sentence(span: CharSpan, k: int) -> Tuple[CharSpan, bool]:
+        start = document.starts[k]
+        inside = start <= span[0] and span[1] <= start + len(document.sentences[k].text)
+        return (span[0] - start, span[1] - start), inside
+
+    for ent in predicted.ents:
+        k = document.sentence_of(ent.start_char)
+        chars, inside = in_sentence((ent.start_char, ent.end_char), k)
+        counts["entities_across_sentences"] += not inside
+        ents[k].add((*chars, ent.label_))
+    for s_start, s_end, o_start, o_end, label, _ in predicted._.ddi_records or []:
+        if label == FALSE_LABEL:
+            continue
+        subject_chars = _char_span(predicted, s_start, s_end)
+        k = document.sentence_of(subject_chars[0])
+        subject, subject_inside = in_sentence(subject_chars, k)
+        obj, object_inside = in_sentence(_char_span(predicted, o_start, o_end), k)
+        counts["interactions_across_sentences"] += not (subject_inside and object_inside)
+        ddis[k].add((frozenset((subject, obj)), str(label)))
+    counts.update(sentence_boundary_errors(document, predicted))
+    return ents, ddis, counts
+
+
+def sentence_boundary_errors(document: JoinedDocument, predicted: Doc) -> Dict[str, int]:
+    """How the predicted sentences of a joined document differ from its corpus sentences:
+    ``merged`` corpus boundaries (no predicted sentence starts there) and ``split`` (a
+    predicted sentence starts inside a corpus sentence), out of ``corpus_boundaries``."""
+    if predicted.has_annotation("SENT_START"):
+        predicted_starts = {sent.start_char for sent in predicted.sents}
+    else:
+        predicted_starts = {0}
+    corpus_starts = set(document.starts)
+    return {
+        "corpus_boundaries": len(corpus_starts) - 1,
+        "merged": len(corpus_starts - predicted_starts),
+        "split": len(predicted_starts - corpus_starts),
+    }
+
+
+def score_document_mode(documents: Sequence[JoinedDocument], predicted: Sequence[Doc]) -> Dict:
+    """Strict NER and DDI scores of predictions on joined documents against the corpus
+    sentences, with the sentence-boundary and cross-sentence counts summed."""
+    ner_pairs, ddi_pairs = [], []
+    totals: Dict[str, int] = defaultdict(int)
+    for document, doc in zip(documents, predicted):
+        if doc.text != document.text:
+            raise ValueError(f"Document {document.id}: the predicted doc is not its joined text")
+        ents, ddis, counts = document_keys(document, doc)
+        for k, gold in enumerate(document.sentences):
+            ner_pairs.append((ents[k], entity_keys(gold, True)))
+            ddi_pairs.append((ddis[k], ddi_keys(gold, True)))
+        for key, value in counts.items():
+            totals[key] += value
+    return {
+        "ner": micro_and_per_type(ner_pairs, "ner_strict", ENTITY_LABELS),
+        "ddi": micro_and_per_type(ddi_pairs, "ddi_strict", POSITIVE_LABELS),
+        "documents": len(documents),
+        "sentences": sum(len(d.sentences) for d in documents),
+        **totals,
+    }
