@@ -69,9 +69,13 @@ def torch_module(model: Model) -> nn.Module:
     return model.get_ref("torch").shims[0]._model
 
 
+def torch_device(model: Model):
+    """The device thinc put the head's torch module on (where its inputs must be made)."""
+    return model.get_ref("torch").shims[0].device
+
+
 def first_docs(X) -> list:
     return X[0] if isinstance(X, tuple) else X
-
 
 
 def encode(model: Model, docs, is_train: bool):

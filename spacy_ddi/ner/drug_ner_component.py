@@ -2,16 +2,15 @@
 from typing import Callable, Iterable, List, Optional, Sequence, Tuple
 
 import numpy
-import torch
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.training import Example, validate_examples, validate_get_examples
 from spacy.vocab import Vocab
-from thinc.api import Config, Model, set_dropout_rate
+from thinc.api import Config, Model, set_dropout_rate, torch2xp, xp2torch
 
 from ..extensions import ENTITY_LABELS
 from ..layers.logit_adjustment import log_priors
-from ..layers.torch_head import torch_module
+from ..layers.torch_head import torch_device, torch_module
 from ..pipe import PriorHeadPipe
 
 DEFAULT_NER_MODEL = """
@@ -176,18 +175,23 @@ class DrugNER(PriorHeadPipe):
         segments, emissions = self.model.predict(docs)
         if not segments:
             return segments, numpy.zeros((0, 0), dtype="int64")
-        module = torch_module(self.model)
+        ops = self.model.ops
+        module, device = torch_module(self.model), torch_device(self.model)
         allowed, start = allowed_transitions(self.tags)
-        lengths = torch.tensor([end - s for _, s, end in segments])
-        mask = torch.arange(emissions.shape[1]).unsqueeze(0) < lengths.unsqueeze(1)
-        em = torch.as_tensor(self.model.ops.to_numpy(emissions))
+        lengths = numpy.asarray([end - s for _, s, end in segments], dtype="int64")
+        lengths = xp2torch(ops.asarray(lengths), device=device)
+        em = xp2torch(emissions, device=device)
         prior = self.inference_log_prior()
         if prior is not None:
-            em = em + torch.as_tensor(prior, dtype=em.dtype)
+            em = em + xp2torch(ops.asarray1f(prior), device=device)
         if self.cfg.get("decoder", "crf") == "softmax":
-            return segments, (em.argmax(-1) * mask.long()).numpy()
-        best = module.viterbi(em, mask, torch.as_tensor(allowed), torch.as_tensor(start))
-        return segments, best.numpy()
+            best = module.argmax_tags(em, lengths)
+        else:
+            best = module.viterbi(
+                em, lengths, xp2torch(ops.asarray(allowed), device=device),
+                xp2torch(ops.asarray(start), device=device),
+            )
+        return segments, ops.to_numpy(torch2xp(best))
 
     def set_annotations(self, docs: Iterable[Doc], predictions) -> None:
         docs = list(docs)
@@ -233,23 +237,18 @@ class DrugNER(PriorHeadPipe):
         gold = [[tag_index[t] for t in self._gold_tags(eg)] for eg in examples]
         n_seg, max_len, _ = emissions.shape
         tags = numpy.zeros((n_seg, max_len), dtype="int64")
-        mask = numpy.zeros((n_seg, max_len), dtype=bool)
         for row, (i, start, end) in enumerate(segments):
             tags[row, : end - start] = gold[i][start:end]
-            mask[row, : end - start] = True
-        module = torch_module(self.model)
-        em = torch.tensor(ops.to_numpy(emissions), requires_grad=True)
+        lengths = numpy.asarray([end - start for _, start, end in segments], dtype="int64")
+        module, device = torch_module(self.model), torch_device(self.model)
+        em = xp2torch(emissions, requires_grad=True, device=device)
         prior = self.training_log_prior()
-        adjusted = em if prior is None else em + torch.as_tensor(prior, dtype=em.dtype)
+        adjusted = em if prior is None else em + xp2torch(ops.asarray1f(prior), device=device)
+        tags_t = xp2torch(ops.asarray(tags), device=device)
+        lengths_t = xp2torch(ops.asarray(lengths), device=device)
         if self.cfg.get("decoder", "crf") == "softmax":
-            nll = torch.nn.functional.cross_entropy(
-                adjusted[torch.as_tensor(mask)], torch.as_tensor(tags)[torch.as_tensor(mask)],
-                reduction="sum",
-            ) / n_seg
+            nll = module.token_cross_entropy(adjusted, tags_t, lengths_t) / n_seg
         else:
-            nll = module.negative_log_likelihood(
-                adjusted, torch.as_tensor(tags), torch.as_tensor(mask)
-            ) / n_seg
+            nll = module.negative_log_likelihood(adjusted, tags_t, lengths_t) / n_seg
         (nll * self.cfg["loss_weight"]).backward()
-        d_emissions = ops.asarray3f(em.grad.numpy())
-        return float(nll.item()), d_emissions
+        return float(nll.item()), ops.asarray3f(torch2xp(em.grad))
