@@ -62,7 +62,10 @@ def visualize_cli(
     output: Path = typer.Option(None, "--output", "-o", help="Write the HTML page here"),
     serve: bool = typer.Option(False, "--serve", help="Serve the page on a local web server"),
     port: int = typer.Option(5000, "--port", help="Port of --serve"),
-    host: str = typer.Option("0.0.0.0", "--host", help="Host of --serve"),
+    host: str = typer.Option(
+        "127.0.0.1", "--host",
+        help="Address --serve listens on: 127.0.0.1 (the default) is this machine only; 0.0.0.0 shows the text to the whole network",
+    ),
     labels: str = typer.Option(None, "--labels", help="Interaction labels to draw, comma-separated"),
     show_false: bool = typer.Option(False, "--show-false", help="Also draw pairs read as FALSE"),
     show_scores: bool = typer.Option(False, "--show-scores", help="Print scores on the arcs"),

@@ -146,10 +146,15 @@ def render_body(
 def serve(
     docs: Union[Doc, Span, Iterable[Union[Doc, Span]]],
     port: int = 5000,
-    host: str = "0.0.0.0",
+    host: str = "127.0.0.1",
     options: Optional[Dict[str, Any]] = None,
 ) -> None:
-    """Serve the page of ``render(docs, page=True)`` on http://host:port until interrupted."""
+    """Serve the page of ``render(docs, page=True)`` on http://host:port until interrupted.
+
+    host: the address to listen on; the default, 127.0.0.1, serves this machine only (the
+    page shows the analysed text, often clinical). ``"0.0.0.0"`` serves every network the
+    machine is on: only for those who mean it.
+    """
     markup = render(docs, page=True, jupyter=False, options=options)
     httpd = make_server(markup, host=host, port=port)
     print(f"\nUsing the spacy-ddi visualizer\nServing on http://{host}:{httpd.server_port} ...\n")
@@ -161,7 +166,7 @@ def serve(
         httpd.server_close()
 
 
-def make_server(markup: str, host: str = "0.0.0.0", port: int = 5000):
+def make_server(markup: str, host: str = "127.0.0.1", port: int = 5000):
     """A wsgiref server answering every GET with ``markup`` (port 0 picks a free port)."""
     from wsgiref.simple_server import WSGIRequestHandler, make_server as wsgi_server
 

@@ -482,3 +482,20 @@ def test_page_in_headless_chromium(nlp, tmp_path):
     for name, rgb in colours.items():
         n = int((numpy.abs(pixels - numpy.array(rgb)).sum(axis=2) < 30).sum())
         assert n > 200, f"hardly any {name} colour in the screenshot ({n} pixels)"
+
+
+def test_servers_listen_on_this_machine_only_by_default():
+    """The page shows the analysed text: serve it to localhost unless told otherwise."""
+    import inspect
+
+    from spacy_ddi.cli import visualize_cli
+    from spacy_ddi.visualize import serve
+
+    assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"
+    assert inspect.signature(make_server).parameters["host"].default == "127.0.0.1"
+    assert inspect.signature(visualize_cli).parameters["host"].default.default == "127.0.0.1"
+    server = make_server("<p>x</p>", port=0)
+    try:
+        assert server.server_address[0] == "127.0.0.1"
+    finally:
+        server.server_close()
