@@ -9,6 +9,7 @@ import srsly
 import torch
 from spacy import util
 from spacy.pipeline import TrainablePipe
+from thinc.api import Config
 
 from .extensions import install_extensions
 from .layers.torch_head import torch_module
@@ -63,6 +64,10 @@ class TorchHeadPipe(TrainablePipe):
     """
 
     _head_optimizer = None
+    # Settings read only at prediction time. They are saved in cfg like the rest, but a
+    # value given at load time (spacy.load(path, config={"components": {name: {key: value}}}))
+    # that differs from the saved pipeline's config.cfg wins over the saved cfg.
+    PREDICTION_SETTINGS: Tuple[str, ...] = ()
 
     def __init__(self, vocab, model, name: str, *, scorer: Optional[Callable] = None, **cfg) -> None:
         self.vocab = vocab
@@ -70,6 +75,7 @@ class TorchHeadPipe(TrainablePipe):
         self.name = name
         self.scorer = scorer
         self.cfg: Dict = dict(cfg)
+        self._configured = {key: cfg[key] for key in self.PREDICTION_SETTINGS if key in cfg}
 
     def finish_update(self, sgd) -> None:
         """Update the head's weights.
@@ -112,9 +118,26 @@ class TorchHeadPipe(TrainablePipe):
     def _saved_cfg(self) -> dict:
         return {**self.cfg, VERSION_KEY: spacy_ddi_version()}
 
-    def _load_cfg(self, cfg: dict) -> None:
+    def _load_cfg(self, cfg: dict, saved_config: Optional[dict] = None) -> None:
+        """Take the saved ``cfg``, except for prediction-time settings the pipeline was
+        constructed with a value other than its saved ``config.cfg`` had (``saved_config``,
+        this component's block): those are load-time overrides, and they win."""
         check_saved_version(self.name, cfg)
+        overrides = {
+            key: value
+            for key, value in self._configured.items()
+            if saved_config is not None and key in saved_config and saved_config[key] != value
+        }
         self.cfg.update(cfg)
+        self.cfg.update(overrides)
+
+    def _saved_pipeline_config(self, path: Path) -> Optional[dict]:
+        """This component's block of the config.cfg saved beside its folder, if any."""
+        config_path = Path(path).parent / "config.cfg"
+        if not config_path.exists():
+            return None
+        config = Config().from_disk(config_path, interpolate=False)
+        return config.get("components", {}).get(self.name)
 
     def to_bytes(self, *, exclude=tuple()):
         serialize = {
@@ -148,7 +171,7 @@ class TorchHeadPipe(TrainablePipe):
             self.model.from_disk(p)
 
         deserialize = {
-            "cfg": lambda p: self._load_cfg(srsly.read_json(p)),
+            "cfg": lambda p: self._load_cfg(srsly.read_json(p), self._saved_pipeline_config(path)),
             "model": load_model,
         }
         util.from_disk(Path(path), deserialize, exclude)
@@ -173,6 +196,8 @@ class PriorHeadPipe(TorchHeadPipe):
     prior_at_inference: add this multiple of the log priors to the scores at prediction time.
     head_learn_rate: the head's own AdamW rate (see ``TorchHeadPipe.finish_update``).
     """
+
+    PREDICTION_SETTINGS = ("prior_at_inference",)
 
     def __init__(
         self,

@@ -178,3 +178,29 @@ def test_multi_sentence_doc_pairs_only_drugs_of_one_sentence(trained_nlp):
 def test_unknown_ner_decoder_is_refused_by_name(tiny_encoder):
     with pytest.raises(ValueError, match=r"\[drug_ner\] decoder must be one of \('crf', 'softmax'\), not 'beam'"):
         blank_nlp(tiny_encoder, heads=("drug_ner",), configs={"drug_ner": {"decoder": "beam"}})
+
+
+def test_load_time_settings_win_over_the_saved_ones(trained_nlp, tmp_path):
+    """spacy.load(path, config=...) sets prediction-time settings; without an override the
+    saved values hold, including a cfg value set by hand before saving."""
+    path = tmp_path / "pipeline"
+    dstc = trained_nlp.get_pipe("dstc_relations")
+    dstc.cfg["same_name_rule"] = True  # set by hand, not in the config: must survive saving
+    try:
+        trained_nlp.to_disk(path)
+    finally:
+        dstc.cfg["same_name_rule"] = False
+    plain = spacy.load(path)
+    assert plain.get_pipe("dstc_relations").cfg["store_false"] is False
+    assert plain.get_pipe("dstc_relations").cfg["same_name_rule"] is True
+    overrides = {
+        "dstc_relations": {"store_false": True, "symmetric_reading": True, "prior_at_inference": 0.5},
+        "drug_ner": {"prior_at_inference": 0.25},
+    }
+    loaded = spacy.load(path, config={"components": overrides})
+    cfg = loaded.get_pipe("dstc_relations").cfg
+    assert (cfg["store_false"], cfg["symmetric_reading"], cfg["prior_at_inference"]) == (True, True, 0.5)
+    assert cfg["same_name_rule"] is True
+    assert loaded.get_pipe("drug_ner").cfg["prior_at_inference"] == 0.25
+    labels = sorted(d.label for d in loaded(TRAIN_DATA[1][0])._.ddis)
+    assert "FALSE" in labels

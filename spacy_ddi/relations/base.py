@@ -23,6 +23,8 @@ class RelationPipe(PriorHeadPipe):
     """A head trained on gold entities whose model takes (docs, gold drug spans per doc) and
     whose ``get_loss(examples, outputs, gold)`` scores its outputs."""
 
+    PREDICTION_SETTINGS = ("prior_at_inference", "store_false", "same_name_rule", "symmetric_reading")
+
     def _set_model_dims(self) -> None:
         self.model.set_dim("nO", len(self.labels))
 
