@@ -109,3 +109,31 @@ def test_length_groups():
     for g in groups:
         assert len(g) == 1 or len(g) * lengths[g].max() <= 24
     assert [list(g) for g in groups] == [[0, 3, 2], [5], [1], [4]]
+
+
+def test_a_700_token_sentence_loses_nothing(trained_nlp):
+    """Every pair of drugs in a long sentence is scored, no entity is cut, every sentence
+    has its flags (the heads used to cut sentences at 256 tokens)."""
+    nlp = trained_nlp
+    words = []
+    drugs = ["Ketoconazole", "midazolam", "lithium", "warfarin", "Aspirin"]
+    for k in range(700):
+        words.append(drugs[k // 140] if k % 140 == 70 else "and")
+    text = " ".join(words) + ". Patients taking lithium should avoid diuretics."
+    doc = nlp.make_doc(text)
+    doc.ents = [doc.char_span(t.idx, t.idx + len(t), label="DRUG") for t in doc if t.text in drugs + ["diuretics"]]
+    dstc = nlp.get_pipe("dstc_relations")
+    dstc.cfg["store_false"] = True
+    try:
+        for name in ("ddi_sentences", "transformer", "dstc_relations", "sentence_flags"):
+            doc = nlp.get_pipe(name)(doc)
+    finally:
+        dstc.cfg["store_false"] = False
+    sents = list(doc.sents)
+    assert len(sents) == 2 and len(sents[0]) > 700
+    pairs = {(d.subject.text, d.object.text) for d in doc._.ddis}
+    in_long = [e.text for e in doc.ents if e.end <= sents[0].end]
+    assert len(in_long) == 5
+    assert pairs >= {(a, b) for i, a in enumerate(in_long) for b in in_long[i + 1 :]}
+    assert all(d.subject.sent == d.object.sent for d in doc._.ddis)
+    assert all(s._.enc_prob is not None and s._.pdc_prob is not None for s in sents)

@@ -14,8 +14,8 @@ from spacy_ddi.relations.pytorch_pair import TorchPairClassifier, span_means
 from .conftest import TRAIN_DATA, blank_nlp, make_example, overfit, train_examples
 
 ROOT = Path(__file__).parent.parent
-# small enough to train in seconds; max_length fits the many-mentions sentence in one segment
-PAIR_CONFIG = {"model": {"hidden_width": 64, "max_length": 1024, "max_pairs": 4096}}
+# small enough to train in seconds
+PAIR_CONFIG = {"model": {"hidden_width": 64, "max_pairs": 4096}}
 
 
 def with_entities(nlp, text, words):

@@ -17,7 +17,6 @@ DEFAULT_FLAGS_MODEL = """
 [model]
 @architectures = "spacy-ddi.SentenceFlags.v1"
 dropout = 0.1
-max_length = 256
 n_flags = 2
 
 [model.tok2vec]

@@ -1,6 +1,6 @@
 """Thinc model of sentence_flags: encoder -> sentence segments -> (S, n_flags, 2) logits."""
 from functools import partial
-from typing import List
+from typing import List, Optional
 
 import numpy
 from spacy.tokens import Doc
@@ -16,10 +16,13 @@ from .pytorch_sentence_flags import TorchSentenceFlags
 def build_sentence_flags_model(
     tok2vec: Model[List[Doc], List],
     dropout: float = 0.1,
-    max_length: int = 256,
+    max_length: Optional[int] = None,
     n_flags: int = 2,
 ) -> Model:
-    """Sentence-level binary classifiers on mean-pooled tokens. Output: (segments, logits)."""
+    """Sentence-level binary classifiers on mean-pooled tokens. Output: (segments, logits).
+
+    max_length: ignored (sentences are never cut); accepted so pipelines saved with it load.
+    """
 
     return build_torch_head(
         "sentence_flags",
@@ -27,7 +30,7 @@ def build_sentence_flags_model(
         sentence_flags_forward,
         partial(make_sentence_flags_module, dropout=dropout),
         dims={"nO": n_flags},
-        attrs={"max_length": max_length},
+        attrs={},
     )
 
 
@@ -38,7 +41,7 @@ def make_sentence_flags_module(model: Model, *, dropout: float) -> TorchSentence
 def sentence_flags_forward(model: Model, docs: List[Doc], is_train: bool):
     ops = model.ops
     tokvecs, bp_tokvecs = encode(model, docs, is_train)
-    segments = doc_segments(docs, model.attrs["max_length"])
+    segments = doc_segments(docs)
     X, bp_pad = pad_segments(ops, tokvecs, segments, model.get_dim("nI"))
     if not segments:
         logits = ops.alloc3f(0, model.get_dim("nO"), 2)

@@ -1,8 +1,11 @@
 """Sentence segments of a batch of docs, and padding token vectors into (S, T, W) tensors.
 
-Relations and sentence flags are sentence-level. A doc with sentence boundaries (from the
-pipeline's sentencizer) is cut at them; a doc without is one segment. Any segment longer than
-``max_length`` tokens is cut into windows of ``max_length`` so memory stays bounded.
+Every head reads the same segments: the doc's sentences (``doc.sents``, as the pipeline's
+sentence splitter set them), or the whole doc when it has no sentence boundaries (a training
+doc of one corpus sentence). A sentence is never cut, however long, so no entity is split
+and every pair of drugs in a sentence is scored; the transformer's spans follow the same
+sentences (``spacy-ddi.sentence_windows.v1``). Memory at prediction is bounded by the heads'
+own chunking (``max_rows_tokens`` for dstc_relations, ``max_pairs`` for pair_relations).
 """
 from typing import Callable, List, Sequence, Tuple
 
@@ -12,7 +15,7 @@ from thinc.types import Floats2d, Floats3d
 Segment = Tuple[int, int, int]  # (doc index, start token, end token)
 
 
-def doc_segments(docs: Sequence[Doc], max_length: int) -> List[Segment]:
+def doc_segments(docs: Sequence[Doc]) -> List[Segment]:
     segments = []
     for i, doc in enumerate(docs):
         if len(doc) == 0:
@@ -21,9 +24,7 @@ def doc_segments(docs: Sequence[Doc], max_length: int) -> List[Segment]:
             bounds = [(s.start, s.end) for s in doc.sents]
         else:
             bounds = [(0, len(doc))]
-        for start, end in bounds:
-            for w_start in range(start, end, max_length):
-                segments.append((i, w_start, min(end, w_start + max_length)))
+        segments.extend((i, start, end) for start, end in bounds)
     return segments
 
 

@@ -16,13 +16,14 @@ def build_crf_tagger(
     tok2vec: Model[List[Doc], List],
     hidden_width: int = 256,
     dropout: float = 0.1,
-    max_length: int = 256,
+    max_length: Optional[int] = None,
     nO: Optional[int] = None,
 ) -> Model:
     """BIO emission scores for a linear-chain CRF over each sentence.
 
     tok2vec: the shared encoder (a transformer listener). hidden_width: width of the
-    projection layer. max_length: longest segment in tokens; longer sentences are cut.
+    projection layer. max_length: ignored (sentences are never cut); accepted so pipelines
+    saved with it load.
     nO: number of BIO tags, set by the component from its labels.
     Output: (segments, emissions (S, T, nO)).
     """
@@ -33,7 +34,7 @@ def build_crf_tagger(
         crf_tagger_forward,
         partial(make_crf_module, hidden_width=hidden_width, dropout=dropout),
         dims={"nO": nO},
-        attrs={"max_length": max_length},
+        attrs={},
     )
 
 
@@ -43,7 +44,7 @@ def make_crf_module(model: Model, *, hidden_width: int, dropout: float) -> Torch
 
 def crf_tagger_forward(model: Model, docs: List[Doc], is_train: bool):
     tokvecs, bp_tokvecs = encode(model, docs, is_train)
-    segments = doc_segments(docs, model.attrs["max_length"])
+    segments = doc_segments(docs)
     X, bp_pad = pad_segments(model.ops, tokvecs, segments, model.get_dim("nI"))
     if segments:
         emissions, bp_emissions = model.get_ref("torch")((X,), is_train)

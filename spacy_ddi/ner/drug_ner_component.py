@@ -18,7 +18,6 @@ DEFAULT_NER_MODEL = """
 @architectures = "spacy-ddi.CRFTagger.v1"
 hidden_width = 256
 dropout = 0.1
-max_length = 256
 
 [model.tok2vec]
 @architectures = "spacy-transformers.TransformerListener.v1"

@@ -19,7 +19,6 @@ DEFAULT_DSTC_MODEL = """
 @architectures = "spacy-ddi.DSTCModel.v1"
 hidden_width = 256
 dropout = 0.1
-max_length = 256
 max_rows_tokens = 65536
 
 [model.tok2vec]

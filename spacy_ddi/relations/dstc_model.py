@@ -19,7 +19,7 @@ def build_dstc_model(
     tok2vec: Model[List[Doc], List],
     hidden_width: int = 256,
     dropout: float = 0.1,
-    max_length: int = 256,
+    max_length: Optional[int] = None,
     max_rows_tokens: int = 65536,
     relative_positions: int = 0,
     context_pooling: bool = False,
@@ -30,7 +30,8 @@ def build_dstc_model(
     Input: (docs, specified drugs per doc as (start, end) token spans).
     Output: (segments, rows, scores): rows is an (P, 3) int array of (segment index,
     drug start, drug end) relative to the segment; scores is (P, T, nO).
-    max_length: longest sentence segment in tokens. max_rows_tokens: at prediction time, rows
+    max_length: ignored (sentences are never cut); accepted so pipelines saved with it load.
+    max_rows_tokens: at prediction time, rows
     are scored in chunks of at most this many (row, token) cells, so memory stays bounded.
     relative_positions, context_pooling: optional additions to the paper's scorer (see
     :class:`TorchDSTC`); 0 / false give the paper's model.
@@ -49,7 +50,7 @@ def build_dstc_model(
         ),
         docs_of=first_docs,
         dims={"nO": nO},
-        attrs={"max_length": max_length, "max_rows_tokens": max_rows_tokens},
+        attrs={"max_rows_tokens": max_rows_tokens},
     )
 
 
@@ -95,7 +96,7 @@ def dstc_forward(model: Model, inputs, is_train: bool):
     ops = model.ops
     n_labels = model.get_dim("nO")
     tokvecs, bp_tokvecs = encode(model, docs, is_train)
-    segments = doc_segments(docs, model.attrs["max_length"])
+    segments = doc_segments(docs)
     rows = specified_drug_rows(segments, drugs)
     X, bp_pad = pad_segments(ops, tokvecs, segments, model.get_dim("nI"))
     if len(rows) == 0:

@@ -20,7 +20,6 @@ DEFAULT_PAIR_MODEL = """
 @architectures = "spacy-ddi.PairClassifier.v1"
 hidden_width = 256
 dropout = 0.1
-max_length = 256
 max_distance = 32
 max_pairs = 8192
 
@@ -126,7 +125,7 @@ class PairRelations(RelationPipe):
         sample = []
         for eg in get_examples():
             gold = [gold_drugs_and_pairs(eg)]
-            segments = doc_segments([eg.predicted], self.model.attrs["max_length"])
+            segments = doc_segments([eg.predicted])
             pairs = entity_pairs(segments, [gold[0][0]])
             counts += numpy.bincount(
                 self._pair_targets(segments, pairs, gold), minlength=len(self.labels)

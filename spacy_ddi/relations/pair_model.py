@@ -19,7 +19,7 @@ def build_pair_classifier(
     tok2vec: Model[List[Doc], List],
     hidden_width: int = 256,
     dropout: float = 0.1,
-    max_length: int = 256,
+    max_length: Optional[int] = None,
     max_distance: int = 32,
     max_pairs: int = 8192,
     nO: Optional[int] = None,
@@ -30,9 +30,10 @@ def build_pair_classifier(
     Output: (segments, pairs, scores): pairs is a (P, 5) int array of (segment index, subject
     start, subject end, object start, object end) relative to the segment, one row per pair of
     non-overlapping drugs of one segment with the subject first; scores is (P, nO).
-    max_length: longest sentence segment in tokens. max_distance: token distances above it
-    share one embedding. max_pairs: at prediction time, pairs are scored in chunks of at most
-    this many, so a sentence with hundreds of mentions keeps memory bounded.
+    max_length: ignored (sentences are never cut); accepted so pipelines saved with it load.
+    max_distance: token distances above it share one embedding. max_pairs: at prediction
+    time, pairs are scored in chunks of at most this many, so a sentence with hundreds of
+    mentions keeps memory bounded.
     """
     return build_torch_head(
         "pair_classifier",
@@ -43,7 +44,7 @@ def build_pair_classifier(
         ),
         docs_of=first_docs,
         dims={"nO": nO},
-        attrs={"max_length": max_length, "max_pairs": max_pairs},
+        attrs={"max_pairs": max_pairs},
     )
 
 
@@ -95,7 +96,7 @@ def pair_forward(model: Model, inputs, is_train: bool):
     ops = model.ops
     n_labels = model.get_dim("nO")
     tokvecs, bp_tokvecs = encode(model, docs, is_train)
-    segments = doc_segments(docs, model.attrs["max_length"])
+    segments = doc_segments(docs)
     pairs = entity_pairs(segments, drugs)
     X, bp_pad = pad_segments(ops, tokvecs, segments, model.get_dim("nI"))
 
