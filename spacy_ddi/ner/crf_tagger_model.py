@@ -6,7 +6,7 @@ from spacy.tokens import Doc
 from spacy.util import registry
 from thinc.api import Model
 
-from ..layers.segments import doc_segments, pad_segments
+from ..layers.segments import doc_segments, pad_segments, pad_some, segment_groups
 from ..layers.torch_head import build_torch_head, encode
 from .pytorch_crf_tagger import TorchCRFTagger
 
@@ -43,8 +43,16 @@ def make_crf_module(model: Model, *, hidden_width: int, dropout: float) -> Torch
 
 
 def crf_tagger_forward(model: Model, docs: List[Doc], is_train: bool):
+    """Training: (segments, emissions (S, T, nO)). Prediction: (segments, groups), a list of
+    (segment indices, emissions of those segments padded to the longest of them)."""
     tokvecs, bp_tokvecs = encode(model, docs, is_train)
     segments = doc_segments(docs)
+    if not is_train:
+        groups = []
+        for index in segment_groups(segments) if segments else []:
+            X = pad_some(model.ops, tokvecs, segments, index, model.get_dim("nI"))
+            groups.append((index, model.get_ref("torch").predict((X,))))
+        return (segments, groups), lambda d: []
     X, bp_pad = pad_segments(model.ops, tokvecs, segments, model.get_dim("nI"))
     if segments:
         emissions, bp_emissions = model.get_ref("torch")((X,), is_train)

@@ -170,27 +170,32 @@ class DrugNER(PriorHeadPipe):
         return tags
 
     def predict(self, docs: Iterable[Doc]):
+        """(segments, best tags of each segment), decoded group by group on the module's
+        device (Viterbi, or argmax with the softmax decoder)."""
         docs = list(docs)
-        segments, emissions = self.model.predict(docs)
-        if not segments:
-            return segments, numpy.zeros((0, 0), dtype="int64")
+        segments, groups = self.model.predict(docs)
         ops = self.model.ops
         module, device = torch_module(self.model), torch_device(self.model)
         allowed, start = allowed_transitions(self.tags)
-        lengths = numpy.asarray([end - s for _, s, end in segments], dtype="int64")
-        lengths = xp2torch(ops.asarray(lengths), device=device)
-        em = xp2torch(emissions, device=device)
+        allowed = xp2torch(ops.asarray(allowed), device=device)
+        start = xp2torch(ops.asarray(start), device=device)
         prior = self.inference_log_prior()
-        if prior is not None:
-            em = em + xp2torch(ops.asarray1f(prior), device=device)
-        if self.cfg.get("decoder", "crf") == "softmax":
-            best = module.argmax_tags(em, lengths)
-        else:
-            best = module.viterbi(
-                em, lengths, xp2torch(ops.asarray(allowed), device=device),
-                xp2torch(ops.asarray(start), device=device),
-            )
-        return segments, ops.to_numpy(torch2xp(best))
+        prior = None if prior is None else xp2torch(ops.asarray1f(prior), device=device)
+        best_tags: List[numpy.ndarray] = [None] * len(segments)
+        for index, emissions in groups:
+            lengths = numpy.asarray([segments[k][2] - segments[k][1] for k in index], dtype="int64")
+            em = xp2torch(emissions, device=device)
+            if prior is not None:
+                em = em + prior
+            lengths_t = xp2torch(ops.asarray(lengths), device=device)
+            if self.cfg.get("decoder", "crf") == "softmax":
+                best = module.argmax_tags(em, lengths_t)
+            else:
+                best = module.viterbi(em, lengths_t, allowed, start)
+            best = ops.to_numpy(torch2xp(best))
+            for row, k in enumerate(index):
+                best_tags[k] = best[row, : lengths[row]]
+        return segments, best_tags
 
     def set_annotations(self, docs: Iterable[Doc], predictions) -> None:
         docs = list(docs)
@@ -201,7 +206,7 @@ class DrugNER(PriorHeadPipe):
             doc = docs[i]
             ent_start, ent_label = None, None
             for offset in range(end - start + 1):
-                tag = tags[best[row, offset]] if offset < end - start else "O"
+                tag = tags[best[row][offset]] if offset < end - start else "O"
                 if ent_start is not None and not (tag.startswith("I-") and tag[2:] == ent_label):
                     spans[i].append(Span(doc, start + ent_start, start + offset, label=ent_label))
                     ent_start = None

@@ -1,5 +1,6 @@
 """What the relation components (dstc_relations, pair_relations) share."""
-from typing import Optional
+import warnings
+from typing import List, Optional, Tuple
 
 import numpy
 from spacy.language import Language
@@ -9,6 +10,7 @@ from thinc.api import set_dropout_rate
 from ..extensions import FALSE_LABEL
 from ..gold import gold_drugs_and_pairs
 from ..layers.logit_adjustment import softmax_cross_entropy
+from ..layers.segments import doc_segments
 from ..pipe import PriorHeadPipe
 
 RELATION_COMPONENTS = ("dstc_relations", "pair_relations")
@@ -23,7 +25,37 @@ class RelationPipe(PriorHeadPipe):
     """A head trained on gold entities whose model takes (docs, gold drug spans per doc) and
     whose ``get_loss(examples, outputs, gold)`` scores its outputs."""
 
-    PREDICTION_SETTINGS = ("prior_at_inference", "store_false", "same_name_rule", "symmetric_reading")
+    PREDICTION_SETTINGS = (
+        "prior_at_inference", "store_false", "same_name_rule", "symmetric_reading",
+        "max_sentence_mentions",
+    )
+
+    def readable_drugs(self, docs) -> List[List[Tuple[int, int]]]:
+        """The (start, end) of each doc's entities, less those of any sentence with more than
+        ``max_sentence_mentions`` entities (0: no limit), each such sentence named in a
+        warning: its pairs are not read rather than read at a quadratic cost."""
+        limit = self.cfg.get("max_sentence_mentions") or 0
+        drugs = []
+        for doc in docs:
+            spans = [(ent.start, ent.end) for ent in doc.ents]
+            if limit and len(spans) > limit:
+                kept = []
+                for _, start, end in doc_segments([doc]):
+                    inside = [s for s in spans if start <= s[0] and s[1] <= end]
+                    if len(inside) <= limit:
+                        kept.extend(inside)
+                        continue
+                    warnings.warn(
+                        f"[{self.name}] The sentence at characters {doc[start].idx}-"
+                        f"{doc[end - 1].idx + len(doc[end - 1])} has {len(inside)} entities, more "
+                        f"than max_sentence_mentions={limit}: its interactions are not read. Set "
+                        f"a higher max_sentence_mentions to read them (time grows with mentions "
+                        f"x tokens).",
+                        stacklevel=2,
+                    )
+                spans = kept
+            drugs.append(spans)
+        return drugs
 
     def _set_model_dims(self) -> None:
         self.model.set_dim("nO", len(self.labels))

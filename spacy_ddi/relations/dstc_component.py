@@ -45,6 +45,7 @@ TOKEN_LABELS = ("O",) + DDI_LABELS  # O, then the pair labels (positive types an
         "prior_at_inference": 0.0,
         "store_false": False,
         "same_name_rule": False,
+        "max_sentence_mentions": 500,
         "symmetric_reading": False,
         "o_token_weight": 1.0,
         "head_learn_rate": None,
@@ -62,6 +63,7 @@ def make_dstc_relations(
     prior_at_inference: float,
     store_false: bool,
     same_name_rule: bool,
+    max_sentence_mentions: int,
     symmetric_reading: bool,
     o_token_weight: float,
     head_learn_rate: Optional[float],
@@ -70,8 +72,9 @@ def make_dstc_relations(
     return DSTCRelations(
         nlp.vocab, model, name, loss_weight=loss_weight, logit_adjustment=logit_adjustment,
         tau=tau, prior_at_inference=prior_at_inference, store_false=store_false,
-        same_name_rule=same_name_rule, symmetric_reading=symmetric_reading,
-        o_token_weight=o_token_weight, head_learn_rate=head_learn_rate, scorer=scorer,
+        same_name_rule=same_name_rule, max_sentence_mentions=max_sentence_mentions,
+        symmetric_reading=symmetric_reading, o_token_weight=o_token_weight,
+        head_learn_rate=head_learn_rate, scorer=scorer,
     )
 
 
@@ -88,6 +91,10 @@ class DSTCRelations(RelationPipe):
     same_name_rule: read a pair whose two mentions have the same text (ignoring case) as
     FALSE; prediction only (so it can be set on a trained pipeline), chosen on dev by
     scripts/tune_priors.py.
+    max_sentence_mentions: a sentence with more entities than this is not read for
+    interactions, with a warning that names it (prediction time grows with mentions x tokens
+    of a sentence, and such a "sentence" is almost always a table or list run together);
+    prediction only.
     symmetric_reading: read each pair from both drugs' rows (see ``extract_pairs``) instead of
     the paper's subject-row-only rule; prediction only, so it can be set on a trained pipeline.
     o_token_weight: weight in the loss of the tokens outside every other drug (gold label O).
@@ -109,6 +116,7 @@ class DSTCRelations(RelationPipe):
         prior_at_inference: float = 0.0,
         store_false: bool = False,
         same_name_rule: bool = False,
+        max_sentence_mentions: int = 500,
         symmetric_reading: bool = False,
         o_token_weight: float = 1.0,
         head_learn_rate: Optional[float] = None,
@@ -120,8 +128,8 @@ class DSTCRelations(RelationPipe):
             vocab, model, name, labels=TOKEN_LABELS, loss_weight=loss_weight,
             logit_adjustment=logit_adjustment, tau=tau, prior_at_inference=prior_at_inference,
             head_learn_rate=head_learn_rate, scorer=scorer, store_false=store_false,
-            same_name_rule=same_name_rule, symmetric_reading=symmetric_reading,
-            o_token_weight=o_token_weight,
+            same_name_rule=same_name_rule, max_sentence_mentions=max_sentence_mentions,
+            symmetric_reading=symmetric_reading, o_token_weight=o_token_weight,
         )
 
     def initialize(
@@ -158,11 +166,10 @@ class DSTCRelations(RelationPipe):
 
     def predict(self, docs: Iterable[Doc]):
         docs = list(docs)
-        drugs = [[(e.start, e.end) for e in doc.ents] for doc in docs]
+        drugs = self.readable_drugs(docs)
         segments, rows, scores = self.model.predict((docs, drugs))
-        scores = self.model.ops.to_numpy(scores)
-        probs = self.probabilities(scores) if len(rows) else scores
-        return segments, rows, probs
+        to_numpy = self.model.ops.to_numpy
+        return segments, rows, [self.probabilities(to_numpy(row)) for row in scores]
 
     def set_annotations(self, docs: Iterable[Doc], predictions) -> None:
         docs = list(docs)
@@ -173,8 +180,9 @@ class DSTCRelations(RelationPipe):
             idx = numpy.nonzero(rows[:, 0] == seg)[0]
             idx = idx[numpy.argsort(rows[idx, 1], kind="stable")]
             drugs = [(int(rows[r, 1]), int(rows[r, 2])) for r in idx]
+            segment_probs = numpy.stack([probs[r] for r in idx])
             for subj, obj, label, score in extract_pairs(
-                drugs, probs[idx], self.labels, symmetric=bool(self.cfg.get("symmetric_reading"))
+                drugs, segment_probs, self.labels, symmetric=bool(self.cfg.get("symmetric_reading"))
             ):
                 if label == FALSE_LABEL and not self.cfg["store_false"]:
                     continue

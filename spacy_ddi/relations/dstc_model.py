@@ -7,7 +7,7 @@ from spacy.tokens import Doc
 from spacy.util import registry
 from thinc.api import Model
 
-from ..layers.segments import doc_segments, pad_segments
+from ..layers.segments import doc_segments, pad_segments, pad_some
 from ..layers.torch_head import build_torch_head, encode, first_docs
 from .pytorch_dstc import TorchDSTC
 
@@ -29,7 +29,8 @@ def build_dstc_model(
 
     Input: (docs, specified drugs per doc as (start, end) token spans).
     Output: (segments, rows, scores): rows is an (P, 3) int array of (segment index,
-    drug start, drug end) relative to the segment; scores is (P, T, nO).
+    drug start, drug end) relative to the segment; scores is (P, T, nO) in training, and at
+    prediction a list of one (T_segment, nO) array per row.
     max_length: ignored (sentences are never cut); accepted so pipelines saved with it load.
     max_rows_tokens: at prediction time, rows
     are scored in chunks of at most this many (row, token) cells, so memory stays bounded.
@@ -75,10 +76,12 @@ def specified_drug_rows(segments, drugs: Sequence[DrugSpans]) -> numpy.ndarray:
 
 
 def _row_chunks(rows: numpy.ndarray, segments, budget: int) -> List[numpy.ndarray]:
-    """Split row indices into chunks of whole segments of at most ``budget`` cells each."""
+    """Split row indices into chunks of whole segments of at most ``budget`` cells each,
+    taking segments shortest first so a chunk pads little."""
     chunks, current, cells = [], [], 0
     seg_len = numpy.asarray([end - start for _, start, end in segments])
-    for seg in numpy.unique(rows[:, 0]):
+    with_rows = numpy.unique(rows[:, 0])
+    for seg in with_rows[numpy.argsort(seg_len[with_rows], kind="stable")]:
         idx = numpy.nonzero(rows[:, 0] == seg)[0]
         size = len(idx) * seg_len[seg]
         if current and cells + size > budget:
@@ -92,12 +95,31 @@ def _row_chunks(rows: numpy.ndarray, segments, budget: int) -> List[numpy.ndarra
 
 
 def dstc_forward(model: Model, inputs, is_train: bool):
+    """Training: (segments, rows, scores (P, T, nO)). Prediction: (segments, rows, scores), a
+    list with one (T_segment, nO) array per row, computed in chunks of rows so memory stays
+    bounded."""
     docs, drugs = inputs
     ops = model.ops
     n_labels = model.get_dim("nO")
     tokvecs, bp_tokvecs = encode(model, docs, is_train)
     segments = doc_segments(docs)
     rows = specified_drug_rows(segments, drugs)
+    if not is_train:
+        scores: List = [None] * len(rows)
+        for chunk in _row_chunks(rows, segments, model.attrs["max_rows_tokens"]) if len(rows) else []:
+            chunk_segments, local = numpy.unique(rows[chunk, 0], return_inverse=True)
+            part = model.get_ref("torch").predict(
+                (
+                    pad_some(ops, tokvecs, segments, chunk_segments, model.get_dim("nI")),
+                    ops.asarray(local.reshape(-1).astype("int64")),
+                    ops.asarray(rows[chunk, 1]),
+                    ops.asarray(rows[chunk, 2]),
+                )
+            )
+            for k, r in enumerate(chunk):
+                _, start, end = segments[rows[r, 0]]
+                scores[r] = part[k, : end - start]
+        return (segments, rows, scores), lambda d: []
     X, bp_pad = pad_segments(ops, tokvecs, segments, model.get_dim("nI"))
     if len(rows) == 0:
         scores = ops.alloc3f(0, X.shape[1], n_labels)
@@ -106,28 +128,11 @@ def dstc_forward(model: Model, inputs, is_train: bool):
             return bp_tokvecs(bp_pad(ops.alloc3f(*X.shape)))
 
         return (segments, rows, scores), backprop
-    torch_layer = model.get_ref("torch")
-    if is_train:
-        scores, bp_scores = torch_layer(
-            (X, ops.asarray(rows[:, 0]), ops.asarray(rows[:, 1]), ops.asarray(rows[:, 2])),
-            is_train,
-        )
+    scores, bp_scores = model.get_ref("torch")(
+        (X, ops.asarray(rows[:, 0]), ops.asarray(rows[:, 1]), ops.asarray(rows[:, 2])), is_train
+    )
 
-        def backprop(d_scores):
-            return bp_tokvecs(bp_pad(bp_scores(d_scores)))
+    def backprop(d_scores):
+        return bp_tokvecs(bp_pad(bp_scores(d_scores)))
 
-        return (segments, rows, scores), backprop
-    scores = ops.alloc3f(len(rows), X.shape[1], n_labels)
-    for chunk in _row_chunks(rows, segments, model.attrs["max_rows_tokens"]):
-        chunk_segments, local = numpy.unique(rows[chunk, 0], return_inverse=True)
-        width = max(segments[s][2] - segments[s][1] for s in chunk_segments)
-        part = torch_layer.predict(
-            (
-                ops.xp.ascontiguousarray(X[chunk_segments, :width]),
-                ops.asarray(local.astype("int64")),
-                ops.asarray(rows[chunk, 1]),
-                ops.asarray(rows[chunk, 2]),
-            )
-        )
-        scores[chunk, :width] = part
-    return (segments, rows, scores), lambda d: bp_tokvecs(bp_pad(ops.alloc3f(*X.shape)))
+    return (segments, rows, scores), backprop

@@ -47,6 +47,7 @@ PAIR_LABELS = (FALSE_LABEL,) + POSITIVE_LABELS  # FALSE, then the positive types
         "prior_at_inference": 0.0,
         "store_false": False,
         "same_name_rule": False,
+        "max_sentence_mentions": 500,
         "head_learn_rate": None,
         "scorer": {"@scorers": "spacy-ddi.ddi_scorer.v1"},
     },
@@ -62,13 +63,15 @@ def make_pair_relations(
     prior_at_inference: float,
     store_false: bool,
     same_name_rule: bool,
+    max_sentence_mentions: int,
     head_learn_rate: Optional[float],
     scorer: Optional[Callable],
 ) -> "PairRelations":
     return PairRelations(
         nlp.vocab, model, name, loss_weight=loss_weight, logit_adjustment=logit_adjustment,
         tau=tau, prior_at_inference=prior_at_inference, store_false=store_false,
-        same_name_rule=same_name_rule, head_learn_rate=head_learn_rate, scorer=scorer,
+        same_name_rule=same_name_rule, max_sentence_mentions=max_sentence_mentions,
+        head_learn_rate=head_learn_rate, scorer=scorer,
     )
 
 
@@ -87,6 +90,8 @@ class PairRelations(RelationPipe):
     same_name_rule: read a pair whose two mentions have the same text (ignoring case) as
     FALSE; prediction only (so it can be set on a trained pipeline), chosen on dev by
     scripts/tune_priors.py.
+    max_sentence_mentions: a sentence with more entities than this is not read for
+    interactions, with a warning that names it; prediction only.
     The score of an interaction is the probability of its label.
     """
 
@@ -102,6 +107,7 @@ class PairRelations(RelationPipe):
         prior_at_inference: float = 0.0,
         store_false: bool = False,
         same_name_rule: bool = False,
+        max_sentence_mentions: int = 500,
         head_learn_rate: Optional[float] = None,
         scorer: Optional[Callable] = None,
     ) -> None:
@@ -109,7 +115,7 @@ class PairRelations(RelationPipe):
             vocab, model, name, labels=PAIR_LABELS, loss_weight=loss_weight,
             logit_adjustment=logit_adjustment, tau=tau, prior_at_inference=prior_at_inference,
             head_learn_rate=head_learn_rate, scorer=scorer, store_false=store_false,
-            same_name_rule=same_name_rule,
+            same_name_rule=same_name_rule, max_sentence_mentions=max_sentence_mentions,
         )
 
     def initialize(
@@ -151,7 +157,7 @@ class PairRelations(RelationPipe):
 
     def predict(self, docs: Iterable[Doc]):
         docs = list(docs)
-        drugs = [[(e.start, e.end) for e in doc.ents] for doc in docs]
+        drugs = self.readable_drugs(docs)
         segments, pairs, scores = self.model.predict((docs, drugs))
         scores = self.model.ops.to_numpy(scores)
         probs = self.probabilities(scores) if len(pairs) else scores

@@ -7,7 +7,7 @@ from spacy.tokens import Doc
 from spacy.util import registry
 from thinc.api import Model
 
-from ..layers.segments import Segment, doc_segments, pad_segments
+from ..layers.segments import Segment, doc_segments, pad_segments, pad_some
 from ..layers.torch_head import build_torch_head, encode, first_docs
 from .pytorch_pair import TorchPairClassifier
 
@@ -98,6 +98,10 @@ def pair_forward(model: Model, inputs, is_train: bool):
     tokvecs, bp_tokvecs = encode(model, docs, is_train)
     segments = doc_segments(docs)
     pairs = entity_pairs(segments, drugs)
+    if not is_train:
+        if len(pairs) == 0:
+            return (segments, pairs, ops.alloc2f(0, n_labels)), lambda d: []
+        return _predict_pairs(model, tokvecs, segments, pairs)
     X, bp_pad = pad_segments(ops, tokvecs, segments, model.get_dim("nI"))
 
     def backprop_zeros(d_scores):
@@ -106,24 +110,27 @@ def pair_forward(model: Model, inputs, is_train: bool):
 
     if len(pairs) == 0:
         return (segments, pairs, ops.alloc2f(0, n_labels)), backprop_zeros
+    scores, bp_scores = model.get_ref("torch")(
+        (X,) + _pair_args(ops, pairs, numpy.ascontiguousarray(pairs[:, 0])), is_train
+    )
+
+    def backprop(d_scores):
+        return bp_tokvecs(bp_pad(bp_scores(d_scores)))
+
+    return (segments, pairs, scores), backprop
+
+
+def _predict_pairs(model: Model, tokvecs, segments, pairs: numpy.ndarray):
+    """Scores of ``pairs`` in chunks of ``max_pairs``, each padding only its own segments."""
+    ops = model.ops
     torch_layer = model.get_ref("torch")
-    if is_train:
-        scores, bp_scores = torch_layer(
-            (X,) + _pair_args(ops, pairs, numpy.ascontiguousarray(pairs[:, 0])), is_train
-        )
-
-        def backprop(d_scores):
-            return bp_tokvecs(bp_pad(bp_scores(d_scores)))
-
-        return (segments, pairs, scores), backprop
-    scores = ops.alloc2f(len(pairs), n_labels)
+    scores = ops.alloc2f(len(pairs), model.get_dim("nO"))
     step = max(1, int(model.attrs["max_pairs"]))
     for begin in range(0, len(pairs), step):
         chunk = pairs[begin : begin + step]
         chunk_segments, local = numpy.unique(chunk[:, 0], return_inverse=True)
-        width = max(segments[s][2] - segments[s][1] for s in chunk_segments)
         scores[begin : begin + step] = torch_layer.predict(
-            (ops.xp.ascontiguousarray(X[chunk_segments, :width]),)
+            (pad_some(ops, tokvecs, segments, chunk_segments, model.get_dim("nI")),)
             + _pair_args(ops, chunk, local.reshape(-1).astype("int64"))
         )
-    return (segments, pairs, scores), backprop_zeros
+    return (segments, pairs, scores), lambda d: []
