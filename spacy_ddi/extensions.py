@@ -3,9 +3,14 @@
 Interactions are stored on the Doc as plain records (token offsets, label, score) in
 ``doc._.ddi_records`` so that they survive ``DocBin``, ``Doc.to_bytes``, pickling and
 ``nlp.pipe(n_process=...)``; ``doc._.ddis`` turns them into :class:`Interaction` objects.
+
+spaCy's own doc operations copy doc-level extensions only in part: ``Doc.from_docs`` skips
+them (spaCy warns W101 naming ``ddi_records``) and ``Span.as_doc`` leaves them out; use
+:func:`from_docs` and :func:`span_as_doc` here to keep the interactions.
 """
+import warnings
 from dataclasses import dataclass
-from typing import Iterable, List, Optional
+from typing import Iterable, List, Optional, Sequence
 
 from spacy.tokens import Doc, Span
 
@@ -44,21 +49,74 @@ class Interaction:
             f"{self.object.text!r})"
         )
 
+    def __json__(self):
+        # srsly/ujson (and so Doc.to_json) call this: say what to serialise instead
+        raise ValueError(
+            "spacy_ddi.Interaction holds Spans and is not JSON-serialisable: serialise "
+            "doc._.ddi_records instead (plain [subject start, subject end, object start, "
+            "object end, label, score] token records), e.g. doc.to_json(underscore=['ddi_records'])"
+        )
 
-def _get_ddis(doc: Doc) -> List[Interaction]:
+
+class InteractionList(list):
+    """``doc._.ddis``: a list of :class:`Interaction` in text order whose changes
+    (``append``, ``extend``, ``insert``, ``remove``, ``pop``, ``clear``, item assignment and
+    deletion, ``+=``, ``sort`` left alone) are written back to the doc."""
+
+    def __init__(self, doc: Doc, items: Iterable[Interaction]):
+        super().__init__(items)
+        self._doc = doc
+
+    def _write_back(self) -> None:
+        _set_ddis(self._doc, list(self))
+
+
+def _writing_back(name: str):
+    method = getattr(list, name)
+
+    def mutate(self, *args, **kwargs):
+        result = method(self, *args, **kwargs)
+        self._write_back()
+        return self if name == "__iadd__" else result
+
+    mutate.__name__ = name
+    return mutate
+
+
+for _name in ("append", "extend", "insert", "remove", "pop", "clear", "__setitem__", "__delitem__", "__iadd__"):
+    setattr(InteractionList, _name, _writing_back(_name))
+
+
+def _get_ddis(doc: Doc) -> InteractionList:
     records = doc._.ddi_records or []
     out = []
-    for s_start, s_end, o_start, o_end, label, score in records:
+    for record in records:
+        s_start, s_end, o_start, o_end, label, score = record
+        if not (0 <= s_start < s_end <= len(doc) and 0 <= o_start < o_end <= len(doc)):
+            warnings.warn(
+                f"Skipping the interaction record {record} of a doc of {len(doc)} tokens: its "
+                "spans lie outside the doc (records copied from another doc, e.g. by "
+                "Span.as_doc(copy_user_data=True)? use spacy_ddi.span_as_doc)",
+                stacklevel=3,
+            )
+            continue
         out.append(
             Interaction(doc[s_start:s_end], doc[o_start:o_end], str(label), float(score))
         )
     out.sort(key=lambda r: (r.subject.start, r.object.start, r.subject.end, r.object.end))
-    return out
+    return InteractionList(doc, out)
 
 
 def _set_ddis(doc: Doc, interactions: Optional[Iterable[Interaction]]) -> None:
     records = []
-    for ddi in interactions or []:
+    for k, ddi in enumerate(interactions or []):
+        if not isinstance(ddi, Interaction):
+            raise TypeError(
+                f"doc._.ddis takes spacy_ddi.Interaction objects (subject Span, object Span, "
+                f"label, score); item {k} is a {type(ddi).__name__}: {ddi!r}. Plain records go "
+                "in doc._.ddi_records as [subject start, subject end, object start, object end, "
+                "label, score] token offsets."
+            )
         if ddi.subject.doc is not doc or ddi.object.doc is not doc:
             raise ValueError(f"Interaction {ddi!r} refers to spans of another Doc")
         if ddi.label not in DDI_LABELS:
@@ -98,3 +156,32 @@ def install_extensions() -> None:
 def positive_ddis(doc: Doc) -> List[Interaction]:
     """The interactions of ``doc`` whose label is not FALSE."""
     return [d for d in doc._.ddis if d.is_positive]
+
+
+def from_docs(docs: Sequence[Doc], **kwargs) -> Doc:
+    """``Doc.from_docs(docs, **kwargs)`` that keeps the docs' interactions (spaCy's skips
+    doc-level extensions such as ``ddi_records``, with warning W101)."""
+    install_extensions()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*W101.*ddi_records")
+        merged = Doc.from_docs(list(docs), **kwargs)
+    records, offset = [], 0
+    for doc in docs:
+        for s_start, s_end, o_start, o_end, label, score in doc._.ddi_records or []:
+            records.append([s_start + offset, s_end + offset, o_start + offset, o_end + offset, label, score])
+        offset += len(doc)
+    merged._.ddi_records = records
+    return merged
+
+
+def span_as_doc(span: Span, **kwargs) -> Doc:
+    """``span.as_doc(**kwargs)`` with the interactions that lie wholly inside ``span``, on the
+    new doc's tokens (``Span.as_doc`` leaves doc-level extensions out)."""
+    install_extensions()
+    doc = span.as_doc(**kwargs)
+    doc._.ddi_records = [
+        [s_start - span.start, s_end - span.start, o_start - span.start, o_end - span.start, label, score]
+        for s_start, s_end, o_start, o_end, label, score in span.doc._.ddi_records or []
+        if span.start <= s_start and o_end <= span.end and span.start <= o_start and s_end <= span.end
+    ]
+    return doc
