@@ -25,6 +25,16 @@ CASES = {
         "Avoid inhibitors, e.g. Ketoconazole and itraconazole.",
         ["Avoid inhibitors, e.g. Ketoconazole and itraconazole."],
     ),
+    "etc. before a capital ends a sentence": (
+        "Inhibitors of 2D6, 3A4, etc.  In vitro studies showed no effect.",
+        ["Inhibitors of 2D6, 3A4, etc.", "In vitro studies showed no effect."],
+    ),
+    "i.v. before lower case does not": (
+        "Given 5 mg i.v. ondansetron did not interact.", ["Given 5 mg i.v. ondansetron did not interact."]
+    ),
+    "St. before a name does not": (
+        "Avoid St. John's Wort with warfarin.", ["Avoid St. John's Wort with warfarin."]
+    ),
     "etc. in brackets": (
         "Antacids (aluminium, magnesium, etc.) reduce absorption.",
         ["Antacids (aluminium, magnesium, etc.) reduce absorption."],
