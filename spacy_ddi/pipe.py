@@ -68,6 +68,10 @@ class TorchHeadPipe(TrainablePipe):
     # value given at load time (spacy.load(path, config={"components": {name: {key: value}}}))
     # that differs from the saved pipeline's config.cfg wins over the saved cfg.
     PREDICTION_SETTINGS: Tuple[str, ...] = ()
+    # Attributes of the model's top layer that only bound memory at prediction: the saved
+    # model would restore its own value, so the value of the config that built the pipeline
+    # (and so a load-time override) is put back after loading.
+    PREDICTION_MODEL_ATTRS: Tuple[str, ...] = ()
 
     def __init__(self, vocab, model, name: str, *, scorer: Optional[Callable] = None, **cfg) -> None:
         self.vocab = vocab
@@ -115,6 +119,9 @@ class TorchHeadPipe(TrainablePipe):
     def _set_model_dims(self) -> None:
         """Set dims derived from labels before the model is built (override)."""
 
+    def _configured_model_attrs(self) -> dict:
+        return {k: self.model.attrs[k] for k in self.PREDICTION_MODEL_ATTRS if k in self.model.attrs}
+
     def _saved_cfg(self) -> dict:
         return {**self.cfg, VERSION_KEY: spacy_ddi_version()}
 
@@ -149,7 +156,9 @@ class TorchHeadPipe(TrainablePipe):
     def from_bytes(self, bytes_data, *, exclude=tuple()):
         def load_model(b):
             self._build_for_loading()
+            configured = self._configured_model_attrs()
             self.model.from_bytes(b)
+            self.model.attrs.update(configured)
 
         deserialize = {
             "cfg": lambda b: self._load_cfg(srsly.json_loads(b)),
@@ -168,7 +177,9 @@ class TorchHeadPipe(TrainablePipe):
     def from_disk(self, path, *, exclude=tuple()):
         def load_model(p):
             self._build_for_loading()
+            configured = self._configured_model_attrs()
             self.model.from_disk(p)
+            self.model.attrs.update(configured)
 
         deserialize = {
             "cfg": lambda p: self._load_cfg(srsly.read_json(p), self._saved_pipeline_config(path)),

@@ -4,7 +4,7 @@ import numpy
 import pytest
 from spacy.tokens import Doc
 
-from spacy_ddi.encoders import length_groups
+from spacy_ddi.layers.segments import length_groups
 from spacy_ddi.layers.sentence_spans import get_sentence_windows
 
 from .conftest import TRAIN_DATA

@@ -194,7 +194,10 @@ def test_load_time_settings_win_over_the_saved_ones(trained_nlp, tmp_path):
     assert plain.get_pipe("dstc_relations").cfg["store_false"] is False
     assert plain.get_pipe("dstc_relations").cfg["same_name_rule"] is True
     overrides = {
-        "dstc_relations": {"store_false": True, "symmetric_reading": True, "prior_at_inference": 0.5},
+        "dstc_relations": {
+            "store_false": True, "symmetric_reading": True, "prior_at_inference": 0.5,
+            "model": {"max_rows_tokens": 1000},
+        },
         "drug_ner": {"prior_at_inference": 0.25},
     }
     loaded = spacy.load(path, config={"components": overrides})
@@ -202,5 +205,7 @@ def test_load_time_settings_win_over_the_saved_ones(trained_nlp, tmp_path):
     assert (cfg["store_false"], cfg["symmetric_reading"], cfg["prior_at_inference"]) == (True, True, 0.5)
     assert cfg["same_name_rule"] is True
     assert loaded.get_pipe("drug_ner").cfg["prior_at_inference"] == 0.25
+    assert loaded.get_pipe("dstc_relations").model.attrs["max_rows_tokens"] == 1000
+    assert plain.get_pipe("dstc_relations").model.attrs["max_rows_tokens"] == 16384
     labels = sorted(d.label for d in loaded(TRAIN_DATA[1][0])._.ddis)
     assert "FALSE" in labels

@@ -19,7 +19,7 @@ DEFAULT_DSTC_MODEL = """
 @architectures = "spacy-ddi.DSTCModel.v1"
 hidden_width = 256
 dropout = 0.1
-max_rows_tokens = 65536
+max_rows_tokens = 16384
 
 [model.tok2vec]
 @architectures = "spacy-transformers.TransformerListener.v1"
@@ -131,6 +131,8 @@ class DSTCRelations(RelationPipe):
             same_name_rule=same_name_rule, max_sentence_mentions=max_sentence_mentions,
             symmetric_reading=symmetric_reading, o_token_weight=o_token_weight,
         )
+
+    PREDICTION_MODEL_ATTRS = ("max_rows_tokens",)
 
     def initialize(
         self,

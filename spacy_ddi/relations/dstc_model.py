@@ -20,7 +20,7 @@ def build_dstc_model(
     hidden_width: int = 256,
     dropout: float = 0.1,
     max_length: Optional[int] = None,
-    max_rows_tokens: int = 65536,
+    max_rows_tokens: int = 16384,
     relative_positions: int = 0,
     context_pooling: bool = False,
     nO: Optional[int] = None,
@@ -33,7 +33,8 @@ def build_dstc_model(
     prediction a list of one (T_segment, nO) array per row.
     max_length: ignored (sentences are never cut); accepted so pipelines saved with it load.
     max_rows_tokens: at prediction time, rows
-    are scored in chunks of at most this many (row, token) cells, so memory stays bounded.
+    are scored in chunks of at most this many padded (row, token) cells, so memory stays
+    bounded (16384: about 17 MB per hidden-width tensor of the chunk).
     relative_positions, context_pooling: optional additions to the paper's scorer (see
     :class:`TorchDSTC`); 0 / false give the paper's model.
     """
@@ -76,19 +77,20 @@ def specified_drug_rows(segments, drugs: Sequence[DrugSpans]) -> numpy.ndarray:
 
 
 def _row_chunks(rows: numpy.ndarray, segments, budget: int) -> List[numpy.ndarray]:
-    """Split row indices into chunks of whole segments of at most ``budget`` cells each,
-    taking segments shortest first so a chunk pads little."""
-    chunks, current, cells = [], [], 0
+    """Split row indices into chunks of whole segments of at most ``budget`` padded cells
+    (rows x the chunk's longest segment) each, taking segments shortest first so a chunk pads
+    little; a segment whose rows alone exceed the budget makes a chunk alone."""
+    chunks, current, n_rows = [], [], 0
     seg_len = numpy.asarray([end - start for _, start, end in segments])
     with_rows = numpy.unique(rows[:, 0])
     for seg in with_rows[numpy.argsort(seg_len[with_rows], kind="stable")]:
         idx = numpy.nonzero(rows[:, 0] == seg)[0]
-        size = len(idx) * seg_len[seg]
-        if current and cells + size > budget:
+        # segments come shortest first, so this one is the longest of the chunk so far
+        if current and (n_rows + len(idx)) * seg_len[seg] > budget:
             chunks.append(numpy.concatenate(current))
-            current, cells = [], 0
+            current, n_rows = [], 0
         current.append(idx)
-        cells += size
+        n_rows += len(idx)
     if current:
         chunks.append(numpy.concatenate(current))
     return chunks

@@ -118,6 +118,8 @@ class PairRelations(RelationPipe):
             same_name_rule=same_name_rule, max_sentence_mentions=max_sentence_mentions,
         )
 
+    PREDICTION_MODEL_ATTRS = ("max_pairs",)
+
     def initialize(
         self,
         get_examples: Callable[[], Iterable[Example]],
