@@ -83,3 +83,22 @@ def test_convert_cli_reports_a_missing_corpus(tmp_path):
     )
     assert result.returncode == 1
     assert "missing.zip" in result.stderr
+
+
+def test_gpu_check_script_runs_on_the_cpu(docbins, tmp_path):
+    """scripts/gpu_check.py, the prepared GPU check, end to end with --device cpu (so it
+    cannot rot on machines without a GPU): trains, saves, predicts twice, compares."""
+    out = tmp_path / "gpu_check.json"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "gpu_check.py"), str(docbins / "train.spacy"),
+         str(docbins / "train.spacy"), "--device", "cpu", "--steps", "3", "--n-train", "4",
+         "--output", str(out)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    import json
+
+    record = json.loads(out.read_text())
+    assert record["agree"] and record["training"]["steps_per_second"] > 0
+    assert record["predict_cpu"]["words"] > 0
+    assert "agree on 4 texts" in result.stdout
