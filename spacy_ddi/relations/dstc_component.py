@@ -170,8 +170,7 @@ class DSTCRelations(RelationPipe):
         docs = list(docs)
         drugs = self.readable_drugs(docs)
         segments, rows, scores = self.model.predict((docs, drugs))
-        to_numpy = self.model.ops.to_numpy
-        return segments, rows, [self.probabilities(to_numpy(row)) for row in scores]
+        return segments, rows, [self.probabilities(row) for row in scores]
 
     def set_annotations(self, docs: Iterable[Doc], predictions) -> None:
         docs = list(docs)

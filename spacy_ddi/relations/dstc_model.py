@@ -30,7 +30,7 @@ def build_dstc_model(
     Input: (docs, specified drugs per doc as (start, end) token spans).
     Output: (segments, rows, scores): rows is an (P, 3) int array of (segment index,
     drug start, drug end) relative to the segment; scores is (P, T, nO) in training, and at
-    prediction a list of one (T_segment, nO) array per row.
+    prediction a list of one (T_segment, nO) numpy array per row.
     max_length: ignored (sentences are never cut); accepted so pipelines saved with it load.
     max_rows_tokens: at prediction time, rows
     are scored in chunks of at most this many padded (row, token) cells, so memory stays
@@ -118,6 +118,7 @@ def dstc_forward(model: Model, inputs, is_train: bool):
                     ops.asarray(rows[chunk, 2]),
                 )
             )
+            part = ops.to_numpy(part)  # one device-to-host copy per chunk, for extraction
             for k, r in enumerate(chunk):
                 _, start, end = segments[rows[r, 0]]
                 scores[r] = part[k, : end - start]
