@@ -38,7 +38,8 @@ def load_docs(nlp, path: Path):
     return list(DocBin().from_disk(path).get_docs(nlp.vocab))
 
 
-def predict(nlp, texts, batch_size=64):
+def predict(nlp, texts, batch_size=None):
+    """nlp.pipe over texts with the pipeline's own batch size unless one is given; (docs, seconds)."""
     start = time.perf_counter()
     docs = list(nlp.pipe(texts, batch_size=batch_size))
     seconds = time.perf_counter() - start
