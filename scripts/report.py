@@ -21,7 +21,7 @@ import typer
 from spacy.tokens import Doc, DocBin
 
 import spacy_ddi  # noqa: F401  (installs the Doc extensions)
-from spacy_ddi.extensions import ENTITY_LABELS, FALSE_LABEL, POSITIVE_LABELS
+from spacy_ddi.extensions import ENTITY_LABELS, FALSE_LABEL, POSITIVE_LABELS, records_of
 
 # Published figures, quoted (not measured here).
 PAPER_TABLE4 = {"ADVISE": 0.8356, "EFFECT": 0.7839, "MECHANISM": 0.8215, "INT": 0.4615}
@@ -227,8 +227,8 @@ def entity_set(doc: Doc):
 def pair_labels(doc: Doc) -> Dict[frozenset, str]:
     span = char_spans(doc)
     return {
-        frozenset((span(s0, s1), span(o0, o1))): str(label)
-        for s0, s1, o0, o1, label, _ in doc._.ddi_records or []
+        frozenset((span(r.subject_start, r.subject_end), span(r.object_start, r.object_end))): r.label
+        for r in records_of(doc)
     }
 
 

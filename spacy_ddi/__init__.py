@@ -1,5 +1,7 @@
 """spacy-ddi: drug mentions and drug-drug interactions on spaCy's Doc (the MTMG model)."""
-from .extensions import Interaction, from_docs, install_extensions, positive_ddis, span_as_doc
+from .extensions import (
+    Interaction, InteractionRecord, from_docs, install_extensions, positive_ddis, records_of, span_as_doc,
+)
 from .visualize import render, serve
 
 __version__ = "0.1.0"
@@ -7,6 +9,6 @@ __version__ = "0.1.0"
 install_extensions()
 
 __all__ = [
-    "Interaction", "from_docs", "install_extensions", "positive_ddis", "render", "serve",
-    "span_as_doc", "__version__",
+    "Interaction", "InteractionRecord", "from_docs", "install_extensions", "positive_ddis",
+    "records_of", "render", "serve", "span_as_doc", "__version__",
 ]

@@ -14,7 +14,7 @@ from typing import Dict, Iterable, List, Sequence, Set, Tuple
 from spacy.tokens import Doc
 
 from .corpus.convert import DOCUMENT_ID_KEY, GOLD_OFFSETS_KEY
-from .extensions import ENTITY_LABELS, FALSE_LABEL, POSITIVE_LABELS
+from .extensions import ENTITY_LABELS, POSITIVE_LABELS, records_of
 
 CharSpan = Tuple[int, int]
 EntityKey = Tuple[int, int, str]
@@ -52,12 +52,13 @@ def ddi_keys(doc: Doc, gold: bool) -> Set[InteractionKey]:
     """({subject chars, object chars}, label) of each positive interaction (unordered pair)."""
     fixed = _gold_char_offsets(doc) if gold else {}
     keys = set()
-    for s_start, s_end, o_start, o_end, label, _ in doc._.ddi_records or []:
-        if label == FALSE_LABEL:
+    for record in records_of(doc):
+        if not record.is_positive:
             continue
+        s_start, s_end, o_start, o_end = record[:4]
         subject = fixed.get((s_start, s_end), _char_span(doc, s_start, s_end))
         obj = fixed.get((o_start, o_end), _char_span(doc, o_start, o_end))
-        keys.add((frozenset((subject, obj)), str(label)))
+        keys.add((frozenset((subject, obj)), record.label))
     return keys
 
 
@@ -146,15 +147,15 @@ def document_keys(
         chars, inside = in_sentence((ent.start_char, ent.end_char), k)
         counts["entities_across_sentences"] += not inside
         ents[k].add((*chars, ent.label_))
-    for s_start, s_end, o_start, o_end, label, _ in predicted._.ddi_records or []:
-        if label == FALSE_LABEL:
+    for record in records_of(predicted):
+        if not record.is_positive:
             continue
-        subject_chars = _char_span(predicted, s_start, s_end)
+        subject_chars = _char_span(predicted, record.subject_start, record.subject_end)
         k = document.sentence_of(subject_chars[0])
         subject, subject_inside = in_sentence(subject_chars, k)
-        obj, object_inside = in_sentence(_char_span(predicted, o_start, o_end), k)
+        obj, object_inside = in_sentence(_char_span(predicted, record.object_start, record.object_end), k)
         counts["interactions_across_sentences"] += not (subject_inside and object_inside)
-        ddis[k].add((frozenset((subject, obj)), str(label)))
+        ddis[k].add((frozenset((subject, obj)), record.label))
     counts.update(sentence_boundary_errors(document, predicted))
     return ents, ddis, counts
 

@@ -10,7 +10,7 @@ them (spaCy warns W101 naming ``ddi_records``) and ``Span.as_doc`` leaves them o
 """
 import warnings
 from dataclasses import dataclass
-from typing import Iterable, List, Optional, Sequence
+from typing import Iterable, List, NamedTuple, Optional, Sequence
 
 from spacy.tokens import Doc, Span
 
@@ -18,6 +18,43 @@ POSITIVE_LABELS = ("MECHANISM", "EFFECT", "ADVISE", "INT")
 FALSE_LABEL = "FALSE"
 DDI_LABELS = POSITIVE_LABELS + (FALSE_LABEL,)
 ENTITY_LABELS = ("DRUG", "BRAND", "GROUP", "DRUG_N")
+
+
+class InteractionRecord(NamedTuple):
+    """The stored form of an interaction, one item of ``doc._.ddi_records`` (kept there as a
+    plain list, so docs saved before this type existed still load): token offsets of the
+    subject and the object (end exclusive, subject first), label and score."""
+
+    subject_start: int
+    subject_end: int
+    object_start: int
+    object_end: int
+    label: str
+    score: float
+
+    @classmethod
+    def read(cls, stored: Sequence) -> "InteractionRecord":
+        s_start, s_end, o_start, o_end, label, score = stored
+        return cls(int(s_start), int(s_end), int(o_start), int(o_end), str(label), float(score))
+
+    def stored(self) -> list:
+        return list(self)
+
+    def shifted(self, offset: int) -> "InteractionRecord":
+        """The same record with every token offset moved by ``offset``."""
+        return self._replace(
+            subject_start=self.subject_start + offset, subject_end=self.subject_end + offset,
+            object_start=self.object_start + offset, object_end=self.object_end + offset,
+        )
+
+    @property
+    def is_positive(self) -> bool:
+        return self.label != FALSE_LABEL
+
+
+def records_of(doc: Doc) -> List[InteractionRecord]:
+    """``doc._.ddi_records`` as :class:`InteractionRecord` (none when unset)."""
+    return [InteractionRecord.read(stored) for stored in doc._.ddi_records or []]
 
 
 @dataclass(frozen=True)
@@ -33,15 +70,11 @@ class Interaction:
     def is_positive(self) -> bool:
         return self.label != FALSE_LABEL
 
-    def to_record(self) -> list:
-        return [
-            self.subject.start,
-            self.subject.end,
-            self.object.start,
-            self.object.end,
-            self.label,
-            float(self.score),
-        ]
+    def to_record(self) -> InteractionRecord:
+        return InteractionRecord(
+            self.subject.start, self.subject.end, self.object.start, self.object.end,
+            self.label, float(self.score),
+        )
 
     def __repr__(self) -> str:
         return (
@@ -88,21 +121,18 @@ for _name in ("append", "extend", "insert", "remove", "pop", "clear", "__setitem
 
 
 def _get_ddis(doc: Doc) -> InteractionList:
-    records = doc._.ddi_records or []
     out = []
-    for record in records:
-        s_start, s_end, o_start, o_end, label, score = record
+    for record in records_of(doc):
+        s_start, s_end, o_start, o_end = record[:4]
         if not (0 <= s_start < s_end <= len(doc) and 0 <= o_start < o_end <= len(doc)):
             warnings.warn(
-                f"Skipping the interaction record {record} of a doc of {len(doc)} tokens: its "
+                f"Skipping the interaction record {record.stored()} of a doc of {len(doc)} tokens: its "
                 "spans lie outside the doc (records copied from another doc, e.g. by "
                 "Span.as_doc(copy_user_data=True)? use spacy_ddi.span_as_doc)",
                 stacklevel=3,
             )
             continue
-        out.append(
-            Interaction(doc[s_start:s_end], doc[o_start:o_end], str(label), float(score))
-        )
+        out.append(Interaction(doc[s_start:s_end], doc[o_start:o_end], record.label, record.score))
     out.sort(key=lambda r: (r.subject.start, r.object.start, r.subject.end, r.object.end))
     return InteractionList(doc, out)
 
@@ -123,7 +153,7 @@ def _set_ddis(doc: Doc, interactions: Optional[Iterable[Interaction]]) -> None:
             raise ValueError(
                 f"Interaction {ddi!r} has label {ddi.label!r}; expected one of {DDI_LABELS}"
             )
-        records.append(ddi.to_record())
+        records.append(ddi.to_record().stored())
     doc._.ddi_records = records
 
 
@@ -167,8 +197,7 @@ def from_docs(docs: Sequence[Doc], **kwargs) -> Doc:
         merged = Doc.from_docs(list(docs), **kwargs)
     records, offset = [], 0
     for doc in docs:
-        for s_start, s_end, o_start, o_end, label, score in doc._.ddi_records or []:
-            records.append([s_start + offset, s_end + offset, o_start + offset, o_end + offset, label, score])
+        records.extend(record.shifted(offset).stored() for record in records_of(doc))
         offset += len(doc)
     merged._.ddi_records = records
     return merged
@@ -180,8 +209,9 @@ def span_as_doc(span: Span, **kwargs) -> Doc:
     install_extensions()
     doc = span.as_doc(**kwargs)
     doc._.ddi_records = [
-        [s_start - span.start, s_end - span.start, o_start - span.start, o_end - span.start, label, score]
-        for s_start, s_end, o_start, o_end, label, score in span.doc._.ddi_records or []
-        if span.start <= s_start and o_end <= span.end and span.start <= o_start and s_end <= span.end
+        record.shifted(-span.start).stored()
+        for record in records_of(span.doc)
+        if span.start <= record.subject_start and record.subject_end <= span.end
+        and span.start <= record.object_start and record.object_end <= span.end
     ]
     return doc

@@ -3,6 +3,8 @@ from typing import Dict, FrozenSet, List, Tuple
 
 from spacy.training import Example
 
+from .extensions import records_of
+
 TokenSpan = Tuple[int, int]
 
 
@@ -26,9 +28,9 @@ def gold_drugs_and_pairs(
             if aligned:
                 to_pred[(ent.start, ent.end)] = (aligned[0].start, aligned[0].end)
     pairs: Dict[FrozenSet[TokenSpan], str] = {}
-    for s_start, s_end, o_start, o_end, label, _ in reference._.ddi_records or []:
-        subject = to_pred.get((s_start, s_end))
-        obj = to_pred.get((o_start, o_end))
+    for record in records_of(reference):
+        subject = to_pred.get((record.subject_start, record.subject_end))
+        obj = to_pred.get((record.object_start, record.object_end))
         if subject is not None and obj is not None:
-            pairs[frozenset((subject, obj))] = str(label)
+            pairs[frozenset((subject, obj))] = record.label
     return sorted(to_pred.values()), pairs

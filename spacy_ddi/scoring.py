@@ -9,7 +9,7 @@ from spacy.training import Example
 from spacy.util import registry
 
 from .evaluation import ddi_keys, entity_keys, micro_and_per_type, prf
-from .extensions import ENTITY_LABELS, FALSE_LABEL, POSITIVE_LABELS, install_extensions
+from .extensions import ENTITY_LABELS, POSITIVE_LABELS, install_extensions, records_of
 
 
 def score_ner_strict(examples: Iterable[Example], **kwargs) -> Dict:
@@ -37,7 +37,7 @@ def score_flags(examples: Iterable[Example], **kwargs) -> Dict:
     for eg in examples:
         gold = {
             "enc": len(eg.reference.ents) > 2,
-            "pdc": any(r[4] != FALSE_LABEL for r in eg.reference._.ddi_records or []),
+            "pdc": any(record.is_positive for record in records_of(eg.reference)),
         }
         doc = eg.predicted
         sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]

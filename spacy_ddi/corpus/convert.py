@@ -7,7 +7,7 @@ from typing import Callable, Dict, List, Sequence, Tuple, Union
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin, Span
 
-from ..extensions import install_extensions
+from ..extensions import InteractionRecord, install_extensions
 from .ddi_xml import CorpusError, XmlDocument, XmlSentence, read_split
 
 GOLD_OFFSETS_KEY = "spacy_ddi.gold_char_offsets"
@@ -92,13 +92,13 @@ def sentence_to_doc(
             report.pairs_dropped += 1
             continue
         first, second = sorted((spans[pair.e1], spans[pair.e2]), key=lambda s: s.start)
-        records.append([first.start, first.end, second.start, second.end, pair.label, 1.0])
-    doc._.ddi_records = records
+        records.append(InteractionRecord(first.start, first.end, second.start, second.end, pair.label, 1.0))
+    doc._.ddi_records = [record.stored() for record in records]
     if gold_offsets:
         doc.user_data[GOLD_OFFSETS_KEY] = gold_offsets
     sent = doc[:]
     sent._.enc_prob = 1.0 if len(doc.ents) > 2 else 0.0
-    sent._.pdc_prob = 1.0 if any(r[4] != "FALSE" for r in records) else 0.0
+    sent._.pdc_prob = 1.0 if any(record.is_positive for record in records) else 0.0
     return doc
 
 

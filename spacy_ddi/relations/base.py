@@ -7,7 +7,7 @@ from spacy.language import Language
 from spacy.training import validate_examples
 from thinc.api import set_dropout_rate
 
-from ..extensions import FALSE_LABEL
+from ..extensions import FALSE_LABEL, InteractionRecord
 from ..gold import gold_drugs_and_pairs
 from ..layers.logit_adjustment import softmax_cross_entropy
 from ..layers.segments import doc_segments
@@ -97,25 +97,23 @@ class RelationPipe(PriorHeadPipe):
         return loss, d_scores * self.cfg["loss_weight"]
 
     def _write_records(self, docs, records) -> None:
-        """Store each doc's interaction records [s_start, s_end, o_start, o_end, label, score]
-        after the same-name rule: with ``cfg["same_name_rule"]``, a pair whose two mentions have
-        the same text (ignoring case) is read as FALSE (kept as FALSE only with store_false).
-        Such pairs ("Drug X ... than Drug X alone") are almost never interactions: 6 of the
-        1,768 same-name pairs in the Train split are."""
+        """Store each doc's records (:class:`InteractionRecord` or their stored lists) in
+        ``doc._.ddi_records`` after the same-name rule: with ``cfg["same_name_rule"]``, a pair
+        whose two mentions have the same text (ignoring case) is read as FALSE (kept as FALSE
+        only with store_false). Such pairs ("Drug X ... than Drug X alone") are almost never
+        interactions: 6 of the 1,768 same-name pairs in the Train split are."""
         rule = bool(self.cfg.get("same_name_rule"))
         for doc, doc_records in zip(docs, records):
-            if rule:
-                kept = []
-                for record in doc_records:
-                    s_start, s_end, o_start, o_end = record[:4]
-                    same = doc[s_start:s_end].text.lower() == doc[o_start:o_end].text.lower()
-                    if same and record[4] != FALSE_LABEL:
+            kept = []
+            for record in map(InteractionRecord.read, doc_records):
+                if rule and record.is_positive:
+                    subject = doc[record.subject_start : record.subject_end].text.lower()
+                    if subject == doc[record.object_start : record.object_end].text.lower():
                         if not self.cfg["store_false"]:
                             continue
-                        record = record[:4] + [FALSE_LABEL, 1.0]
-                    kept.append(record)
-                doc_records = kept
-            doc._.ddi_records = doc_records
+                        record = record._replace(label=FALSE_LABEL, score=1.0)
+                kept.append(record.stored())
+            doc._.ddi_records = kept
 
     def probabilities(self, scores: numpy.ndarray) -> numpy.ndarray:
         """Softmax over the last axis, after adding prior_at_inference x log priors."""

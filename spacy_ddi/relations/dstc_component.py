@@ -8,7 +8,7 @@ from spacy.training import Example, validate_get_examples
 from spacy.vocab import Vocab
 from thinc.api import Config, Model
 
-from ..extensions import DDI_LABELS, FALSE_LABEL
+from ..extensions import DDI_LABELS, FALSE_LABEL, InteractionRecord
 from ..gold import gold_drugs_and_pairs
 from ..layers.logit_adjustment import log_priors
 from .base import RelationPipe
@@ -175,7 +175,7 @@ class DSTCRelations(RelationPipe):
     def set_annotations(self, docs: Iterable[Doc], predictions) -> None:
         docs = list(docs)
         segments, rows, probs = predictions
-        records: List[list] = [[] for _ in docs]
+        records: List[List[InteractionRecord]] = [[] for _ in docs]
         for seg in numpy.unique(rows[:, 0]) if len(rows) else []:
             i, start, _ = segments[seg]
             idx = numpy.nonzero(rows[:, 0] == seg)[0]
@@ -188,9 +188,9 @@ class DSTCRelations(RelationPipe):
                 if label == FALSE_LABEL and not self.cfg["store_false"]:
                     continue
                 (s_start, s_end), (o_start, o_end) = drugs[subj], drugs[obj]
-                records[i].append(
-                    [start + s_start, start + s_end, start + o_start, start + o_end, label, score]
-                )
+                records[i].append(InteractionRecord(
+                    start + s_start, start + s_end, start + o_start, start + o_end, label, score
+                ))
         self._write_records(docs, records)
 
     def get_loss(self, examples, outputs, gold=None):

@@ -8,7 +8,7 @@ from spacy.training import Example, validate_get_examples
 from spacy.vocab import Vocab
 from thinc.api import Config, Model
 
-from ..extensions import FALSE_LABEL, POSITIVE_LABELS
+from ..extensions import FALSE_LABEL, POSITIVE_LABELS, InteractionRecord
 from ..gold import gold_drugs_and_pairs
 from ..layers.logit_adjustment import log_priors
 from ..layers.segments import doc_segments
@@ -168,7 +168,7 @@ class PairRelations(RelationPipe):
     def set_annotations(self, docs: Iterable[Doc], predictions) -> None:
         docs = list(docs)
         segments, pairs, probs = predictions
-        records: List[list] = [[] for _ in docs]
+        records: List[List[InteractionRecord]] = [[] for _ in docs]
         best = probs.argmax(axis=-1) if len(pairs) else numpy.zeros((0,), dtype="int64")
         keep = numpy.ones((len(pairs),), dtype=bool)
         if not self.cfg["store_false"]:
@@ -178,8 +178,10 @@ class PairRelations(RelationPipe):
             i, start, _ = segments[seg]
             label = int(best[p])
             records[i].append(
-                [start + s_start, start + s_end, start + o_start, start + o_end,
-                 self.labels[label], float(probs[p, label])]
+                InteractionRecord(
+                    start + s_start, start + s_end, start + o_start, start + o_end,
+                    self.labels[label], float(probs[p, label]),
+                )
             )
         self._write_records(docs, records)
 
