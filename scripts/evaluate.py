@@ -52,24 +52,24 @@ def save_docs(docs, path: Path) -> None:
 
 
 def with_gold_entities(nlp, gold_docs):
-    """Run the pipeline after the NER step on docs whose entities are the gold ones.
-    FALSE pairs are kept on the docs (the scorers ignore them)."""
+    """Run the pipeline without its NER step on docs whose entities are the gold ones, with
+    FALSE pairs kept on the docs (the scorers ignore them); the pipeline is left as it was."""
     docs = []
     for gold in gold_docs:
         doc = nlp.make_doc(gold.text)
         doc.ents = [doc.char_span(e.start_char, e.end_char, label=e.label_, alignment_mode="expand") for e in gold.ents]
         docs.append(doc)
-    skip = {"drug_ner", "ner"}
-    if relation_component(nlp) is not None:
-        nlp.get_pipe(relation_component(nlp)).cfg["store_false"] = True
-    for name, proc in nlp.pipeline:
-        if name in skip:
-            continue
-        if hasattr(proc, "pipe"):
-            docs = list(proc.pipe(docs, batch_size=64))
-        else:
-            docs = [proc(doc) for doc in docs]
-    return docs
+    relations = relation_component(nlp)
+    cfg = nlp.get_pipe(relations).cfg if relations is not None else {}
+    store_false = cfg.get("store_false")
+    try:
+        if relations is not None:
+            cfg["store_false"] = True
+        with nlp.select_pipes(disable=[name for name in ("drug_ner", "ner") if name in nlp.pipe_names]):
+            return list(nlp.pipe(docs))
+    finally:
+        if relations is not None:
+            cfg["store_false"] = store_false
 
 
 def document_mode(nlp, sentences, conditions: str = ""):

@@ -21,7 +21,9 @@ import typer
 from spacy.tokens import Doc, DocBin
 
 import spacy_ddi  # noqa: F401  (installs the Doc extensions)
-from spacy_ddi.extensions import ENTITY_LABELS, FALSE_LABEL, POSITIVE_LABELS, records_of
+from spacy_ddi.evaluation import entity_keys
+from spacy_ddi.evaluation import pair_labels as evaluation_pair_labels
+from spacy_ddi.extensions import ENTITY_LABELS, FALSE_LABEL, POSITIVE_LABELS
 
 # Published figures, quoted (not measured here).
 PAPER_TABLE4 = {"ADVISE": 0.8356, "EFFECT": 0.7839, "MECHANISM": 0.8215, "INT": 0.4615}
@@ -212,24 +214,13 @@ def learning_curve(log: str) -> List[Dict[str, float]]:
     return rows
 
 
-def char_spans(doc: Doc):
-    from spacy_ddi.corpus.convert import GOLD_OFFSETS_KEY
-
-    fixed = {(s, e): (cs, ce) for s, e, cs, ce in doc.user_data.get(GOLD_OFFSETS_KEY, [])}
-    return lambda s, e: fixed.get((s, e), (doc[s].idx, doc[e - 1].idx + len(doc[e - 1])))
-
-
 def entity_set(doc: Doc):
-    span = char_spans(doc)
-    return {span(e.start, e.end) + (e.label_,) for e in doc.ents}
+    return entity_keys(doc, gold=True)
 
 
 def pair_labels(doc: Doc) -> Dict[frozenset, str]:
-    span = char_spans(doc)
-    return {
-        frozenset((span(r.subject_start, r.subject_end), span(r.object_start, r.object_end))): r.label
-        for r in records_of(doc)
-    }
+    """Every pair the doc labels, FALSE included (the confusion matrix counts FALSE too)."""
+    return evaluation_pair_labels(doc, gold=True, include_false=True)
 
 
 def confusion(gold_docs, pred_docs):
@@ -257,8 +248,8 @@ def error_analysis(gold_docs, pred_docs, n_samples: int):
     for gold, pred in zip(gold_docs, pred_docs):
         g_ents, p_ents = entity_set(gold), entity_set(pred)
         for ent in sorted(g_ents - p_ents):
-            same_span = [p for p in p_ents if p[:2] == ent[:2]]
-            near = [p for p in p_ents if overlaps(p, ent)]
+            same_span = sorted(p for p in p_ents if p[:2] == ent[:2])
+            near = sorted(p for p in p_ents if overlaps(p, ent))  # sorted: sets have no fixed order
             text = gold.text[ent[0]:ent[1]]
             if same_span:
                 add("wrong entity type", gold, f"`{text}`: gold {ent[2]}, predicted {same_span[0][2]}")

@@ -11,14 +11,14 @@ sentences without, where false alarms show. Under each sentence the interactions
 import html
 import random
 from pathlib import Path
-from typing import List, Set, Tuple
+from typing import List, Tuple
 
 import spacy
 import typer
 from spacy.tokens import Doc, DocBin
 
 import spacy_ddi  # noqa: F401 - registers the Doc extensions the DocBin holds
-from spacy_ddi.extensions import POSITIVE_LABELS
+from spacy_ddi.evaluation import entity_keys, interaction_diff, pair_labels
 from spacy_ddi.visualize import legend_html, page_html, render_body
 
 PAGE_CSS = """
@@ -38,20 +38,9 @@ PAGE_CSS = """
 .ddi-sample .retyped { color: #6a1b9a; }
 """
 
-Key = Tuple[int, int, int, int]  # character offsets of subject and object
-
-
 def interactions(doc: Doc) -> dict:
-    """{(subject chars, object chars): label} of the positive interactions."""
-    return {
-        (d.subject.start_char, d.subject.end_char, d.object.start_char, d.object.end_char): d.label
-        for d in doc._.ddis
-        if d.label in POSITIVE_LABELS
-    }
-
-
-def entities(doc: Doc) -> Set[Tuple[int, int, str]]:
-    return {(e.start_char, e.end_char, e.label_) for e in doc.ents}
+    """{unordered pair of character spans: label} of the positive interactions, as scored."""
+    return pair_labels(doc, gold=True)
 
 
 def choose(docs: List[Doc], n: int, seed: int) -> List[int]:
@@ -65,34 +54,31 @@ def choose(docs: List[Doc], n: int, seed: int) -> List[int]:
     return sorted(picked)
 
 
-def describe(text: str, key: Key, label: str) -> str:
-    s0, s1, o0, o1 = key
+def describe(text: str, pair: frozenset, label: str) -> str:
+    (s0, s1), (o0, o1) = sorted(pair)
     return f"{html.escape(text[s0:s1])} \u2192 {html.escape(text[o0:o1])} ({html.escape(label)})"
 
 
 def compare(gold: Doc, pred: Doc) -> Tuple[str, dict]:
-    g, p = interactions(gold), interactions(pred)
+    """The summary line and the differing interactions under a sentence, by the scorer's
+    matching (spacy_ddi.evaluation), so the page agrees with the scores."""
+    diff = interaction_diff(gold, pred)
+    gold_ents, pred_ents = entity_keys(gold, gold=True), entity_keys(pred, gold=False)
     counts = {
-        "gold": len(g),
-        "predicted": len(p),
-        "correct": sum(1 for k, v in p.items() if g.get(k) == v),
-        "gold_ents": len(gold.ents),
-        "pred_ents": len(pred.ents),
-        "correct_ents": len(entities(gold) & entities(pred)),
+        "gold": len(diff.correct) + len(diff.missed) + len(diff.retyped),
+        "predicted": len(diff.correct) + len(diff.retyped) + len(diff.spurious),
+        "correct": len(diff.correct),
+        "gold_ents": len(gold_ents),
+        "pred_ents": len(pred_ents),
+        "correct_ents": len(gold_ents & pred_ents),
     }
-    items = []
     text = gold.text
-    for key, label in g.items():
-        if key not in p:
-            items.append(f'<li class="missed">missed: {describe(text, key, label)}</li>')
-        elif p[key] != label:
-            items.append(
-                f'<li class="retyped">wrong type: {describe(text, key, label)} predicted as '
-                f"{html.escape(p[key])}</li>"
-            )
-    for key, label in p.items():
-        if key not in g:
-            items.append(f'<li class="spurious">spurious: {describe(text, key, label)}</li>')
+    items = [f'<li class="missed">missed: {describe(text, pair, label)}</li>' for pair, label in diff.missed]
+    items += [
+        f'<li class="retyped">wrong type: {describe(text, pair, label)} predicted as {html.escape(found)}</li>'
+        for pair, label, found in diff.retyped
+    ]
+    items += [f'<li class="spurious">spurious: {describe(text, pair, label)}</li>' for pair, label in diff.spurious]
     summary = (
         f"entities {counts['correct_ents']}/{counts['gold_ents']} found "
         f"({counts['pred_ents']} predicted); interactions {counts['correct']}/{counts['gold']} "

@@ -48,18 +48,52 @@ def _char_span(doc: Doc, start: int, end: int) -> CharSpan:
     return doc[start].idx, doc[end - 1].idx + len(doc[end - 1])
 
 
-def ddi_keys(doc: Doc, gold: bool) -> Set[InteractionKey]:
-    """({subject chars, object chars}, label) of each positive interaction (unordered pair)."""
+def pair_labels(doc: Doc, gold: bool, include_false: bool = False) -> Dict[frozenset, str]:
+    """{frozenset({subject chars, object chars}): label} of the doc's interactions (the pair is
+    unordered); gold docs use the corpus' offsets; FALSE pairs only with ``include_false``."""
     fixed = _gold_char_offsets(doc) if gold else {}
-    keys = set()
+    labels = {}
     for record in records_of(doc):
-        if not record.is_positive:
+        if not (include_false or record.is_positive):
             continue
         s_start, s_end, o_start, o_end = record[:4]
         subject = fixed.get((s_start, s_end), _char_span(doc, s_start, s_end))
         obj = fixed.get((o_start, o_end), _char_span(doc, o_start, o_end))
-        keys.add((frozenset((subject, obj)), record.label))
-    return keys
+        labels[frozenset((subject, obj))] = record.label
+    return labels
+
+
+def ddi_keys(doc: Doc, gold: bool) -> Set[InteractionKey]:
+    """({subject chars, object chars}, label) of each positive interaction (unordered pair)."""
+    return set(pair_labels(doc, gold).items())
+
+
+@dataclass
+class InteractionDiff:
+    """Positive interactions of a predicted doc against its gold doc, by the scorer's keys
+    (unordered pair of exact character spans, then the type)."""
+
+    correct: List[Tuple[frozenset, str]]
+    missed: List[Tuple[frozenset, str]]  # gold pair not predicted
+    retyped: List[Tuple[frozenset, str, str]]  # (pair, gold label, predicted label)
+    spurious: List[Tuple[frozenset, str]]  # predicted pair that is no positive gold pair
+
+
+def interaction_diff(gold: Doc, predicted: Doc) -> InteractionDiff:
+    gold_pairs, predicted_pairs = pair_labels(gold, True), pair_labels(predicted, False)
+    diff = InteractionDiff([], [], [], [])
+    for pair, label in sorted(gold_pairs.items(), key=lambda kv: sorted(kv[0])):
+        found = predicted_pairs.get(pair)
+        if found == label:
+            diff.correct.append((pair, label))
+        elif found is None:
+            diff.missed.append((pair, label))
+        else:
+            diff.retyped.append((pair, label, found))
+    for pair, label in sorted(predicted_pairs.items(), key=lambda kv: sorted(kv[0])):
+        if pair not in gold_pairs:
+            diff.spurious.append((pair, label))
+    return diff
 
 
 def micro_and_per_type(pairs: Iterable[Tuple[set, set]], prefix: str, types: Sequence[str]) -> Dict:
