@@ -1,10 +1,16 @@
+import re
 from pathlib import Path
 
 from setuptools import find_packages, setup
 
+# the version lives in spacy_ddi/__init__.py only
+VERSION = re.search(
+    r'^__version__ = "([^"]+)"', (Path(__file__).parent / "spacy_ddi" / "__init__.py").read_text(), re.M
+).group(1)
+
 setup(
     name="spacy-ddi",
-    version="0.1.0",
+    version=VERSION,
     description="Drug NER and drug-drug interaction extraction for spaCy (the MTMG model)",
     long_description=Path(__file__).with_name("README.md").read_text(encoding="utf8")
     if Path(__file__).with_name("README.md").exists()

@@ -34,7 +34,16 @@ def _one_torch_thread_after_fork() -> None:
     torch.set_num_threads(1)
 
 
-os.register_at_fork(after_in_child=_one_torch_thread_after_fork)
+_FORK_HOOK_REGISTERED = False
+
+
+def _register_fork_hook() -> None:
+    """Register :func:`_one_torch_thread_after_fork` once, when the first head is created
+    (not at import, so importing spacy_ddi changes nothing in a process that uses no head)."""
+    global _FORK_HOOK_REGISTERED
+    if not _FORK_HOOK_REGISTERED:
+        os.register_at_fork(after_in_child=_one_torch_thread_after_fork)
+        _FORK_HOOK_REGISTERED = True
 
 
 def check_saved_version(name: str, cfg: dict) -> None:
@@ -80,6 +89,7 @@ class TorchHeadPipe(TrainablePipe):
         self.scorer = scorer
         self.cfg: Dict = dict(cfg)
         self._configured = {key: cfg[key] for key in self.PREDICTION_SETTINGS if key in cfg}
+        _register_fork_hook()
 
     def finish_update(self, sgd) -> None:
         """Update the head's weights.

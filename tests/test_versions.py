@@ -1,4 +1,6 @@
 """A saved pipeline records the spacy-ddi version; an incompatible one fails to load, clearly."""
+from pathlib import Path
+
 import pytest
 import spacy
 import srsly
@@ -72,3 +74,23 @@ def test_patch_releases_are_compatible():
     major, minor, _ = spacy_ddi.__version__.split(".")
     check_saved_version("drug_ner", {VERSION_KEY: f"{major}.{minor}.99"})
     check_saved_version("drug_ner", {})
+
+
+def test_the_version_lives_in_one_place():
+    """setup.py reads spacy_ddi.__version__; the installed distribution says the same."""
+    from importlib.metadata import version
+
+    import spacy_ddi
+
+    setup_py = (Path(__file__).parent.parent / "setup.py").read_text()
+    assert '__version__ = "' in setup_py and 'version="0' not in setup_py
+    assert version("spacy-ddi") == spacy_ddi.__version__
+
+
+def test_relation_component_is_found_by_type(tiny_encoder):
+    from spacy_ddi.relations.base import relation_component
+
+    nlp = blank_nlp(tiny_encoder, heads=("drug_ner",))
+    assert relation_component(nlp) is None
+    nlp.add_pipe("dstc_relations", name="my_relations")
+    assert relation_component(nlp) == "my_relations"

@@ -13,12 +13,13 @@ from ..layers.logit_adjustment import softmax_cross_entropy
 from ..layers.segments import doc_segments
 from ..pipe import PriorHeadPipe
 
-RELATION_COMPONENTS = ("dstc_relations", "pair_relations")
+RELATION_COMPONENTS = ("dstc_relations", "pair_relations")  # the factories of RelationPipe heads
 
 
 def relation_component(nlp: Language) -> Optional[str]:
-    """The name of ``nlp``'s relation component, or None when it has none."""
-    return next((name for name in RELATION_COMPONENTS if name in nlp.pipe_names), None)
+    """The name of ``nlp``'s relation component (the first :class:`RelationPipe`, whatever
+    it is called), or None when it has none."""
+    return next((name for name, pipe in nlp.pipeline if isinstance(pipe, RelationPipe)), None)
 
 
 class RelationPipe(PriorHeadPipe):
