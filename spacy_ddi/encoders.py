@@ -93,7 +93,7 @@ def length_bucketed_forward(model: Model, docs: List[Doc], is_train: bool):
     """spacy-transformers' forward pass; at prediction, with the spans encoded in groups of
     similar length (see ``prediction_batch_wordpieces``)."""
     budget = model.attrs.get("prediction_batch_wordpieces", 0)
-    if is_train or not budget:
+    if is_train or not budget or not _groupable(model):
         return transformer_forward(model, docs, is_train)
     tokenizer = model.tokenizer
     nested_spans = model.attrs["get_spans"](docs)
@@ -114,10 +114,21 @@ def length_bucketed_forward(model: Model, docs: List[Doc], is_train: bool):
     return output, lambda d_output: docs
 
 
+def _groupable(model: Model) -> bool:
+    """Length groups need right padding and per-token outputs only (no attention maps or
+    per-layer states, whose layout differs)."""
+    config = getattr(model.transformer, "config", None)
+    return model.tokenizer.padding_side == "right" and not (
+        getattr(config, "output_attentions", False) or getattr(config, "output_hidden_states", False)
+    )
+
+
 def _encode_in_length_groups(transformer: Model, wordpieces: WordpieceBatch, budget: int):
     """Run the Hugging Face model on groups of similar-length spans; return one ModelOutput
     laid out as if the whole batch had been encoded at once (zeros in the padding)."""
-    lengths = numpy.asarray(wordpieces.lengths)
+    # the attention mask, not wordpieces.lengths: a literal "[PAD]" in the text is a pad
+    # token that the mask keeps but the length count leaves out
+    lengths = numpy.asarray(wordpieces.attention_mask).astype("int64").sum(axis=1)
     n_spans, width = wordpieces.input_ids.shape
     merged = ModelOutput()
     for group in length_groups(lengths, budget):
@@ -127,7 +138,7 @@ def _encode_in_length_groups(transformer: Model, wordpieces: WordpieceBatch, bud
                 strings=[wordpieces.strings[i] for i in group],
                 input_ids=wordpieces.input_ids[group, :longest],
                 attention_mask=wordpieces.attention_mask[group, :longest],
-                lengths=[wordpieces.lengths[i] for i in group],
+                lengths=[int(lengths[i]) for i in group],
                 token_type_ids=None
                 if wordpieces.token_type_ids is None
                 else wordpieces.token_type_ids[group, :longest],

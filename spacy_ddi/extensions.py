@@ -100,16 +100,17 @@ class InteractionList(list):
         super().__init__(items)
         self._doc = doc
 
-    def _write_back(self) -> None:
-        _set_ddis(self._doc, list(self))
-
 
 def _writing_back(name: str):
     method = getattr(list, name)
 
     def mutate(self, *args, **kwargs):
-        result = method(self, *args, **kwargs)
-        self._write_back()
+        # change a copy and store it first: an invalid item raises and changes nothing
+        changed = list(self)
+        result = method(changed, *args, **kwargs)
+        _set_ddis(self._doc, changed)
+        list.clear(self)
+        list.extend(self, changed)
         return self if name == "__iadd__" else result
 
     mutate.__name__ = name
@@ -127,8 +128,8 @@ def _get_ddis(doc: Doc) -> InteractionList:
         if not (0 <= s_start < s_end <= len(doc) and 0 <= o_start < o_end <= len(doc)):
             warnings.warn(
                 f"Skipping the interaction record {record.stored()} of a doc of {len(doc)} tokens: its "
-                "spans lie outside the doc (records copied from another doc, e.g. by "
-                "Span.as_doc(copy_user_data=True)? use spacy_ddi.span_as_doc)",
+                "spans lie outside the doc (records set by hand or copied from another doc? "
+                "spacy_ddi.from_docs and spacy_ddi.span_as_doc move them with the tokens)",
                 stacklevel=3,
             )
             continue

@@ -151,8 +151,8 @@ class TorchHeadPipe(TrainablePipe):
     def _saved_pipeline_config(self, path: Path) -> Optional[dict]:
         """This component's block of the config.cfg saved beside its folder, if any."""
         config_path = Path(path).parent / "config.cfg"
-        if not config_path.exists():
-            return None
+        if not config_path.exists() or not (Path(path).parent / "meta.json").exists():
+            return None  # not a component folder inside a saved pipeline
         config = Config().from_disk(config_path, interpolate=False)
         return config.get("components", {}).get(self.name)
 

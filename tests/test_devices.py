@@ -2,8 +2,10 @@
 
 This machine has no GPU, so PyTorch's ``meta`` device stands in for one: an operation that
 meets a tensor made on the CPU (``torch.arange(n)`` without ``device=``) raises there, as it
-would on a GPU. Each head's forward, loss, backward and decoding run with the module and
-inputs on ``meta``, exactly as the component calls them.
+would on a GPU. Each head's torch module runs its forward, loss, backward and decoding with
+the module and inputs on ``meta`` (the methods the components call; the components' own
+conversions, xp2torch/torch2xp with the module's device, are not run here: a meta tensor
+holds no data to convert back).
 """
 import pytest
 import torch

@@ -91,6 +91,38 @@ def test_length_grouped_prediction_matches_one_padded_batch(trained_nlp):
         assert numpy.allclose(xv[mask], yv[mask], atol=1e-5)
 
 
+def test_literal_pad_tokens_are_encoded(trained_nlp):
+    """A "[PAD]" in the text is a pad wordpiece the attention mask keeps: grouped prediction
+    must encode it like one padded batch does."""
+    nlp = trained_nlp
+    model = nlp.get_pipe("transformer").model
+    docs = [nlp.get_pipe("ddi_sentences")(nlp.make_doc(t)) for t in
+            ["aspirin [PAD] [PAD] warfarin increases bleeding", "Lithium and diuretics interact strongly today."]]
+    budget = model.attrs["prediction_batch_wordpieces"]
+    try:
+        model.attrs["prediction_batch_wordpieces"] = 8
+        grouped = model.predict(docs).doc_data
+        model.attrs["prediction_batch_wordpieces"] = 0
+        single = model.predict(docs).doc_data
+    finally:
+        model.attrs["prediction_batch_wordpieces"] = budget
+    for x, y in zip(grouped, single):
+        mask = y.wordpieces.attention_mask.astype(bool)
+        assert numpy.allclose(x.model_output.last_hidden_state[mask], y.model_output.last_hidden_state[mask], atol=1e-5)
+
+
+def test_rows_of_a_big_sentence_are_split_over_chunks():
+    from spacy_ddi.relations.dstc_model import _row_chunks
+
+    segments = [(0, 0, 1000), (1, 0, 10)]
+    rows = numpy.asarray([(0, k, k + 1) for k in range(50)] + [(1, 0, 1), (1, 2, 3)])
+    chunks = _row_chunks(rows, segments, budget=16384)
+    assert sorted(int(r) for c in chunks for r in c) == list(range(52))
+    longest = {0: 1000, 1: 10}
+    for chunk in chunks:
+        assert len(chunk) * max(longest[int(rows[r, 0])] for r in chunk) <= 16384
+
+
 def test_pipe_keeps_input_order(trained_nlp):
     texts = [row[0] for row in TRAIN_DATA]
     mixed = [texts[0], " ".join(texts * 3), texts[2], " ".join(texts), texts[1]]

@@ -45,7 +45,7 @@ def test_span_as_doc_never_shifts_interactions(docs):
     doc = spacy_ddi.from_docs(list(docs))
     second = [s for s in doc.sents][-1] if doc.has_annotation("SENT_START") else doc[len(docs[0]) :]
     copied = second.as_doc(copy_user_data=True)
-    assert texts(copied) in ([], texts(docs[1]))
+    assert texts(copied) == []  # spaCy copies no doc-level extension: none, never shifted ones
     assert texts(spacy_ddi.span_as_doc(second)) == texts(docs[1])
     assert texts(spacy_ddi.span_as_doc(doc[1:4])) == []  # the pair is cut: left out
 
@@ -87,3 +87,11 @@ def test_list_changes_are_written_back(docs):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert spacy_ddi.positive_ddis(doc) == []
+
+
+def test_an_invalid_change_changes_nothing(docs):
+    doc = docs[0]
+    ddis = doc._.ddis
+    with pytest.raises(TypeError):
+        ddis.append("not an interaction")
+    assert len(ddis) == 1 and texts(doc) == [("Aspirin", "EFFECT", "warfarin")]

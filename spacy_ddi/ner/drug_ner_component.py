@@ -2,6 +2,7 @@
 from typing import Callable, Iterable, List, Optional, Sequence, Tuple
 
 import numpy
+import torch
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.training import Example, validate_examples, validate_get_examples
@@ -177,8 +178,8 @@ class DrugNER(PriorHeadPipe):
         ops = self.model.ops
         module, device = torch_module(self.model), torch_device(self.model)
         allowed, start = allowed_transitions(self.tags)
-        allowed = xp2torch(ops.asarray(allowed), device=device)
-        start = xp2torch(ops.asarray(start), device=device)
+        allowed = torch.as_tensor(allowed, device=device)  # small bool masks: no DLPack
+        start = torch.as_tensor(start, device=device)
         prior = self.inference_log_prior()
         prior = None if prior is None else xp2torch(ops.asarray1f(prior), device=device)
         best_tags: List[numpy.ndarray] = [None] * len(segments)

@@ -77,20 +77,24 @@ def specified_drug_rows(segments, drugs: Sequence[DrugSpans]) -> numpy.ndarray:
 
 
 def _row_chunks(rows: numpy.ndarray, segments, budget: int) -> List[numpy.ndarray]:
-    """Split row indices into chunks of whole segments of at most ``budget`` padded cells
-    (rows x the chunk's longest segment) each, taking segments shortest first so a chunk pads
-    little; a segment whose rows alone exceed the budget makes a chunk alone."""
+    """Split row indices into chunks of at most ``budget`` padded cells (rows x the chunk's
+    longest segment) each, taking segments shortest first so a chunk pads little; the rows of
+    a segment too big for one chunk are split over several (rows are independent), down to
+    one row per chunk."""
     chunks, current, n_rows = [], [], 0
     seg_len = numpy.asarray([end - start for _, start, end in segments])
     with_rows = numpy.unique(rows[:, 0])
     for seg in with_rows[numpy.argsort(seg_len[with_rows], kind="stable")]:
         idx = numpy.nonzero(rows[:, 0] == seg)[0]
-        # segments come shortest first, so this one is the longest of the chunk so far
-        if current and (n_rows + len(idx)) * seg_len[seg] > budget:
-            chunks.append(numpy.concatenate(current))
-            current, n_rows = [], 0
-        current.append(idx)
-        n_rows += len(idx)
+        per_chunk = max(1, budget // max(1, int(seg_len[seg])))
+        for begin in range(0, len(idx), per_chunk):
+            part = idx[begin : begin + per_chunk]
+            # segments come shortest first, so this one is the longest of the chunk so far
+            if current and (n_rows + len(part)) * seg_len[seg] > budget:
+                chunks.append(numpy.concatenate(current))
+                current, n_rows = [], 0
+            current.append(part)
+            n_rows += len(part)
     if current:
         chunks.append(numpy.concatenate(current))
     return chunks
