@@ -66,7 +66,9 @@ def create_offline_transformer_model(
     short sentence is not padded to the longest span of the batch and the speed does not
     depend on the order of the input; the token vectors are the same as from one padded
     batch (to float rounding) and come back in input order. 0: one padded batch per call,
-    as spacy-transformers does. Training batches are left as the batcher made them.
+    as spacy-transformers does. Training batches are left as the batcher made them. The
+    value is saved with the model's weights (thinc restores a model's attrs on loading), so
+    on a loaded pipeline set ``nlp.get_pipe("transformer").model.attrs[...]`` to change it.
     """
     model = create_TransformerModel_v3(
         resolve_encoder(name),

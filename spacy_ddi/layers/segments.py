@@ -41,10 +41,7 @@ def pad_segments(
 
     ``width`` is the encoder's output width (an empty doc's array may have width 0).
     """
-    max_len = max((end - start for _, start, end in segments), default=0)
-    X = ops.alloc3f(len(segments), max_len, width)
-    for s, (i, start, end) in enumerate(segments):
-        X[s, : end - start] = tokvecs[i][start:end]
+    X = pad_some(ops, tokvecs, segments, range(len(segments)), width)
 
     def backprop(dX: Floats3d) -> List[Floats2d]:
         d_tokvecs = [ops.alloc2f(*t.shape) for t in tokvecs]
@@ -53,7 +50,6 @@ def pad_segments(
         return d_tokvecs
 
     return X, backprop
-
 
 
 def length_groups(lengths: numpy.ndarray, budget: int) -> List[numpy.ndarray]:
