@@ -34,6 +34,8 @@ setup(
         "weasel>=0.4.0",
         "typer>=0.9.0",
         "numpy>=1.21.0",
+        # progress bars of spacy-ddi extract
+        "tqdm>=4.0",
     ],
     extras_require={
         # matplotlib: tests/test_report.py runs scripts/report.py
@@ -42,6 +44,7 @@ setup(
         "report": ["matplotlib>=3.7,<4"],
     },
     entry_points={
+        "console_scripts": ["spacy-ddi = spacy_ddi.cli:app"],
         "spacy_factories": [
             "drug_ner = spacy_ddi.ner.drug_ner_component:make_drug_ner",
             "dstc_relations = spacy_ddi.relations.dstc_component:make_dstc_relations",

@@ -1,6 +1,7 @@
-"""Command line: ``python -m spacy_ddi convert ...`` and ``python -m spacy_ddi visualize ...``."""
+"""Command line (``spacy-ddi`` or ``python -m spacy_ddi``): convert, extract, visualize."""
 import sys
 from pathlib import Path
+from typing import List
 
 import typer
 
@@ -53,6 +54,52 @@ def convert_cli(
                 for name, r in reports.items()
             },
         )
+
+
+@app.command("extract")
+def extract_cli(
+    model: str = typer.Argument(..., help="Trained pipeline: a folder or an installed package"),
+    inputs: List[str] = typer.Argument(..., help=".txt files, .jsonl files, folders of them, or - for standard input"),
+    output: Path = typer.Option(..., "--output", "-o", help="JSONL file of records, one per document"),
+    errors: Path = typer.Option(None, "--errors", help="JSONL file of documents that failed (default: OUTPUT.errors.jsonl)"),
+    id_field: str = typer.Option("id", "--id-field", help="JSONL field with the document id"),
+    text_field: str = typer.Option("text", "--text-field", help="JSONL field with the text"),
+    batch_size: int = typer.Option(64, "--batch-size", help="Documents per nlp.pipe batch"),
+    n_process: int = typer.Option(1, "--n-process", help="Worker processes of nlp.pipe"),
+    gpu_id: int = typer.Option(-1, "--gpu-id", help="GPU to run on; -1 for the CPU"),
+    resume: bool = typer.Option(False, "--resume", help="Keep OUTPUT and skip the ids already in it"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),
+) -> None:
+    """Extract drug mentions and interactions from documents into JSON lines.
+
+    Each output line: id, text, entities (start, end, text, label) and interactions (subject
+    and object with start, end, text; label; score; the sentence), character offsets into the
+    text as read. Exit code 1 when some documents failed (they are in the errors file)."""
+    import spacy
+
+    from .batch.readers import read_inputs
+    from .batch.runner import extract
+
+    if gpu_id >= 0:
+        spacy.require_gpu(gpu_id)
+    try:
+        nlp = spacy.load(model)
+    except OSError as err:
+        typer.echo(f"Error: cannot load the model {model!r}: {err}", err=True)
+        raise typer.Exit(2)
+    try:
+        items = list(read_inputs(inputs, id_field=id_field, text_field=text_field))
+    except (FileNotFoundError, ValueError) as err:
+        typer.echo(f"Error: {err}", err=True)
+        raise typer.Exit(2)
+    summary = extract(
+        nlp, items, output, errors=errors, batch_size=batch_size, n_process=n_process,
+        resume=resume, progress=not quiet and sys.stderr.isatty(), total=len(items),
+    )
+    typer.echo(f"{summary.line()}; wrote {output}", err=True)
+    if summary.failures:
+        typer.echo(f"{summary.failures} documents failed, e.g. {summary.errors[0]}", err=True)
+        raise typer.Exit(1)
 
 
 @app.command("visualize")

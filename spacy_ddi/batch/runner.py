@@ -1,0 +1,141 @@
+"""The local runner: a pipeline over readers' items, records written as JSON lines.
+
+Output is appended and flushed after every batch, so an interrupted run keeps what it
+wrote; ``resume`` skips the ids already in the output. A document that cannot be read, or
+that makes the pipeline raise, goes to the errors file (JSON lines: id, source, error) and
+the run goes on.
+"""
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator, List, Optional, Set
+
+from .readers import Item
+from .records import doc_record
+
+
+@dataclass
+class Summary:
+    documents: int = 0
+    skipped: int = 0
+    words: int = 0
+    mentions: int = 0
+    interactions: int = 0
+    failures: int = 0
+    seconds: float = 0.0
+    errors: List[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        rate = self.words / self.seconds if self.seconds else 0.0
+        return (
+            f"{self.documents} documents, {self.words} words, {self.mentions} mentions, "
+            f"{self.interactions} interactions, {self.failures} failed, {self.skipped} skipped "
+            f"as already done; {self.seconds:.1f} s ({rate:.0f} words/s)"
+        )
+
+
+def done_ids(output: Path) -> Set[str]:
+    """Ids already in a JSONL output; a last line cut by an interruption is removed (its
+    document is done again)."""
+    ids = set()
+    if output.exists():
+        data = output.read_bytes()
+        if data and not data.endswith(b"\n"):
+            with output.open("r+b") as handle:
+                handle.truncate(data.rfind(b"\n") + 1)
+        with output.open(encoding="utf8") as handle:
+            for line in handle:
+                try:
+                    ids.add(str(json.loads(line)["id"]))
+                except (json.JSONDecodeError, KeyError, TypeError):
+                    continue
+    return ids
+
+
+def _batches(items: Iterable[Item], size: int) -> Iterator[List[Item]]:
+    batch: List[Item] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def extract(
+    nlp,
+    items: Iterable[Item],
+    output: Path,
+    errors: Optional[Path] = None,
+    batch_size: int = 64,
+    n_process: int = 1,
+    resume: bool = False,
+    progress: bool = False,
+    total: Optional[int] = None,
+) -> Summary:
+    """Run ``nlp`` over ``items`` and append one record per document to ``output``."""
+    summary = Summary()
+    start = time.perf_counter()
+    skip = done_ids(output) if resume else set()
+    if not resume and output.exists():
+        output.unlink()
+    errors = errors or output.with_name(output.name + ".errors.jsonl")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit="doc", file=sys.stderr, dynamic_ncols=True)
+    with output.open("a", encoding="utf8") as out, errors.open("a", encoding="utf8") as err_out:
+
+        def fail(item: Item, reason: str) -> None:
+            summary.failures += 1
+            summary.errors.append(reason if reason.startswith(item.id) else f"{item.id}: {reason}")
+            err_out.write(json.dumps({"id": item.id, "source": item.source, "error": reason}) + "\n")
+
+        for batch in _batches(items, batch_size):
+            todo = []
+            for item in batch:
+                if item.id in skip:
+                    summary.skipped += 1
+                elif item.error is not None:
+                    fail(item, item.error)
+                else:
+                    todo.append(item)
+            for item, doc in _process(nlp, todo, batch_size, n_process, fail):
+                record = doc_record(item.id, doc)
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                summary.documents += 1
+                summary.words += len(doc)
+                summary.mentions += len(record["entities"])
+                summary.interactions += len(record["interactions"])
+            out.flush()
+            err_out.flush()
+            if bar is not None:
+                bar.update(len(batch))
+                elapsed = time.perf_counter() - start
+                bar.set_postfix_str(f"{summary.words / elapsed:.0f} words/s, {summary.failures} failed")
+    if bar is not None:
+        bar.close()
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def _process(nlp, items: List[Item], batch_size: int, n_process: int, fail):
+    """(item, doc) for each item the pipeline handles; one that raises is reported by
+    ``fail`` and left out (the batch is redone one by one to find it)."""
+    if not items:
+        return
+    try:
+        docs = list(nlp.pipe((item.text for item in items), batch_size=batch_size, n_process=n_process))
+    except Exception:  # noqa: BLE001 - one bad document must not stop the run
+        for item in items:
+            try:
+                yield item, nlp(item.text)
+            except Exception as err:  # noqa: BLE001
+                fail(item, f"the pipeline raised {type(err).__name__}: {err}")
+        return
+    yield from zip(items, docs)

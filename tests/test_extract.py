@@ -1,0 +1,111 @@
+"""spacy-ddi extract: inputs by type, exact offsets, errors recorded, resume equals one run."""
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from spacy_ddi.batch.readers import read_inputs
+from spacy_ddi.batch.runner import extract
+from spacy_ddi.cli import app
+
+from .conftest import TRAIN_DATA
+
+TEXTS = [row[0] for row in TRAIN_DATA]
+
+
+@pytest.fixture(scope="module")
+def model_dir(trained_nlp, tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "pipeline"
+    trained_nlp.to_disk(path)
+    return path
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text(" ".join(TEXTS[:2]), encoding="utf8")
+    (folder / "sub" / "b.txt").write_text(TEXTS[2], encoding="utf8")
+    (folder / "sub" / "bad.txt").write_bytes(b"\xff\xfe not utf-8")
+    rows = [json.dumps({"pmid": f"p{k}", "body": text}) for k, text in enumerate(TEXTS)]
+    (folder / "docs.jsonl").write_text("\n".join(rows[:2] + ["not json", json.dumps({"pmid": "x"})] + rows[2:]) + "\n")
+    return folder
+
+
+def read_records(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf8").splitlines()]
+
+
+def test_extract_reads_every_input_type_and_records_failures(model_dir, inputs, tmp_path):
+    out = tmp_path / "out" / "records.jsonl"
+    result = CliRunner().invoke(
+        app, ["extract", str(model_dir), str(inputs), "-o", str(out), "--id-field", "pmid", "--text-field", "body", "-q"]
+    )
+    assert result.exit_code == 1, result.output  # some documents failed
+    records = read_records(out)
+    assert [r["id"] for r in records] == ["a.txt", "p0", "p1", "p2", "p3", "sub/b.txt"]
+    errors = read_records(out.with_name("records.jsonl.errors.jsonl"))
+    assert sorted(e["error"].split(": ")[1][:12] for e in errors) == ["no string fi", "not JSON (Ex", "not UTF-8 ('"]
+    assert any("docs.jsonl, line 3" in e["id"] for e in errors)
+    for record in records:
+        text = record["text"]
+        for ent in record["entities"]:
+            assert text[ent["start"] : ent["end"]] == ent["text"]
+        for ddi in record["interactions"]:
+            for part in ("subject", "object", "sentence"):
+                assert text[ddi[part]["start"] : ddi[part]["end"]] == ddi[part]["text"]
+            assert ddi["sentence"]["start"] <= ddi["subject"]["start"] < ddi["object"]["end"] <= ddi["sentence"]["end"]
+    assert any(r["interactions"] for r in records)
+
+
+def test_stdin_is_one_document(model_dir, tmp_path):
+    out = tmp_path / "stdin.jsonl"
+    result = CliRunner().invoke(app, ["extract", str(model_dir), "-", "-o", str(out), "-q"], input=TEXTS[0])
+    assert result.exit_code == 0, result.output
+    assert [(r["id"], r["text"]) for r in read_records(out)] == [("stdin", TEXTS[0])]
+
+
+def test_missing_input_is_a_clear_error(model_dir, tmp_path):
+    result = CliRunner().invoke(app, ["extract", str(model_dir), str(tmp_path / "nope.txt"), "-o", str(tmp_path / "o.jsonl")])
+    assert result.exit_code == 2 and "nope.txt: no such file or folder" in result.output
+
+
+def test_resume_after_an_interruption_gives_one_runs_output(trained_nlp, inputs, tmp_path):
+    items = list(read_inputs([inputs], id_field="pmid", text_field="body"))
+    whole = tmp_path / "whole.jsonl"
+    extract(trained_nlp, items, whole, batch_size=2)
+    part = tmp_path / "part.jsonl"
+    extract(trained_nlp, items[:3], part, batch_size=2)
+    with part.open("a", encoding="utf8") as handle:
+        handle.write('{"id": "p2", "text": "cut off mid-li')  # the line an interrupted write left
+    summary = extract(trained_nlp, items, part, batch_size=2, resume=True)
+    assert summary.skipped == 3  # a.txt, p0, p1; the cut-off p2 line is removed and p2 redone
+    assert sorted(part.read_text(encoding="utf8").splitlines()) == sorted(whole.read_text(encoding="utf8").splitlines())
+
+
+class Raising:
+    """A pipeline that raises on any text containing BOOM, in pipe and alone."""
+
+    def __init__(self, nlp):
+        self.nlp = nlp
+
+    def pipe(self, texts, **kwargs):
+        texts = list(texts)
+        if any("BOOM" in t for t in texts):
+            raise RuntimeError("BOOM in the batch")
+        return self.nlp.pipe(texts)
+
+    def __call__(self, text):
+        if "BOOM" in text:
+            raise RuntimeError("cannot read BOOM")
+        return self.nlp(text)
+
+
+def test_a_document_that_makes_the_pipeline_raise_is_recorded_and_the_run_goes_on(trained_nlp, tmp_path):
+    from spacy_ddi.batch.readers import Item
+
+    items = [Item("ok1", TEXTS[0]), Item("bad", "BOOM " + TEXTS[1]), Item("ok2", TEXTS[2])]
+    out = tmp_path / "o.jsonl"
+    summary = extract(Raising(trained_nlp), items, out, batch_size=3)
+    assert [r["id"] for r in read_records(out)] == ["ok1", "ok2"]
+    assert summary.failures == 1 and "RuntimeError: cannot read BOOM" in summary.errors[0]
