@@ -109,3 +109,58 @@ def test_a_document_that_makes_the_pipeline_raise_is_recorded_and_the_run_goes_o
     summary = extract(Raising(trained_nlp), items, out, batch_size=3)
     assert [r["id"] for r in read_records(out)] == ["ok1", "ok2"]
     assert summary.failures == 1 and "RuntimeError: cannot read BOOM" in summary.errors[0]
+
+
+MEDLINE = """<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2024//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_240101.dtd">
+<PubmedArticleSet>
+<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM"><PMID Version="1">111</PMID>
+<Article><ArticleTitle>Ketoconazole and <i>midazolam</i>.</ArticleTitle>
+<Abstract><AbstractText Label="BACKGROUND">Ketoconazole increases the plasma concentration of midazolam.</AbstractText>
+<AbstractText Label="CONCLUSIONS">Patients taking lithium should avoid diuretics.</AbstractText></Abstract>
+</Article></MedlineCitation></PubmedArticle>
+<PubmedArticle><MedlineCitation><PMID Version="1">222</PMID><Article><ArticleTitle>No abstract here.</ArticleTitle></Article></MedlineCitation></PubmedArticle>
+</PubmedArticleSet>
+"""
+
+
+def test_medline_xml_plain_gzipped_and_malformed(model_dir, tmp_path):
+    import gzip
+
+    from spacy_ddi.batch.readers import read_inputs
+
+    folder = tmp_path / "medline"
+    folder.mkdir()
+    (folder / "a.xml").write_text(MEDLINE, encoding="utf8")
+    with gzip.open(folder / "b.xml.gz", "wt", encoding="utf8") as handle:
+        handle.write(MEDLINE.replace(">111<", ">333<").replace(">222<", ">444<"))
+    (folder / "c.xml").write_text(MEDLINE.replace("</PubmedArticle>\n<PubmedArticle>", "</PubmedArticle>\n<PubmedArticle><oops>"), encoding="utf8")
+    items = list(read_inputs([folder]))
+    assert [i.id for i in items if i.error is None] == ["111", "222", "333", "444", "111"]
+    first = items[0].text
+    assert first == (
+        "Ketoconazole and midazolam.\n\nBACKGROUND: Ketoconazole increases the plasma concentration of "
+        "midazolam.\nCONCLUSIONS: Patients taking lithium should avoid diuretics."
+    )
+    bad = [i for i in items if i.error is not None]
+    assert len(bad) == 1 and "c.xml: malformed XML at line" in bad[0].error
+    out = tmp_path / "medline.jsonl"
+    result = CliRunner().invoke(app, ["extract", str(model_dir), str(folder), "-o", str(out), "-q"])
+    assert result.exit_code == 1 and len(read_records(out)) == 5
+
+
+def test_pubtator_text_is_one_document_per_pmid(tmp_path):
+    from spacy_ddi.batch.readers import read_inputs
+
+    path = tmp_path / "corpus.txt"
+    path.write_text(
+        "10|t|Aspirin and warfarin\n10|a|Aspirin may enhance warfarin.\n10\t0\t7\tAspirin\tChemical\tD001241\n\n"
+        "11|t|Lithium\n11|a|Patients taking lithium should avoid diuretics.\n",
+        encoding="utf8",
+    )
+    items = list(read_inputs([path]))
+    assert [(i.id, i.text) for i in items] == [
+        ("10", "Aspirin and warfarin\nAspirin may enhance warfarin."),
+        ("11", "Lithium\nPatients taking lithium should avoid diuretics."),
+    ]
+    assert items[0].text[0:7] == "Aspirin"  # PubTator's offsets hold

@@ -1,19 +1,28 @@
 """Input readers: each yields :class:`Item` (id, text, or the reason it could not be read).
 
-Chosen by what the input is: a ``.txt`` file is one document (its path as id), a ``.jsonl``
-file one document per line (``{"id": ..., "text": ...}``, field names configurable), a folder
-every ``.txt`` and ``.jsonl`` file under it (recursive, sorted), and ``-`` standard input as
+Chosen by what the input is: a ``.txt`` file is one document (its path as id) unless it is
+PubTator text (``PMID|t|title`` / ``PMID|a|abstract`` blocks: one document per PMID, title and
+abstract joined by a newline, so PubTator's offsets still hold); a ``.jsonl`` file is one
+document per line (``{"id": ..., "text": ...}``, field names configurable); ``.xml`` and
+``.xml.gz`` are MEDLINE/PubMed XML as NCBI publishes it (``PubmedArticleSet``: one document
+per article, the PMID as id, the title, a blank line, then the abstract's sections in order,
+``LABEL: text`` one per line), parsed as a stream so a 300 MB baseline file never sits in
+memory; a folder is every such file under it (recursive, sorted); ``-`` is standard input as
 one plain-text document. A document that cannot be read (undecodable bytes, a line that is
-not JSON or lacks the text field) is yielded with its ``error`` set, so the run can record it
-and go on.
+not JSON or lacks the text field, malformed XML: named with its file and line) is yielded
+with its ``error`` set, so the run can record it and go on.
 """
+import gzip
 import json
+import re
 import sys
+import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Optional, Sequence, Union
 
-SUFFIXES = (".txt", ".jsonl")
+SUFFIXES = (".txt", ".jsonl", ".xml", ".xml.gz")
+PUBTATOR_LINE = re.compile(r"^([^|\t]+)\|([ta])\|(.*)$")
 
 
 @dataclass
@@ -69,7 +78,7 @@ def read_inputs(
             continue
         path = Path(given)
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in SUFFIXES)
+            files = sorted(p for p in path.rglob("*") if p.is_file() and _suffix(p) in SUFFIXES)
             for file in files:
                 yield from _read_file(file, str(file.relative_to(path)), id_field, text_field)
         elif path.is_file():
@@ -78,10 +87,73 @@ def read_inputs(
             raise FileNotFoundError(f"{given}: no such file or folder")
 
 
+def _suffix(path: Path) -> str:
+    return ".xml.gz" if path.name.endswith(".xml.gz") else path.suffix
+
+
 def _read_file(path: Path, doc_id: str, id_field: str, text_field: str) -> Iterator[Item]:
-    if path.suffix == ".jsonl":
+    suffix = _suffix(path)
+    if suffix == ".jsonl":
         yield from read_jsonl_file(path, id_field, text_field)
-    elif path.suffix == ".txt":
-        yield read_text_file(path, doc_id)
+    elif suffix in (".xml", ".xml.gz"):
+        yield from read_medline(path)
+    elif suffix == ".txt":
+        item = read_text_file(path, doc_id)
+        if item.text is not None and PUBTATOR_LINE.match(item.text.lstrip("\ufeff").split("\n", 1)[0]):
+            yield from read_pubtator(item.text, str(path))
+        else:
+            yield item
     else:
-        raise ValueError(f"{path}: unknown input type {path.suffix!r}; expected one of {SUFFIXES} or a folder")
+        raise ValueError(f"{path}: unknown input type {suffix!r}; expected one of {SUFFIXES} or a folder")
+
+
+def read_pubtator(text: str, source: str) -> Iterator[Item]:
+    """PubTator blocks: ``PMID|t|title`` and ``PMID|a|abstract`` (annotation lines ignored)."""
+    parts: dict = {}
+    order = []
+    for line in text.splitlines():
+        found = PUBTATOR_LINE.match(line)
+        if found:
+            pmid, kind, value = found.groups()
+            if pmid not in parts:
+                parts[pmid] = {}
+                order.append(pmid)
+            parts[pmid][kind] = value
+    for pmid in order:
+        title, abstract = parts[pmid].get("t", ""), parts[pmid].get("a", "")
+        yield Item(pmid, f"{title}\n{abstract}" if abstract else title, source=source)
+
+
+def medline_text(article) -> str:
+    """Title, a blank line, then the abstract's sections in order (``LABEL: text``)."""
+    node = article.find(".//ArticleTitle")
+    title = "".join(node.itertext()).strip() if node is not None else ""
+    sections = []
+    for node in article.findall(".//Abstract/AbstractText"):
+        body = "".join(node.itertext()).strip()
+        label = node.get("Label")
+        if body:
+            sections.append(f"{label}: {body}" if label else body)
+    return title + ("\n\n" + "\n".join(sections) if sections else "")
+
+
+def read_medline(path: Path) -> Iterator[Item]:
+    """Articles of a MEDLINE/PubMed XML file (``.xml`` or ``.xml.gz``), streamed."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as handle:
+            for _, element in ElementTree.iterparse(handle, events=("end",)):
+                if element.tag != "PubmedArticle":
+                    continue
+                pmid = element.findtext(".//MedlineCitation/PMID") or element.findtext(".//PMID")
+                if not pmid:
+                    yield Item(f"{path}, an article without PMID", None, f"{path}: an article without a PMID", str(path))
+                else:
+                    yield Item(pmid.strip(), medline_text(element), source=str(path))
+                element.clear()
+    except ElementTree.ParseError as err:
+        line, column = err.position
+        where = f"{path}, line {line}"
+        yield Item(where, None, f"{path}: malformed XML at line {line}, column {column} ({err}); articles before it were read", str(path))
+    except (OSError, EOFError) as err:
+        yield Item(str(path), None, f"{path}: cannot read ({err})", str(path))
