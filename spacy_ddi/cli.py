@@ -60,7 +60,8 @@ def convert_cli(
 def extract_cli(
     model: str = typer.Argument(..., help="Trained pipeline: a folder or an installed package"),
     inputs: List[str] = typer.Argument(..., help=".txt files, .jsonl files, folders of them, or - for standard input"),
-    output: Path = typer.Option(..., "--output", "-o", help="JSONL file of records, one per document"),
+    output: Path = typer.Option(..., "--output", "-o", help=".jsonl: one record per document; .csv or .parquet: one row per interaction (the records also go to OUTPUT.records.jsonl)"),
+    mentions: bool = typer.Option(False, "--mentions", help="With .csv/.parquet: one row per drug mention instead"),
     errors: Path = typer.Option(None, "--errors", help="JSONL file of documents that failed (default: OUTPUT.errors.jsonl)"),
     id_field: str = typer.Option("id", "--id-field", help="JSONL field with the document id"),
     text_field: str = typer.Option("text", "--text-field", help="JSONL field with the text"),
@@ -79,6 +80,7 @@ def extract_cli(
 
     from .batch.readers import read_inputs
     from .batch.runner import extract
+    from .batch.tables import TABLE_SUFFIXES, read_records, write_table
 
     if gpu_id >= 0:
         spacy.require_gpu(gpu_id)
@@ -92,10 +94,21 @@ def extract_cli(
     except (FileNotFoundError, ValueError) as err:
         typer.echo(f"Error: {err}", err=True)
         raise typer.Exit(2)
+    table = output.suffix in TABLE_SUFFIXES
+    records = output.with_name(output.name + ".records.jsonl") if table else output
+    if errors is None:
+        errors = output.with_name(output.name + ".errors.jsonl")
     summary = extract(
-        nlp, items, output, errors=errors, batch_size=batch_size, n_process=n_process,
+        nlp, items, records, errors=errors, batch_size=batch_size, n_process=n_process,
         resume=resume, progress=not quiet and sys.stderr.isatty(), total=len(items),
     )
+    if table:
+        try:
+            n_rows = write_table(read_records(records), output, mentions=mentions)
+        except ImportError as err:
+            typer.echo(f"Error: {err} (the records are in {records})", err=True)
+            raise typer.Exit(2)
+        typer.echo(f"{n_rows} {'mention' if mentions else 'interaction'} rows in {output}", err=True)
     typer.echo(f"{summary.line()}; wrote {output}", err=True)
     if summary.failures:
         typer.echo(f"{summary.failures} documents failed, e.g. {summary.errors[0]}", err=True)

@@ -164,3 +164,30 @@ def test_pubtator_text_is_one_document_per_pmid(tmp_path):
         ("11", "Lithium\nPatients taking lithium should avoid diuretics."),
     ]
     assert items[0].text[0:7] == "Aspirin"  # PubTator's offsets hold
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_tables_of_interactions_and_mentions(model_dir, inputs, tmp_path, suffix):
+    import csv
+
+    out = tmp_path / f"table{suffix}"
+    args = ["extract", str(model_dir), str(inputs / "a.txt"), str(inputs / "sub" / "b.txt"), "-o", str(out), "-q"]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    records = read_records(out.with_name(out.name + ".records.jsonl"))
+    expected = [(r["id"], d["subject"]["text"], d["object"]["text"], d["label"]) for r in records for d in r["interactions"]]
+    assert expected
+    mentions_out = tmp_path / f"mentions{suffix}"
+    assert CliRunner().invoke(app, args[:-3] + ["-o", str(mentions_out), "--mentions", "-q"]).exit_code == 0
+    if suffix == ".csv":
+        rows = list(csv.DictReader(out.open(encoding="utf8")))
+        mention_rows = list(csv.DictReader(mentions_out.open(encoding="utf8")))
+    else:
+        import pyarrow.parquet
+
+        rows = pyarrow.parquet.read_table(out).to_pylist()
+        mention_rows = pyarrow.parquet.read_table(mentions_out).to_pylist()
+    assert [(r["doc_id"], r["subject"], r["object"], r["label"]) for r in rows] == expected
+    texts = {r["id"]: r["text"] for r in records}
+    for row in rows:
+        assert texts[row["doc_id"]][int(row["sentence_start"]) : int(row["sentence_end"])] == row["sentence"]
+    assert len(mention_rows) == sum(len(r["entities"]) for r in records)

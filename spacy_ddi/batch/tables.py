@@ -1,0 +1,69 @@
+"""Flat tables of the records: one row per interaction (or, with ``mentions``, per drug
+mention), with the document id and the evidence sentence, as CSV (standard library) or
+Parquet (pyarrow, the ``spacy-ddi[parquet]`` extra)."""
+import csv
+import json
+from pathlib import Path
+from typing import Dict, Iterable, Iterator, List
+
+INTERACTION_COLUMNS = [
+    "doc_id", "subject", "subject_start", "subject_end", "object", "object_start", "object_end",
+    "label", "score", "sentence", "sentence_start", "sentence_end",
+]
+MENTION_COLUMNS = ["doc_id", "text", "start", "end", "label"]
+TABLE_SUFFIXES = (".csv", ".parquet")
+
+
+def interaction_rows(record: Dict) -> Iterator[Dict]:
+    for ddi in record["interactions"]:
+        yield {
+            "doc_id": record["id"],
+            "subject": ddi["subject"]["text"], "subject_start": ddi["subject"]["start"],
+            "subject_end": ddi["subject"]["end"],
+            "object": ddi["object"]["text"], "object_start": ddi["object"]["start"],
+            "object_end": ddi["object"]["end"],
+            "label": ddi["label"], "score": ddi["score"],
+            "sentence": ddi["sentence"]["text"], "sentence_start": ddi["sentence"]["start"],
+            "sentence_end": ddi["sentence"]["end"],
+        }
+
+
+def mention_rows(record: Dict) -> Iterator[Dict]:
+    for ent in record["entities"]:
+        yield {"doc_id": record["id"], "text": ent["text"], "start": ent["start"], "end": ent["end"], "label": ent["label"]}
+
+
+def read_records(path: Path) -> Iterator[Dict]:
+    with path.open(encoding="utf8") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)
+
+
+def write_table(records: Iterable[Dict], output: Path, mentions: bool = False) -> int:
+    """Write the rows of ``records`` to ``output`` (.csv or .parquet); return the row count."""
+    columns = MENTION_COLUMNS if mentions else INTERACTION_COLUMNS
+    rows_of = mention_rows if mentions else interaction_rows
+    rows: List[Dict] = [row for record in records for row in rows_of(record)]
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if output.suffix == ".csv":
+        with output.open("w", encoding="utf8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(rows)
+    elif output.suffix == ".parquet":
+        try:
+            import pyarrow
+            import pyarrow.parquet
+        except ImportError as err:
+            raise ImportError(f"{output}: Parquet output needs pyarrow: pip install 'spacy-ddi[parquet]'") from err
+        types = {"score": pyarrow.float64()}
+        schema = pyarrow.schema([
+            (name, types.get(name, pyarrow.int64() if name.endswith(("start", "end")) else pyarrow.string()))
+            for name in columns
+        ])
+        table = pyarrow.table({name: [row[name] for row in rows] for name in columns}, schema=schema)
+        pyarrow.parquet.write_table(table, output)
+    else:
+        raise ValueError(f"{output}: a table is .csv or .parquet, not {output.suffix!r}")
+    return len(rows)
