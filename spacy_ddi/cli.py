@@ -65,7 +65,7 @@ def extract_cli(
     errors: Path = typer.Option(None, "--errors", help="JSONL file of documents that failed (default: OUTPUT.errors.jsonl)"),
     id_field: str = typer.Option("id", "--id-field", help="JSONL field with the document id"),
     text_field: str = typer.Option("text", "--text-field", help="JSONL field with the text"),
-    batch_size: int = typer.Option(64, "--batch-size", help="Documents per nlp.pipe batch"),
+    batch_size: int = typer.Option(0, "--batch-size", help="Documents per nlp.pipe batch (0: the pipeline's own, [nlp] batch_size)"),
     n_process: int = typer.Option(1, "--n-process", help="Worker processes of nlp.pipe"),
     gpu_id: int = typer.Option(-1, "--gpu-id", help="GPU to run on; -1 for the CPU"),
     resume: bool = typer.Option(False, "--resume", help="Keep OUTPUT and skip the ids already in it"),
@@ -94,6 +94,7 @@ def extract_cli(
     except (FileNotFoundError, ValueError) as err:
         typer.echo(f"Error: {err}", err=True)
         raise typer.Exit(2)
+    batch_size = batch_size or nlp.batch_size
     table = output.suffix in TABLE_SUFFIXES
     records = output.with_name(output.name + ".records.jsonl") if table else output
     if errors is None:
