@@ -39,11 +39,13 @@ setup(
     ],
     extras_require={
         # matplotlib: tests/test_report.py runs scripts/report.py
-        "test": ["pytest>=7.0", "pytest-timeout>=2.0", "matplotlib>=3.7,<4", "pyarrow>=14"],
+        "test": ["pytest>=7.0", "pytest-timeout>=2.0", "matplotlib>=3.7,<4", "pyarrow>=14", "ray[data]>=2.9,<3"],
         # scripts/report.py draws the figures of docs/results.md
         "report": ["matplotlib>=3.7,<4"],
         # spacy-ddi extract ... -o table.parquet
         "parquet": ["pyarrow>=14"],
+        # spacy-ddi extract --engine ray, spacy_ddi.batch.ray.extract_dataset
+        "ray": ["ray[data]>=2.9,<3", "pyarrow>=14"],
     },
     entry_points={
         "console_scripts": ["spacy-ddi = spacy_ddi.cli:app"],

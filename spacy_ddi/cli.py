@@ -70,6 +70,10 @@ def extract_cli(
     gpu_id: int = typer.Option(-1, "--gpu-id", help="GPU to run on; -1 for the CPU"),
     resume: bool = typer.Option(False, "--resume", help="Keep OUTPUT and skip the ids already in it"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),
+    engine: str = typer.Option("local", "--engine", help="local, or ray (Ray Data; pip install 'spacy-ddi[ray]'; .jsonl or .parquet inputs)"),
+    address: str = typer.Option(None, "--address", help="Ray cluster to join (default: RAY_ADDRESS, else a local Ray)"),
+    actors: int = typer.Option(1, "--actors", help="Ray actors, each with one pipeline"),
+    gpus_per_actor: float = typer.Option(0, "--gpus-per-actor", help="GPUs per Ray actor"),
 ) -> None:
     """Extract drug mentions and interactions from documents into JSON lines.
 
@@ -82,6 +86,12 @@ def extract_cli(
     from .batch.runner import extract
     from .batch.tables import TABLE_SUFFIXES, read_records, write_table
 
+    if engine not in ("local", "ray"):
+        typer.echo(f"Error: --engine is local or ray, not {engine!r}", err=True)
+        raise typer.Exit(2)
+    if engine == "ray":
+        _extract_with_ray(model, inputs, output, errors, mentions, id_field, text_field, batch_size or 64, actors, gpus_per_actor, address)
+        return
     if gpu_id >= 0:
         spacy.require_gpu(gpu_id)
     try:
@@ -111,6 +121,34 @@ def extract_cli(
             raise typer.Exit(2)
         typer.echo(f"{n_rows} {'mention' if mentions else 'interaction'} rows in {output}", err=True)
     typer.echo(f"{summary.line()}; wrote {output}", err=True)
+    if summary.failures:
+        typer.echo(f"{summary.failures} documents failed, e.g. {summary.errors[0]}", err=True)
+        raise typer.Exit(1)
+
+
+def _extract_with_ray(model, inputs, output, errors, mentions, id_field, text_field, batch_size, actors, gpus_per_actor, address):
+    try:
+        from .batch import ray as ray_engine
+        import ray  # noqa: F401
+    except ImportError:
+        typer.echo("Error: --engine ray needs Ray: pip install 'spacy-ddi[ray]'", err=True)
+        raise typer.Exit(2)
+    from .batch.tables import TABLE_SUFFIXES, read_records, write_table
+
+    table = output.suffix in TABLE_SUFFIXES
+    records = output.with_name(output.name + ".records.jsonl") if table else output
+    errors = errors or output.with_name(output.name + ".errors.jsonl")
+    try:
+        summary = ray_engine.run(
+            model, inputs, records, errors, id_column=id_field, text_column=text_field,
+            batch_size=batch_size, actors=actors, gpus_per_actor=gpus_per_actor, address=address,
+        )
+    except ValueError as err:
+        typer.echo(f"Error: {err}", err=True)
+        raise typer.Exit(2)
+    if table:
+        write_table(read_records(records), output, mentions=mentions)
+    typer.echo(f"{summary.line()}; wrote {output} (Ray, {actors} actors)", err=True)
     if summary.failures:
         typer.echo(f"{summary.failures} documents failed, e.g. {summary.errors[0]}", err=True)
         raise typer.Exit(1)

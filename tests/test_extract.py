@@ -191,3 +191,24 @@ def test_tables_of_interactions_and_mentions(model_dir, inputs, tmp_path, suffix
     for row in rows:
         assert texts[row["doc_id"]][int(row["sentence_start"]) : int(row["sentence_end"])] == row["sentence"]
     assert len(mention_rows) == sum(len(r["entities"]) for r in records)
+
+
+@pytest.mark.timeout(300)
+def test_ray_gives_the_local_records(model_dir, trained_nlp, tmp_path):
+    """The Ray Data path (a local Ray with 2 CPUs: one for reading, one for the actor) writes
+    the same records as the local runner on the same JSONL input."""
+    ray = pytest.importorskip("ray")
+    from spacy_ddi.batch import ray as ray_engine
+
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"id": f"d{k}", "text": t}) + "\n" for k, t in enumerate(TEXTS * 3)), encoding="utf8")
+    local = tmp_path / "local.jsonl"
+    extract(trained_nlp, read_inputs([source]), local, batch_size=4)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        remote = tmp_path / "ray.jsonl"
+        summary = ray_engine.run(str(model_dir), [source], remote, tmp_path / "ray.errors.jsonl", batch_size=4, actors=1)
+    finally:
+        ray.shutdown()
+    assert summary.documents == len(TEXTS) * 3 and summary.failures == 0
+    assert read_records(remote) == read_records(local)

@@ -16,7 +16,7 @@ def span_record(span: Span) -> Dict:
 
 
 def doc_record(doc_id: str, doc: Doc) -> Dict:
-    """{id, text, entities, interactions}: entities with start, end, text, label; interactions
+    """{id, text, tokens, entities, interactions}: tokens is the number of spaCy tokens; entities with start, end, text, label; interactions
     with subject and object (start, end, text), label, score and the sentence they come from."""
     install_extensions()
     entities: List[Dict] = [{**span_record(ent), "label": ent.label_} for ent in doc.ents]
@@ -32,4 +32,7 @@ def doc_record(doc_id: str, doc: Doc) -> Dict:
             "score": round(float(ddi.score), 6),
             "sentence": span_record(sentence),
         })
-    return {"id": doc_id, "text": doc.text, "entities": entities, "interactions": interactions}
+    return {
+        "id": doc_id, "text": doc.text, "tokens": len(doc), "entities": entities,
+        "interactions": interactions,
+    }
