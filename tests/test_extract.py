@@ -212,3 +212,14 @@ def test_ray_gives_the_local_records(model_dir, trained_nlp, tmp_path):
         ray.shutdown()
     assert summary.documents == len(TEXTS) * 3 and summary.failures == 0
     assert read_records(remote) == read_records(local)
+
+
+def test_a_fresh_run_does_not_keep_an_old_runs_errors(trained_nlp, tmp_path):
+    from spacy_ddi.batch.readers import Item
+
+    items = [Item("ok", TEXTS[0]), Item("bad", None, "bad: unreadable")]
+    out = tmp_path / "o.jsonl"
+    for _ in range(2):
+        extract(trained_nlp, items, out)
+    assert len(read_records(out)) == 1
+    assert [e["id"] for e in read_records(out.with_name("o.jsonl.errors.jsonl"))] == ["bad"]

@@ -79,10 +79,12 @@ def extract(
     """Run ``nlp`` over ``items`` and append one record per document to ``output``."""
     summary = Summary()
     start = time.perf_counter()
-    skip = done_ids(output) if resume else set()
-    if not resume and output.exists():
-        output.unlink()
     errors = errors or output.with_name(output.name + ".errors.jsonl")
+    skip = done_ids(output) if resume else set()
+    if not resume:  # a fresh run: neither its records nor its errors mix with an old run's
+        for path in (output, errors):
+            if path.exists():
+                path.unlink()
     output.parent.mkdir(parents=True, exist_ok=True)
     bar = None
     if progress:
