@@ -84,74 +84,69 @@ def extract_cli(
 
     from .batch.readers import read_inputs
     from .batch.runner import extract
-    from .batch.tables import TABLE_SUFFIXES, read_records, write_table
+    from .batch.tables import TABLE_SUFFIXES
 
     if engine not in ("local", "ray"):
         typer.echo(f"Error: --engine is local or ray, not {engine!r}", err=True)
         raise typer.Exit(2)
-    if engine == "ray":
-        _extract_with_ray(model, inputs, output, errors, mentions, id_field, text_field, batch_size or 64, actors, gpus_per_actor, address)
-        return
-    if gpu_id >= 0:
-        spacy.require_gpu(gpu_id)
-    try:
-        nlp = spacy.load(model)
-    except OSError as err:
-        typer.echo(f"Error: cannot load the model {model!r}: {err}", err=True)
-        raise typer.Exit(2)
-    try:
-        items = list(read_inputs(inputs, id_field=id_field, text_field=text_field))
-    except (FileNotFoundError, ValueError) as err:
-        typer.echo(f"Error: {err}", err=True)
-        raise typer.Exit(2)
-    batch_size = batch_size or nlp.batch_size
     table = output.suffix in TABLE_SUFFIXES
+    # a table is written at the end from the per-document records, kept (resumable) beside it
     records = output.with_name(output.name + ".records.jsonl") if table else output
-    if errors is None:
-        errors = output.with_name(output.name + ".errors.jsonl")
-    summary = extract(
-        nlp, items, records, errors=errors, batch_size=batch_size, n_process=n_process,
-        resume=resume, progress=not quiet and sys.stderr.isatty(), total=len(items),
-    )
+    errors = errors or output.with_name(output.name + ".errors.jsonl")
+    if engine == "ray":
+        summary = _run_with_ray(
+            model, inputs, records, errors, id_field, text_field, batch_size or 64, actors,
+            gpus_per_actor, address,
+        )
+    else:
+        if gpu_id >= 0:
+            spacy.require_gpu(gpu_id)
+        try:
+            nlp = spacy.load(model)
+        except OSError as err:
+            typer.echo(f"Error: cannot load the model {model!r}: {err}", err=True)
+            raise typer.Exit(2)
+        try:
+            items = list(read_inputs(inputs, id_field=id_field, text_field=text_field))
+        except (FileNotFoundError, ValueError) as err:
+            typer.echo(f"Error: {err}", err=True)
+            raise typer.Exit(2)
+        summary = extract(
+            nlp, items, records, errors=errors, batch_size=batch_size or nlp.batch_size,
+            n_process=n_process, resume=resume, progress=not quiet and sys.stderr.isatty(),
+            total=len(items),
+        )
     if table:
+        from .batch.tables import read_records, write_table
+
         try:
             n_rows = write_table(read_records(records), output, mentions=mentions)
         except ImportError as err:
             typer.echo(f"Error: {err} (the records are in {records})", err=True)
             raise typer.Exit(2)
         typer.echo(f"{n_rows} {'mention' if mentions else 'interaction'} rows in {output}", err=True)
-    typer.echo(f"{summary.line()}; wrote {output}", err=True)
+    typer.echo(f"{summary.line()}; wrote {output}" + (f" (Ray, {actors} actors)" if engine == "ray" else ""), err=True)
     if summary.failures:
         typer.echo(f"{summary.failures} documents failed, e.g. {summary.errors[0]}", err=True)
         raise typer.Exit(1)
 
 
-def _extract_with_ray(model, inputs, output, errors, mentions, id_field, text_field, batch_size, actors, gpus_per_actor, address):
+def _run_with_ray(model, inputs, records, errors, id_field, text_field, batch_size, actors, gpus_per_actor, address):
     try:
-        from .batch import ray as ray_engine
         import ray  # noqa: F401
+
+        from .batch import ray as ray_engine
     except ImportError:
         typer.echo("Error: --engine ray needs Ray: pip install 'spacy-ddi[ray]'", err=True)
         raise typer.Exit(2)
-    from .batch.tables import TABLE_SUFFIXES, read_records, write_table
-
-    table = output.suffix in TABLE_SUFFIXES
-    records = output.with_name(output.name + ".records.jsonl") if table else output
-    errors = errors or output.with_name(output.name + ".errors.jsonl")
     try:
-        summary = ray_engine.run(
+        return ray_engine.run(
             model, inputs, records, errors, id_column=id_field, text_column=text_field,
             batch_size=batch_size, actors=actors, gpus_per_actor=gpus_per_actor, address=address,
         )
     except ValueError as err:
         typer.echo(f"Error: {err}", err=True)
         raise typer.Exit(2)
-    if table:
-        write_table(read_records(records), output, mentions=mentions)
-    typer.echo(f"{summary.line()}; wrote {output} (Ray, {actors} actors)", err=True)
-    if summary.failures:
-        typer.echo(f"{summary.failures} documents failed, e.g. {summary.errors[0]}", err=True)
-        raise typer.Exit(1)
 
 
 @app.command("visualize")

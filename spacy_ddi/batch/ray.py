@@ -13,6 +13,8 @@ give identical records. The output has the columns ``id``, ``record`` (the recor
 one line of ``spacy-ddi extract``'s JSONL) and ``error`` (why a document failed, or null).
 """
 import json
+import time
+from pathlib import Path
 from typing import Dict
 
 import numpy
@@ -96,9 +98,6 @@ def run(
     """``spacy-ddi extract --engine ray``: JSONL or Parquet inputs through
     :func:`extract_dataset`, records and errors written as the local runner writes them (in
     input order). Without ``address`` (or ``RAY_ADDRESS``) a local Ray is started."""
-    import time
-    from pathlib import Path
-
     import ray
 
     from .runner import Summary
