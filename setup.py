@@ -36,6 +36,8 @@ setup(
         "numpy>=1.21.0",
         # progress bars of spacy-ddi extract
         "tqdm>=4.0",
+        # drug_linker's offline vocabulary (MIT; read from its bundled file, never its web helpers)
+        "drug-named-entity-recognition>=2.0,<2.1",
     ],
     extras_require={
         # matplotlib: tests/test_report.py runs scripts/report.py
@@ -55,6 +57,7 @@ setup(
             "pair_relations = spacy_ddi.relations.pair_component:make_pair_relations",
             "sentence_flags = spacy_ddi.flags.sentence_flags_component:make_sentence_flags",
             "ddi_sentences = spacy_ddi.sentences:ddi_sentences",
+            "drug_linker = spacy_ddi.linking.linker_component:make_drug_linker",
         ],
         "spacy_architectures": [
             "spacy-ddi.CRFTagger.v1 = spacy_ddi.ner.crf_tagger_model:build_crf_tagger",

@@ -18,6 +18,7 @@ POSITIVE_LABELS = ("MECHANISM", "EFFECT", "ADVISE", "INT")
 FALSE_LABEL = "FALSE"
 DDI_LABELS = POSITIVE_LABELS + (FALSE_LABEL,)
 ENTITY_LABELS = ("DRUG", "BRAND", "GROUP", "DRUG_N")
+LINK_EXTENSIONS = ("drug_id", "drug_name", "is_brand", "drug_candidates")
 
 
 class InteractionRecord(NamedTuple):
@@ -172,6 +173,8 @@ def install_extensions() -> None:
     Doc: ``ddis`` (list of Interaction, read/write), ``ddi_records`` (their stored form).
     Span (sentences): ``enc_prob`` / ``enc`` (more than two drugs in the sentence) and
     ``pdc_prob`` / ``pdc`` (at least one positive interaction in the sentence).
+    Span (entities, set by ``drug_linker``): ``drug_id`` (DrugBank id), ``drug_name`` (canonical
+    name), ``is_brand`` and ``drug_candidates`` (``{"name", "drug_id"}`` dicts).
     """
     if not Doc.has_extension("ddi_records"):
         Doc.set_extension("ddi_records", default=None)
@@ -182,6 +185,9 @@ def install_extensions() -> None:
             Span.set_extension(f"{name}_prob", default=None)
         if not Span.has_extension(name):
             Span.set_extension(name, getter=_flag(f"{name}_prob"))
+    for name in LINK_EXTENSIONS:
+        if not Span.has_extension(name):
+            Span.set_extension(name, default=None)
 
 
 def positive_ddis(doc: Doc) -> List[Interaction]:

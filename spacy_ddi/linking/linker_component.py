@@ -1,0 +1,106 @@
+"""drug_linker: links each drug mention in ``doc.ents`` to a drug of an offline vocabulary.
+
+Sets on every entity ``span._.drug_id`` (DrugBank id, or None), ``span._.drug_name`` (the
+canonical name, or None when nothing matched), ``span._.is_brand`` and
+``span._.drug_candidates`` (every drug the lookup found, as ``{"name", "drug_id"}`` dicts,
+the chosen one among them). The rules are in :mod:`spacy_ddi.linking.vocabulary`.
+
+No training: ``initialize`` (or the first call, for a pipeline that gains the linker after
+it was trained) reads the vocabulary of the PyPI package ``drug-named-entity-recognition``;
+``to_disk``/``to_bytes`` write it into the pipeline, so a saved pipeline links without it.
+"""
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, List, Optional, Union
+
+import srsly
+from spacy import util
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from ..extensions import install_extensions
+from ..pipe import VERSION_KEY, check_saved_version, spacy_ddi_version
+from .vocabulary import DrugVocabulary, Link
+
+TABLE_FILE = "vocabulary.msgpack.gz"
+
+
+@Language.factory(
+    "drug_linker",
+    assigns=["span._.drug_id", "span._.drug_name", "span._.is_brand", "span._.drug_candidates"],
+    requires=["doc.ents"],
+    default_config={"labels": None},
+)
+def make_drug_linker(nlp: Language, name: str, labels: Optional[List[str]]) -> "DrugLinker":
+    return DrugLinker(nlp, name, labels=labels)
+
+
+class DrugLinker:
+    """Rule-based linking of drug mentions to DrugBank (see the module docstring).
+
+    labels: the entity labels to link (default: all). A mention of another label gets
+    ``drug_id`` and ``drug_name`` None and no candidates.
+    """
+
+    def __init__(self, nlp: Optional[Language] = None, name: str = "drug_linker", *, labels: Optional[Iterable[str]] = None):
+        install_extensions()
+        self.name = name
+        self.cfg = {"labels": sorted(labels) if labels else None, VERSION_KEY: spacy_ddi_version()}
+        self._vocabulary: Optional[DrugVocabulary] = None
+
+    @property
+    def vocabulary(self) -> DrugVocabulary:
+        """The drug table; read from ``drug-named-entity-recognition`` on first use."""
+        if self._vocabulary is None:
+            self._vocabulary = DrugVocabulary.from_package()
+        return self._vocabulary
+
+    def initialize(self, get_examples: Optional[Callable] = None, *, nlp: Optional[Language] = None) -> None:
+        self._vocabulary = DrugVocabulary.from_package()
+
+    def link(self, span: Span) -> Link:
+        """The link of one mention, without writing it on the span."""
+        if self.cfg["labels"] and span.label_ not in self.cfg["labels"]:
+            return Link(None, None)
+        return self.vocabulary.link(span.text, span.label_)
+
+    def __call__(self, doc: Doc) -> Doc:
+        for ent in doc.ents:
+            link = self.link(ent)
+            ent._.drug_id = link.drug_id
+            ent._.drug_name = link.drug_name
+            # the vocabulary's brand flag where it gives one, else the entity's label
+            ent._.is_brand = link.is_brand if link.is_brand is not None else ent.label_ == "BRAND"
+            ent._.drug_candidates = [{"name": d.name, "drug_id": d.drugbank_id} for d in link.candidates]
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
+        for doc in docs:
+            yield self(doc)
+
+    # -- serialisation ----------------------------------------------------------------------
+    def to_bytes(self, *, exclude=tuple()) -> bytes:
+        return srsly.msgpack_dumps({"cfg": self.cfg, "vocabulary": self.vocabulary.to_bytes()})
+
+    def from_bytes(self, data: bytes, *, exclude=tuple()) -> "DrugLinker":
+        msg = srsly.msgpack_loads(data)
+        check_saved_version(self.name, msg["cfg"])
+        self.cfg.update({k: v for k, v in msg["cfg"].items() if k != VERSION_KEY})
+        self._vocabulary = DrugVocabulary.from_bytes(msg["vocabulary"])
+        return self
+
+    def to_disk(self, path: Union[str, Path], *, exclude=tuple()) -> None:
+        path = util.ensure_path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        srsly.write_json(path / "cfg", self.cfg)
+        (path / TABLE_FILE).write_bytes(self.vocabulary.to_bytes())
+
+    def from_disk(self, path: Union[str, Path], *, exclude=tuple()) -> "DrugLinker":
+        path = util.ensure_path(path)
+        cfg = srsly.read_json(path / "cfg")
+        check_saved_version(self.name, cfg)
+        self.cfg.update({k: v for k, v in cfg.items() if k != VERSION_KEY})
+        table = path / TABLE_FILE
+        if not table.exists():
+            raise ValueError(f"[{self.name}] {table} is missing: the pipeline folder is incomplete")
+        self._vocabulary = DrugVocabulary.from_bytes(table.read_bytes())
+        return self
