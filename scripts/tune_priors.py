@@ -85,6 +85,10 @@ def main(
     if best["symmetric"] is not None:
         choose(nlp, rel.name, "symmetric_reading", best["symmetric"])
     choose(nlp, rel.name, "same_name_rule", best["same_name_rule"])
+    if "drug_linker" not in nlp.pipe_names:
+        # a pipeline trained from a config without the linker (it has nothing to learn)
+        nlp.add_pipe("drug_linker", after="drug_ner").initialize()
+        typer.echo("added drug_linker after drug_ner")
     nlp.to_disk(output)
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(json.dumps({"model": str(model), "dev": str(dev), "grid": results, "best": best}, indent=2))

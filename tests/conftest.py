@@ -119,7 +119,7 @@ def overfit(nlp, examples, n_iter=80):
 
 @pytest.fixture(scope="session")
 def trained_nlp(tiny_encoder):
-    """The full pipeline overfitted on TRAIN_DATA (shared by the round-trip tests)."""
-    nlp = blank_nlp(tiny_encoder)
+    """The full pipeline overfitted on TRAIN_DATA, with drug_linker (shared by the round-trip tests)."""
+    nlp = blank_nlp(tiny_encoder, heads=("drug_ner", "drug_linker", "dstc_relations", "sentence_flags"))
     overfit(nlp, train_examples(nlp))
     return nlp

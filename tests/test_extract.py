@@ -56,6 +56,12 @@ def test_extract_reads_every_input_type_and_records_failures(model_dir, inputs, 
                 assert text[ddi[part]["start"] : ddi[part]["end"]] == ddi[part]["text"]
             assert ddi["sentence"]["start"] <= ddi["subject"]["start"] < ddi["object"]["end"] <= ddi["sentence"]["end"]
     assert any(r["interactions"] for r in records)
+    # drug_linker's DrugBank ids, on mentions and on both ends of each interaction
+    by_text = {e["text"]: (e["drug_id"], e["drug_name"]) for r in records for e in r["entities"]}
+    assert by_text["Ketoconazole"] == ("DB01026", "Ketoconazole") and by_text["warfarin"] == ("DB00682", "Warfarin")
+    for ddi in (d for r in records for d in r["interactions"]):
+        for part in ("subject", "object"):
+            assert (ddi[part]["drug_id"], ddi[part]["drug_name"]) == by_text[ddi[part]["text"]]
 
 
 def test_stdin_is_one_document(model_dir, tmp_path):

@@ -160,7 +160,7 @@ def test_spacy_train_with_the_baseline_config(tiny_encoder, tmp_path):
     }
     train(ROOT / "configs" / "baseline_pairwise.cfg", tmp_path / "out", overrides=overrides)
     trained = spacy.load(tmp_path / "out" / "model-last")
-    assert trained.pipe_names == ["ddi_sentences", "transformer", "drug_ner", "pair_relations"]
+    assert trained.pipe_names == ["ddi_sentences", "transformer", "drug_ner", "drug_linker", "pair_relations"]
     assert "ddi_strict_f" in trained.meta["performance"]
     assert isinstance(trained(TRAIN_DATA[0][0])._.ddis, list)
 

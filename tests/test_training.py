@@ -35,9 +35,11 @@ def test_spacy_train_and_evaluate_with_the_default_config(tiny_encoder, docbins,
     }
     train(ROOT / "configs" / "ddi_mtmg.cfg", tmp_path / "out", overrides=overrides)
     nlp = spacy.load(tmp_path / "out" / "model-best")
-    assert nlp.pipe_names == ["ddi_sentences", "transformer", "drug_ner", "dstc_relations", "sentence_flags"]
+    assert nlp.pipe_names == ["ddi_sentences", "transformer", "drug_ner", "drug_linker", "dstc_relations", "sentence_flags"]
     doc = nlp(TRAIN_DATA[0][0])
     assert isinstance(doc._.ddis, list)
+    # the linker's table travelled with the pipeline
+    assert nlp.get_pipe("drug_linker").vocabulary.link("Ketoconazole", "DRUG").drug_id == "DB01026"
     meta = spacy.load(tmp_path / "out" / "model-last").meta
     for key in ("ner_strict_f", "ddi_strict_f", "enc_f", "pdc_f"):
         assert key in meta["performance"]

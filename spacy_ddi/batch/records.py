@@ -15,19 +15,28 @@ def span_record(span: Span) -> Dict:
     return {"start": span.start_char, "end": span.end_char, "text": span.text}
 
 
+def mention_record(span: Span) -> Dict:
+    """A drug mention: offsets, text, and what ``drug_linker`` linked it to (``drug_id``,
+    ``drug_name``; None without a linker or a match)."""
+    return {**span_record(span), "drug_id": span._.drug_id, "drug_name": span._.drug_name}
+
+
 def doc_record(doc_id: str, doc: Doc) -> Dict:
-    """{id, text, tokens, entities, interactions}: tokens is the number of spaCy tokens; entities with start, end, text, label; interactions
-    with subject and object (start, end, text), label, score and the sentence they come from."""
+    """{id, text, tokens, entities, interactions}: tokens is the number of spaCy tokens;
+    entities with start, end, text, drug_id, drug_name, label; interactions with subject and
+    object (start, end, text, drug_id, drug_name), label, score and the sentence they come from."""
     install_extensions()
-    entities: List[Dict] = [{**span_record(ent), "label": ent.label_} for ent in doc.ents]
+    entities: List[Dict] = [{**mention_record(ent), "label": ent.label_} for ent in doc.ents]
     interactions = []
     for ddi in doc._.ddis:
         if not ddi.is_positive:
             continue
         sentence = ddi.subject.sent if doc.has_annotation("SENT_START") else doc[:]
         interactions.append({
-            "subject": span_record(ddi.subject),
-            "object": span_record(ddi.object),
+            # span extensions live in doc.user_data under the span's character offsets, so
+            # these spans read what drug_linker wrote on the entities
+            "subject": mention_record(ddi.subject),
+            "object": mention_record(ddi.object),
             "label": ddi.label,
             "score": round(float(ddi.score), 6),
             "sentence": span_record(sentence),
@@ -36,3 +45,4 @@ def doc_record(doc_id: str, doc: Doc) -> Dict:
         "id": doc_id, "text": doc.text, "tokens": len(doc), "entities": entities,
         "interactions": interactions,
     }
+

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Dict, Iterable, Iterator, List
 
 INTERACTION_COLUMNS = [
-    "doc_id", "subject", "subject_start", "subject_end", "object", "object_start", "object_end",
+    "doc_id", "subject", "subject_start", "subject_end", "subject_id", "subject_name",
+    "object", "object_start", "object_end", "object_id", "object_name",
     "label", "score", "sentence", "sentence_start", "sentence_end",
 ]
-MENTION_COLUMNS = ["doc_id", "text", "start", "end", "label"]
+MENTION_COLUMNS = ["doc_id", "text", "start", "end", "label", "drug_id", "drug_name"]
 TABLE_SUFFIXES = (".csv", ".parquet")
 
 
@@ -20,8 +21,11 @@ def interaction_rows(record: Dict) -> Iterator[Dict]:
             "doc_id": record["id"],
             "subject": ddi["subject"]["text"], "subject_start": ddi["subject"]["start"],
             "subject_end": ddi["subject"]["end"],
+            # records written before drug_linker existed have no drug_id / drug_name
+            "subject_id": ddi["subject"].get("drug_id"), "subject_name": ddi["subject"].get("drug_name"),
             "object": ddi["object"]["text"], "object_start": ddi["object"]["start"],
             "object_end": ddi["object"]["end"],
+            "object_id": ddi["object"].get("drug_id"), "object_name": ddi["object"].get("drug_name"),
             "label": ddi["label"], "score": ddi["score"],
             "sentence": ddi["sentence"]["text"], "sentence_start": ddi["sentence"]["start"],
             "sentence_end": ddi["sentence"]["end"],
@@ -30,7 +34,10 @@ def interaction_rows(record: Dict) -> Iterator[Dict]:
 
 def mention_rows(record: Dict) -> Iterator[Dict]:
     for ent in record["entities"]:
-        yield {"doc_id": record["id"], "text": ent["text"], "start": ent["start"], "end": ent["end"], "label": ent["label"]}
+        yield {
+            "doc_id": record["id"], "text": ent["text"], "start": ent["start"], "end": ent["end"],
+            "label": ent["label"], "drug_id": ent.get("drug_id"), "drug_name": ent.get("drug_name"),
+        }
 
 
 def read_records(path: Path) -> Iterator[Dict]:

@@ -31,6 +31,12 @@ dipropionate valerate benzoate pamoate embonate napsylate tosylate stearate palm
 decanoate enanthate cypionate oxalate carbonate malate edisylate xinafoate furoate
 mononitrate dinitrate base cation ion
 """.split())
+# esters: the mention "fludrocortisone acetate" is fludrocortisone, but the vocabulary's
+# "norethindrone enanthate" is not what a mention of "norethindrone" names
+ESTER_WORDS = frozenset("""
+acetate diacetate propionate dipropionate valerate enanthate cypionate decanoate palmitate
+stearate furoate benzoate undecanoate
+""".split())
 # moiety words: "lithium" is first "lithium cation", before any of its salts
 MOIETY_WORDS = frozenset({"cation", "ion", "base", "anhydrous"})
 # dosage forms, release modifiers and pack words, mostly after brand names
@@ -120,11 +126,12 @@ def without_salt_or_form(text: str) -> Iterator[str]:
 
 def salt_base(text: str) -> Tuple[str, int]:
     """A vocabulary name without its salt words, and how the stripped words rank (0: a
-    moiety word such as "cation", 1: a salt): "lithium carbonate" -> ("lithium", 1)."""
+    moiety word such as "cation", 1: a salt): "lithium carbonate" -> ("lithium", 1). Esters
+    are other drugs ("norethindrone enanthate" is not norethindrone) and stay whole."""
     words = text.split(" ")
     end = len(words)
     rank = 0
-    while end > 1 and words[end - 1] in SALT_WORDS:
+    while end > 1 and words[end - 1] in SALT_WORDS and words[end - 1] not in ESTER_WORDS:
         end -= 1
         rank = max(rank, 0 if words[end] in MOIETY_WORDS else 1)
     return " ".join(words[:end]), rank

@@ -22,7 +22,8 @@ How a mention is linked (:meth:`DrugVocabulary.link`):
    no DrugBank id). A drug found without an id is looked up once more by its canonical name
    ("Skelid" -> "tiludronate" -> "tiludronic acid", DB01133).
    ``GROUP`` mentions take the first lookup that finds anything (so "tetracyclines" stays the
-   class, not the drug tetracycline) and may also be looked up in the plural.
+   class, not the drug tetracycline), may also be looked up in the plural and skip the
+   anion/acid rule ("salicylate" the class is not salicylic acid).
 3. Among the drugs one lookup finds, the pick is: one with a DrugBank id; then (salt-stripped
    names) a moiety ("lithium cation") before a salt; then the drug whose canonical name is the
    spelling looked up; then the drug with the most name variants; then the name, alphabetically.
@@ -32,6 +33,7 @@ import bz2
 import gzip
 import importlib.util
 import pickle
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
@@ -46,6 +48,7 @@ DICTIONARY_FILE = "drug_ner_dictionary.pkl.bz2"
 MAX_CANDIDATES = 10
 MIN_SPELLING_LENGTH = 6
 GROUP = "GROUP"
+MALFORMED = re.compile(r"^[\s,;:]|[\s,;:]$")
 
 
 class VocabularyError(RuntimeError):
@@ -92,6 +95,21 @@ def dictionary_path() -> Path:
     return path
 
 
+def read_package_dictionary() -> Tuple[Dict, Dict, Dict]:
+    """The package's three tables as it ships them: variant -> [canonical keys], canonical key
+    -> data (name, drugbank_id, ...), variant -> data (is_brand)."""
+    path = dictionary_path()
+    try:
+        with bz2.open(path, "rb") as handle:
+            data = pickle.load(handle)  # the package's own bundled file
+        return (
+            data["drug_variant_to_canonical"], data["drug_canonical_to_data"],
+            data["drug_variant_to_variant_data"],
+        )
+    except Exception as err:  # a damaged or changed file: say which
+        raise VocabularyError(f"cannot read the drug vocabulary {path}: {err!r}") from err
+
+
 class DrugVocabulary:
     """Drugs (canonical key, name, DrugBank id) and name variants, with the lookup indexes."""
 
@@ -107,15 +125,7 @@ class DrugVocabulary:
     @classmethod
     def from_package(cls) -> "DrugVocabulary":
         """Read the dictionary of the installed ``drug-named-entity-recognition``."""
-        path = dictionary_path()
-        try:
-            with bz2.open(path, "rb") as handle:
-                data = pickle.load(handle)  # the package's own bundled file
-            to_canonical = data["drug_variant_to_canonical"]
-            canonical_data = data["drug_canonical_to_data"]
-            variant_data = data["drug_variant_to_variant_data"]
-        except Exception as err:  # a damaged or changed file: say which
-            raise VocabularyError(f"cannot read the drug vocabulary {path}: {err!r}") from err
+        to_canonical, canonical_data, variant_data = read_package_dictionary()
         version = _installed_version()
         keys = sorted(canonical_data)
         drugs = [
@@ -126,7 +136,8 @@ class DrugVocabulary:
         variants: Dict[str, int] = {}
         for variant, canonicals in to_canonical.items():
             known = [c for c in canonicals if c in position]
-            if known:
+            # a few variants are cut-off list items ("alcohol," for benzyl alcohol): left out
+            if known and not MALFORMED.search(variant):
                 variants.setdefault(normalise.clean(variant), position[known[0]])
         # canonical keys and names are names too (about 760 drugs with a DrugBank id, caffeine
         # and nicotine among them, are reachable by no variant)
@@ -217,7 +228,9 @@ class DrugVocabulary:
     def _lookups(self, text: str, group: bool):
         """(rule, [(drug index, variant)] ranked) for every lookup that finds something, in order."""
         spellings: List[Tuple[str, str]] = [("", text)]
-        rules = list(normalise.RULES) + ([("plural", normalise.plural)] if group else [])
+        rules = list(normalise.RULES)
+        if group:  # a class is named in the plural; its anion is not its acid ("salicylate")
+            rules = [(n, r) for n, r in rules if n != "acid"] + [("plural", normalise.plural)]
         for name, rule in rules:
             for origin, spelt in list(spellings):
                 for other in rule(spelt):

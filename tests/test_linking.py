@@ -1,0 +1,263 @@
+"""drug_linker: the normalisation rules one by one, the pick among candidates, the component.
+
+Rule tests use a small hand-made vocabulary: each mention is first shown to miss the plain
+lower-case lookup, then to link with the rule, and (for the text rules) not to link with the
+rule taken out. The end-to-end tests use the real vocabulary of drug-named-entity-recognition.
+"""
+import pickle
+
+import pytest
+import spacy
+from spacy.tokens import DocBin
+
+from spacy_ddi.linking import normalise, vocabulary as vocabulary_module
+from spacy_ddi.linking.linker_component import DrugLinker
+from spacy_ddi.linking.vocabulary import Drug, DrugVocabulary, VocabularyError
+
+DRUGS = [
+    ("diltiazem", "Diltiazem", "DB00343"),
+    ("warfarin", "Warfarin", "DB00682"),
+    ("ethinylestradiol", "Ethinylestradiol", "DB00977"),
+    ("ethinyl estradiol", "Ethinyl Estradiol", None),  # a MeSH entry without a DrugBank id
+    ("simethicone", "Simethicone", "DB09512"),
+    ("calcitonin salmon", "Calcitonin Salmon", "DB00017"),
+    ("theophylline", "Theophylline", "DB00277"),
+    ("mirtazapine", "Mirtazapine", "DB00370"),
+    ("tiludronate", "Tiludronate", None),
+    ("tiludronic acid", "Tiludronic acid", "DB01133"),
+    ("valproic acid", "Valproic acid", "DB00313"),
+    ("tamsulosin", "Tamsulosin", "DB00706"),
+    ("lithium", "Lithium", None),
+    ("lithium cation", "Lithium cation", "DB01356"),
+    ("lithium carbonate", "Lithium carbonate", "DB14509"),
+    ("tetracyclines", "Tetracyclines", None),
+    ("tetracycline", "Tetracycline", "DB00759"),
+    ("anticoagulants", "Anticoagulants", None),
+    ("adrenergic beta-antagonists", "Adrenergic beta-Antagonists", None),
+    ("interferon alfa-2b", "Interferon alfa-2b", "DB00105"),
+    ("amphotericin b", "Amphotericin B", "DB00681"),
+    ("amphotericin b liposomal", "Amphotericin B liposomal", "DB00682X"),
+]
+VARIANTS = {
+    "coumadin": "warfarin", "remeron": "mirtazapine", "skelid": "tiludronate",
+    "beta blockers": "adrenergic beta-antagonists", "interferon alpha-2b": "interferon alfa-2b",
+    "fungizone": "amphotericin b", "ambisome": "amphotericin b liposomal",
+}
+
+
+@pytest.fixture(scope="module")
+def vocab():
+    keys = [key for key, _, _ in DRUGS]
+    variants = {key: i for i, key in enumerate(keys)}
+    variants.update({v: keys.index(c) for v, c in VARIANTS.items()})
+    brands = {"coumadin": True, "remeron": True, "warfarin": False}
+    return DrugVocabulary([Drug(*d) for d in DRUGS], variants, brands, "test")
+
+
+def without_rule(monkeypatch, name):
+    monkeypatch.setattr(normalise, "RULES", [(n, r) for n, r in normalise.RULES if n != name])
+
+
+def test_clean_spells_out_greek_letters_and_drops_marks():
+    assert normalise.clean("β-Blockers®") == "beta-blockers"
+    assert normalise.clean("Interferon-α 2b") == "interferon-alpha 2b"
+    assert normalise.clean("EquetroTM") == "equetro"
+    assert normalise.clean("  Warfarin \n Sodium ") == "warfarin sodium"
+    assert normalise.clean("14- hydroxy\u2013clarithromycin") == "14-hydroxy-clarithromycin"
+
+
+def test_case(vocab):
+    assert vocab.link("DILTIAZEM").drug_id == "DB00343"
+
+
+def test_greek_letter(vocab):
+    assert "interferon α-2b" not in vocab.variants
+    link = vocab.link("interferon α-2b")
+    assert (link.drug_id, link.rule) == ("DB00105", "exact")  # exact once cleaned
+
+
+@pytest.mark.parametrize("mention,drug_id", [("ethinyl-estradiol", "DB00977"), ("beta-blockers", None)])
+def test_squashed_spaces_and_hyphens(vocab, mention, drug_id):
+    assert mention not in vocab.variants
+    link = vocab.link(mention, "DRUG")
+    assert link.rule.endswith("squash")
+    assert link.drug_id == drug_id
+
+
+def test_squash_prefers_the_drug_with_a_drugbank_id(vocab):
+    # "ethinyl estradiol" is exactly a MeSH entry without an id; its squashed twin has one
+    link = vocab.link("ethinyl estradiol", "DRUG")
+    assert (link.drug_id, link.drug_name) == ("DB00977", "Ethinylestradiol")
+    assert [d.name for d in link.candidates] == ["Ethinyl Estradiol", "Ethinylestradiol"]
+
+
+def test_spelling(vocab):
+    assert normalise.squash("simeticone") not in vocab.squashed
+    link = vocab.link("simeticone")
+    assert (link.drug_id, link.rule) == ("DB09512", "spelling")
+
+
+def test_brackets(vocab, monkeypatch):
+    assert vocab.link("calcitonin (salmon)").drug_id == "DB00017"  # squash alone finds this one
+    assert vocab.link("diltiazem (oral)").drug_id == "DB00343"
+    without_rule(monkeypatch, "brackets")
+    assert DrugVocabulary(vocab.drugs, vocab.variants, vocab.brands, "t").link("diltiazem (oral)").drug_id is None
+
+
+def test_singular(vocab, monkeypatch):
+    assert vocab.link("theophyllines").drug_id == "DB00277"
+    without_rule(monkeypatch, "singular")
+    assert DrugVocabulary(vocab.drugs, vocab.variants, vocab.brands, "t").link("theophyllines").drug_id is None
+
+
+@pytest.mark.parametrize("mention,drug_id", [
+    ("diltiazem hydrochloride", "DB00343"), ("warfarin sodium", "DB00682"), ("tamsulosin HCl", "DB00706"),
+    ("tamsulosin HCI", "DB00706"), ("Remeron SolTab", "DB00370"), ("diltiazem 120 mg", "DB00343"),
+    ("warfarin sodium tablets", "DB00682"),
+])
+def test_salt_and_form_words(vocab, monkeypatch, mention, drug_id):
+    assert vocab.link(mention).drug_id == drug_id
+    without_rule(monkeypatch, "salt_or_form")
+    assert DrugVocabulary(vocab.drugs, vocab.variants, vocab.brands, "t").link(mention).drug_id is None
+
+
+def test_anion_and_acid(vocab, monkeypatch):
+    # a salt word first, then the anion as its acid
+    link = vocab.link("sodium valproate")
+    assert (link.drug_id, link.rule) == ("DB00313", "salt_or_form+acid+exact")
+    without_rule(monkeypatch, "acid")
+    assert DrugVocabulary(vocab.drugs, vocab.variants, vocab.brands, "t").link("sodium valproate").drug_id is None
+
+
+def test_salt_stripped_vocabulary_names_prefer_the_moiety(vocab):
+    link = vocab.link("lithium", "DRUG")
+    assert (link.drug_id, link.drug_name, link.rule) == ("DB01356", "Lithium cation", "salt_base")
+    assert {d.name for d in link.candidates} == {"Lithium", "Lithium cation", "Lithium carbonate"}
+
+
+def test_brand_to_generic(vocab):
+    link = vocab.link("Coumadin", "BRAND")
+    assert (link.drug_id, link.drug_name, link.is_brand) == ("DB00682", "Warfarin", True)
+    assert vocab.link("warfarin").is_brand is False
+
+
+def test_a_drug_without_id_is_looked_up_by_its_canonical_name(vocab):
+    link = vocab.link("Skelid", "BRAND")
+    assert (link.drug_id, link.drug_name, link.rule) == ("DB01133", "Tiludronic acid", "exact>acid+exact")
+
+
+def test_group_mentions_stay_classes(vocab):
+    link = vocab.link("tetracyclines", "GROUP")
+    assert (link.drug_id, link.drug_name) == (None, "Tetracyclines")
+    # the same text tagged DRUG climbs to the drug with an id
+    assert vocab.link("tetracyclines", "DRUG").drug_id == "DB00759"
+    link = vocab.link("anticoagulant", "GROUP")
+    assert (link.drug_name, link.rule) == ("Anticoagulants", "plural+exact")
+
+
+def test_ambiguous_name_keeps_its_candidates_and_picks_by_the_stated_rule():
+    # two drugs squash to the same key: both stay candidates; the one with a DrugBank id wins,
+    # and between two with ids the one with more name variants, then the name alphabetically
+    drugs = [Drug("abc-12", "ABC-12", None), Drug("abc 12", "ABC 12", "DB1"), Drug("abc12", "ABC12", "DB2")]
+    vocab = DrugVocabulary(drugs, {"abc-12": 0, "abc 12": 1, "abc12": 2, "abecedol": 2}, {}, "t")
+    link = vocab.link("ABC_12")
+    assert [d.name for d in link.candidates] == ["ABC12", "ABC 12", "ABC-12"]
+    assert link.drug_id == "DB2"  # two variants against one
+    vocab = DrugVocabulary(drugs, {"abc-12": 0, "abc 12": 1, "abc12": 2}, {}, "t")
+    assert vocab.link("ABC_12").drug_id == "DB1"  # a tie: "ABC 12" < "ABC12"
+
+
+def test_unlinked_mention(vocab):
+    link = vocab.link("xyzzyvir", "DRUG")
+    assert (link.drug, link.drug_id, link.drug_name, link.is_brand, link.candidates) == (None, None, None, None, [])
+    assert vocab.link("", "DRUG").drug is None
+
+
+def test_vocabulary_bytes_round_trip(vocab):
+    again = DrugVocabulary.from_bytes(vocab.to_bytes())
+    assert again.drugs == vocab.drugs and again.variants == vocab.variants and again.brands == vocab.brands
+    assert again.link("lithium").drug_id == "DB01356"
+
+
+# -- the real vocabulary and the component ----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def linker_nlp():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("drug_linker")
+    nlp.initialize()
+    return nlp
+
+
+def coumadin_doc(nlp):
+    doc = nlp.make_doc("Coumadin may be potentiated by cimetidine and thiazide diuretics or xyzzyvir.")
+    doc.ents = [doc.char_span(0, 8, "BRAND"), doc.char_span(31, 41, "DRUG"), doc.char_span(46, 64, "GROUP"), doc.char_span(68, 76, "DRUG")]
+    return doc
+
+
+def links(doc):
+    return [(e.text, e._.drug_id, e._.drug_name, e._.is_brand) for e in doc.ents]
+
+
+EXPECTED = [
+    ("Coumadin", "DB00682", "Warfarin", True),
+    ("cimetidine", "DB00501", "Cimetidine", False),
+    ("thiazide diuretics", None, "Sodium Chloride Symporter Inhibitors", False),
+    ("xyzzyvir", None, None, False),
+]
+
+
+def test_component_links_the_real_vocabulary(linker_nlp):
+    doc = linker_nlp(coumadin_doc(linker_nlp))
+    assert links(doc) == EXPECTED
+    assert doc.ents[0]._.drug_candidates == [{"name": "Warfarin", "drug_id": "DB00682"}]
+    assert doc.ents[3]._.drug_candidates == []
+
+
+@pytest.mark.parametrize("mention,label,drug_id", [
+    ("warfarin sodium", "DRUG", "DB00682"), ("diltiazem hydrochloride", "DRUG", "DB00343"),
+    ("lithium", "DRUG", "DB01356"), ("ethinyl estradiol", "DRUG", "DB00977"), ("caffeine", "DRUG", "DB00201"),
+])
+def test_real_vocabulary_examples(linker_nlp, mention, label, drug_id):
+    assert linker_nlp.get_pipe("drug_linker").vocabulary.link(mention, label).drug_id == drug_id
+
+
+def test_component_serialises_with_its_table_and_loads_without_the_package(linker_nlp, tmp_path, monkeypatch):
+    linker_nlp.to_disk(tmp_path / "nlp")
+    data = linker_nlp.to_bytes()
+
+    def no_package():
+        raise VocabularyError("not installed")
+
+    monkeypatch.setattr(vocabulary_module, "dictionary_path", no_package)
+    loaded = spacy.load(tmp_path / "nlp")
+    assert links(loaded(coumadin_doc(loaded))) == EXPECTED
+    blank = spacy.blank("en")
+    blank.add_pipe("drug_linker")
+    blank.from_bytes(data)
+    assert links(blank(coumadin_doc(blank))) == EXPECTED
+    clone = pickle.loads(pickle.dumps(linker_nlp.get_pipe("drug_linker")))
+    assert links(clone(coumadin_doc(linker_nlp))) == EXPECTED
+
+
+def test_links_survive_docbin(linker_nlp):
+    doc = linker_nlp(coumadin_doc(linker_nlp))
+    docbin = DocBin(store_user_data=True)
+    docbin.add(doc)
+    again = list(DocBin().from_bytes(docbin.to_bytes()).get_docs(linker_nlp.vocab))[0]
+    assert links(again) == EXPECTED
+
+
+def test_labels_option_links_only_those_labels():
+    nlp = spacy.blank("en")
+    linker = nlp.add_pipe("drug_linker", config={"labels": ["DRUG"]})
+    linker._vocabulary = DrugVocabulary([Drug("warfarin", "Warfarin", "DB00682")], {"warfarin": 0, "coumadin": 0}, {}, "t")
+    doc = nlp.make_doc("Coumadin and warfarin")
+    doc.ents = [doc.char_span(0, 8, "BRAND"), doc.char_span(13, 21, "DRUG")]
+    assert [e._.drug_id for e in nlp(doc).ents] == [None, "DB00682"]
+
+
+def test_missing_package_error_says_what_to_install(monkeypatch):
+    monkeypatch.setattr(vocabulary_module.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(VocabularyError, match="pip install 'drug-named-entity-recognition"):
+        DrugLinker().initialize()
