@@ -1,4 +1,4 @@
-"""Command line (``spacy-ddi`` or ``python -m spacy_ddi``): convert, extract, visualize."""
+"""Command line (``spacy-ddi`` or ``python -m spacy_ddi``): convert, extract, aggregate, visualize."""
 import sys
 from pathlib import Path
 from typing import List
@@ -147,6 +147,35 @@ def _run_with_ray(model, inputs, records, errors, id_field, text_field, batch_si
     except ValueError as err:
         typer.echo(f"Error: {err}", err=True)
         raise typer.Exit(2)
+
+
+@app.command("aggregate")
+def aggregate_cli(
+    extracted: List[Path] = typer.Argument(..., help="Output of spacy-ddi extract: .jsonl records or the .csv/.parquet interaction table"),
+    output: Path = typer.Option(..., "--output", "-o", help="The pair table: .csv, .parquet or .jsonl"),
+    evidence: int = typer.Option(3, "--evidence", "-k", help="Evidence sentences kept per pair"),
+    min_score: float = typer.Option(0.0, "--min-score", help="Leave out interactions scored below this"),
+) -> None:
+    """One row per unordered pair of drugs across the extracted documents: names, DrugBank
+    ids (or the normalised name, flagged, where a mention is not linked), documents and
+    sentences stating an interaction, counts per type and the majority type, highest and
+    mean score, and the best evidence sentences; sorted by support."""
+    from .aggregate import OUTPUT_SUFFIXES, pair_rows, read_interaction_rows, write_pairs
+
+    if output.suffix not in OUTPUT_SUFFIXES:
+        typer.echo(f"Error: {output}: the pair table is .csv, .parquet or .jsonl", err=True)
+        raise typer.Exit(2)
+    if evidence < 0:
+        typer.echo("Error: --evidence is 0 or more", err=True)
+        raise typer.Exit(2)
+    try:
+        rows = pair_rows(read_interaction_rows(extracted), evidence=evidence, min_score=min_score)
+        write_pairs(rows, output)
+    except (FileNotFoundError, ValueError, ImportError) as err:
+        typer.echo(f"Error: {err}", err=True)
+        raise typer.Exit(2)
+    by_name = sum(1 for r in rows if r["drug_a_by_name"] or r["drug_b_by_name"])
+    typer.echo(f"{len(rows)} drug pairs ({by_name} with a drug known by name only) in {output}", err=True)
 
 
 @app.command("visualize")

@@ -1,0 +1,200 @@
+"""Interactions across documents: one row per unordered pair of drugs, with its evidence.
+
+Reads what ``spacy-ddi extract`` writes (JSONL records, or its CSV/Parquet interaction
+table) or processed Docs, and gathers the interactions by drug pair. A drug is its
+DrugBank id where ``drug_linker`` found one; otherwise its normalised name (the linker's
+canonical name, else the mention's text; case, spaces and hyphens ignored), and the row says
+so (``*_by_name``); the name shown is the first one seen.
+
+Counting: a pair's *statement* is one sentence that states an interaction between the two
+drugs (several mention pairs of the same two drugs in one sentence are one statement, with
+the label and score of the highest-scoring one). ``sentences`` counts statements,
+``documents`` the documents they are in, ``MECHANISM``/``EFFECT``/``ADVISE``/``INT`` the
+statements of each type; ``majority_type`` is the type with most statements (a tie goes to
+the higher summed score, then to the order MECHANISM, EFFECT, ADVISE, INT); ``max_score`` and
+``mean_score`` are over statements; ``evidence`` holds up to K statements (document id,
+sentence, score), highest score first, then by document id and position. Rows are sorted
+by support: documents, then sentences, then the highest score (all descending), then names.
+A pair of one drug with itself ("Coumadin" and "warfarin") is left out.
+"""
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+
+from spacy.tokens import Doc
+
+from .batch.records import doc_record
+from .batch.tables import interaction_rows, read_records
+from .extensions import POSITIVE_LABELS
+from .linking.normalise import clean, squash
+
+COLUMNS = [
+    "drug_a", "drug_a_id", "drug_a_by_name", "drug_b", "drug_b_id", "drug_b_by_name",
+    "documents", "sentences", *POSITIVE_LABELS, "majority_type", "max_score", "mean_score", "evidence",
+]
+INPUT_SUFFIXES = (".jsonl", ".csv", ".parquet")
+OUTPUT_SUFFIXES = (".csv", ".parquet", ".jsonl")
+
+
+@dataclass
+class _Drug:
+    key: Tuple[str, str]  # ("id", DrugBank id) or ("name", normalised name)
+    name: str
+
+
+@dataclass
+class _Pair:
+    a: _Drug
+    b: _Drug
+    # (doc_id, sentence_start) -> (score, label, sentence text)
+    statements: Dict[Tuple[str, int], Tuple[float, str, str]] = field(default_factory=dict)
+
+
+def _drug(row: Dict, part: str) -> _Drug:
+    drug_id = row.get(f"{part}_id") or None
+    name = row.get(f"{part}_name") or None
+    text = row[part]
+    if drug_id:
+        return _Drug(("id", str(drug_id)), str(name or text))
+    # "beta blockers", "Beta-Blockers" and "beta-blockers" are one name
+    key = squash(clean(str(name or text))) or clean(str(name or text))
+    return _Drug(("name", key), str(name or text))
+
+
+def pair_rows(rows: Iterable[Dict], evidence: int = 3, min_score: float = 0.0) -> List[Dict]:
+    """One row per unordered drug pair (see the module docstring) from interaction rows
+    (the columns of ``spacy_ddi.batch.tables.INTERACTION_COLUMNS``)."""
+    pairs: Dict[Tuple, _Pair] = {}
+    for row in rows:
+        label = row["label"]
+        score = float(row["score"])
+        if label not in POSITIVE_LABELS or score < min_score:
+            continue
+        one, other = _drug(row, "subject"), _drug(row, "object")
+        if one.key == other.key:
+            continue
+        a, b = sorted((one, other), key=lambda d: d.key)
+        pair = pairs.setdefault((a.key, b.key), _Pair(a, b))
+        where = (str(row["doc_id"]), int(row["sentence_start"]))
+        if where not in pair.statements or score > pair.statements[where][0]:
+            pair.statements[where] = (score, label, str(row["sentence"]))
+    out = [_row(pair, evidence) for pair in pairs.values()]
+    out.sort(key=lambda r: (-r["documents"], -r["sentences"], -r["max_score"], r["drug_a"].lower(), r["drug_b"].lower()))
+    return out
+
+
+def _row(pair: _Pair, evidence: int) -> Dict:
+    statements = pair.statements
+    counts = {label: 0 for label in POSITIVE_LABELS}
+    sums = {label: 0.0 for label in POSITIVE_LABELS}
+    for score, label, _ in statements.values():
+        counts[label] += 1
+        sums[label] += score
+    majority = min(POSITIVE_LABELS, key=lambda l: (-counts[l], -sums[l], POSITIVE_LABELS.index(l)))
+    scores = [score for score, _, _ in statements.values()]
+    ranked = sorted(statements.items(), key=lambda item: (-item[1][0], item[0][0], item[0][1]))
+    return {
+        "drug_a": pair.a.name, "drug_a_id": pair.a.key[1] if pair.a.key[0] == "id" else None,
+        "drug_a_by_name": pair.a.key[0] == "name",
+        "drug_b": pair.b.name, "drug_b_id": pair.b.key[1] if pair.b.key[0] == "id" else None,
+        "drug_b_by_name": pair.b.key[0] == "name",
+        "documents": len({doc_id for doc_id, _ in statements}),
+        "sentences": len(statements),
+        **counts,
+        "majority_type": majority,
+        "max_score": round(max(scores), 6),
+        "mean_score": round(sum(scores) / len(scores), 6),
+        "evidence": [
+            {"doc_id": doc_id, "sentence": sentence, "score": round(score, 6)}
+            for (doc_id, _), (score, _, sentence) in ranked[:evidence]
+        ],
+    }
+
+
+# -- inputs -----------------------------------------------------------------------------------
+
+def read_interaction_rows(paths: Sequence[Union[str, Path]]) -> Iterator[Dict]:
+    """Interaction rows from ``spacy-ddi extract`` output: .jsonl records, or the .csv /
+    .parquet interaction table (``--mentions`` tables have no interactions and are refused)."""
+    for path in map(Path, paths):
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no such file")
+        if path.suffix not in INPUT_SUFFIXES:
+            raise ValueError(f"{path}: aggregate reads the output of spacy-ddi extract (.jsonl, .csv or .parquet), not {path.suffix!r}")
+        if path.suffix == ".jsonl":
+            for k, record in enumerate(read_records(path), 1):
+                if not isinstance(record, dict) or "interactions" not in record or "id" not in record:
+                    raise ValueError(f"{path}, record {k}: not a record of spacy-ddi extract (no id/interactions)")
+                yield from interaction_rows(record)
+        else:
+            rows = _read_table(path)
+            for row in rows:
+                missing = {"doc_id", "subject", "object", "label", "score", "sentence", "sentence_start"} - set(row)
+                if missing:
+                    raise ValueError(f"{path}: not an interaction table of spacy-ddi extract (missing {sorted(missing)})")
+                yield row
+
+
+def _read_table(path: Path) -> List[Dict]:
+    if path.suffix == ".csv":
+        with path.open(encoding="utf8", newline="") as handle:
+            return list(csv.DictReader(handle))
+    try:
+        import pyarrow.parquet
+    except ImportError as err:
+        raise ImportError(f"{path}: reading Parquet needs pyarrow: pip install 'spacy-ddi[parquet]'") from err
+    return pyarrow.parquet.read_table(path).to_pylist()
+
+
+def doc_interaction_rows(docs: Iterable[Doc], ids: Optional[Iterable[str]] = None) -> Iterator[Dict]:
+    """Interaction rows of processed Docs (ids default to their position, "0", "1", ...)."""
+    ids = iter(ids) if ids is not None else (str(k) for k in range(10**18))
+    for doc in docs:
+        yield from interaction_rows(doc_record(next(ids), doc))
+
+
+# -- outputs ----------------------------------------------------------------------------------
+
+def aggregate_frame(paths: Sequence[Union[str, Path]], evidence: int = 3, min_score: float = 0.0):
+    """The pair table of ``spacy-ddi extract`` output files as a pandas DataFrame."""
+    try:
+        import pandas
+    except ImportError as err:
+        raise ImportError("aggregate_frame returns a pandas DataFrame: pip install pandas") from err
+    rows = pair_rows(read_interaction_rows(paths), evidence=evidence, min_score=min_score)
+    return pandas.DataFrame(rows, columns=COLUMNS)
+
+
+def write_pairs(rows: List[Dict], output: Path) -> None:
+    """Write pair rows as .csv or .parquet (evidence as a JSON string) or .jsonl (a list)."""
+    output = Path(output)
+    if output.suffix not in OUTPUT_SUFFIXES:
+        raise ValueError(f"{output}: the pair table is .csv, .parquet or .jsonl, not {output.suffix!r}")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if output.suffix == ".jsonl":
+        with output.open("w", encoding="utf8") as handle:
+            for row in rows:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    flat = [{**row, "evidence": json.dumps(row["evidence"], ensure_ascii=False)} for row in rows]
+    if output.suffix == ".csv":
+        with output.open("w", encoding="utf8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+            writer.writeheader()
+            writer.writerows(flat)
+        return
+    try:
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError as err:
+        raise ImportError(f"{output}: Parquet output needs pyarrow: pip install 'spacy-ddi[parquet]'") from err
+    types = {
+        "drug_a_by_name": pyarrow.bool_(), "drug_b_by_name": pyarrow.bool_(),
+        "documents": pyarrow.int64(), "sentences": pyarrow.int64(),
+        **{label: pyarrow.int64() for label in POSITIVE_LABELS},
+        "max_score": pyarrow.float64(), "mean_score": pyarrow.float64(),
+    }
+    schema = pyarrow.schema([(name, types.get(name, pyarrow.string())) for name in COLUMNS])
+    pyarrow.parquet.write_table(pyarrow.table({c: [r[c] for r in flat] for c in COLUMNS}, schema=schema), output)

@@ -1,0 +1,168 @@
+"""spacy-ddi aggregate: exact pair rows from a hand-made extraction file, in every format."""
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from spacy_ddi.aggregate import aggregate_frame, pair_rows, read_interaction_rows
+from spacy_ddi.batch.tables import write_table
+from spacy_ddi.cli import app
+
+from .conftest import TRAIN_DATA
+
+
+def mention(text, drug_id=None, name=None, start=0):
+    return {"start": start, "end": start + len(text), "text": text, "drug_id": drug_id, "drug_name": name}
+
+
+WARFARIN = ("DB00682", "Warfarin")
+CIMETIDINE = ("DB00501", "Cimetidine")
+LIDOCAINE = ("DB00281", "Lidocaine")
+
+
+def ddi(subject, obj, label, score, sentence_start, sentence="s"):
+    return {
+        "subject": mention(subject[0], *subject[1:]), "object": mention(obj[0], *obj[1:]),
+        "label": label, "score": score,
+        "sentence": {"start": sentence_start, "end": sentence_start + len(sentence), "text": sentence},
+    }
+
+
+S1, S2 = "Coumadin is potentiated by cimetidine.", "Cimetidine raises warfarin levels; warfarin sodium too."
+S3, S4 = "Warfarin and cimetidine interact; beta blockers and lidocaine need care.", "Beta-Blockers with lidocaine: take care."
+RECORDS = [
+    {"id": "d1", "text": "", "tokens": 0, "entities": [], "interactions": [
+        ddi(("Coumadin", *WARFARIN), ("cimetidine", *CIMETIDINE), "EFFECT", 0.9, 0, S1),
+        # the same pair the other way round, twice in one sentence: one statement, the best one
+        ddi(("Cimetidine", *CIMETIDINE), ("warfarin", *WARFARIN), "MECHANISM", 0.8, 40, S2),
+        ddi(("Cimetidine", *CIMETIDINE), ("warfarin sodium", *WARFARIN), "EFFECT", 0.6, 40, S2),
+        # one drug with itself: left out
+        ddi(("Coumadin", *WARFARIN), ("warfarin", *WARFARIN), "EFFECT", 0.99, 40, S2),
+    ]},
+    {"id": "d2", "text": "", "tokens": 0, "entities": [], "interactions": [
+        ddi(("Warfarin", *WARFARIN), ("cimetidine", *CIMETIDINE), "MECHANISM", 0.7, 0, S3),
+        ddi(("beta blockers",), ("lidocaine", *LIDOCAINE), "ADVISE", 0.95, 0, S3),
+        ddi(("Warfarin", *WARFARIN), ("lidocaine", *LIDOCAINE), "FALSE", 0.9, 0, S3),  # not an interaction
+    ]},
+    {"id": "d3", "text": "", "tokens": 0, "entities": [], "interactions": [
+        ddi(("Beta-Blockers",), ("lidocaine", *LIDOCAINE), "ADVISE", 0.5, 0, S4),
+        ddi(("Coumadin", *WARFARIN), ("lidocaine", *LIDOCAINE), "INT", 0.05, 0, S4),  # below --min-score 0.1
+    ]},
+]
+
+EXPECTED = [
+    {
+        "drug_a": "Cimetidine", "drug_a_id": "DB00501", "drug_a_by_name": False,
+        "drug_b": "Warfarin", "drug_b_id": "DB00682", "drug_b_by_name": False,
+        "documents": 2, "sentences": 3, "MECHANISM": 2, "EFFECT": 1, "ADVISE": 0, "INT": 0,
+        "majority_type": "MECHANISM", "max_score": 0.9, "mean_score": 0.8,
+        "evidence": [
+            {"doc_id": "d1", "sentence": S1, "score": 0.9},
+            {"doc_id": "d1", "sentence": S2, "score": 0.8},
+        ],
+    },
+    {
+        "drug_a": "Lidocaine", "drug_a_id": "DB00281", "drug_a_by_name": False,
+        "drug_b": "beta blockers", "drug_b_id": None, "drug_b_by_name": True,
+        "documents": 2, "sentences": 2, "MECHANISM": 0, "EFFECT": 0, "ADVISE": 2, "INT": 0,
+        "majority_type": "ADVISE", "max_score": 0.95, "mean_score": 0.725,
+        "evidence": [
+            {"doc_id": "d2", "sentence": S3, "score": 0.95},
+            {"doc_id": "d3", "sentence": S4, "score": 0.5},
+        ],
+    },
+]
+
+
+@pytest.fixture
+def extracted(tmp_path):
+    path = tmp_path / "extracted.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in RECORDS), encoding="utf8")
+    return path
+
+
+def test_pairs_from_records(extracted):
+    assert pair_rows(read_interaction_rows([extracted]), evidence=2, min_score=0.1) == EXPECTED
+
+
+def test_low_scores_count_without_min_score(extracted):
+    rows = pair_rows(read_interaction_rows([extracted]), evidence=2)
+    assert len(rows) == 3 and rows[2]["drug_a"] == "Lidocaine" and rows[2]["drug_b"] == "Warfarin"
+    assert (rows[2]["INT"], rows[2]["majority_type"]) == (1, "INT")
+
+
+def test_majority_tie_goes_to_the_higher_summed_score():
+    rows = [
+        {"doc_id": "d", "subject": "a", "object": "b", "label": "ADVISE", "score": 0.6, "sentence": "x", "sentence_start": 0},
+        {"doc_id": "d", "subject": "b", "object": "a", "label": "EFFECT", "score": 0.9, "sentence": "y", "sentence_start": 5},
+    ]
+    (row,) = pair_rows(rows)
+    assert (row["majority_type"], row["sentences"], row["ADVISE"], row["EFFECT"]) == ("EFFECT", 2, 1, 1)
+    assert [e["sentence"] for e in row["evidence"]] == ["y", "x"]
+
+
+@pytest.mark.parametrize("table", ["csv", "parquet"])
+def test_extract_tables_give_the_same_pairs(extracted, tmp_path, table):
+    path = tmp_path / f"interactions.{table}"
+    write_table(RECORDS, path)
+    assert pair_rows(read_interaction_rows([path]), evidence=2, min_score=0.1) == EXPECTED
+
+
+@pytest.mark.parametrize("suffix", ["jsonl", "csv", "parquet"])
+def test_cli_writes_each_format(extracted, tmp_path, suffix):
+    out = tmp_path / f"pairs.{suffix}"
+    result = CliRunner().invoke(app, ["aggregate", str(extracted), "-o", str(out), "-k", "2", "--min-score", "0.1"])
+    assert result.exit_code == 0, result.output
+    assert "2 drug pairs (1 with a drug known by name only)" in result.output
+    if suffix == "jsonl":
+        rows = [json.loads(line) for line in out.read_text().splitlines()]
+    elif suffix == "csv":
+        import csv
+
+        rows = list(csv.DictReader(out.open()))
+        assert rows[0]["documents"] == "2" and rows[1]["drug_b_by_name"] == "True"
+        rows = [{**r, "evidence": json.loads(r["evidence"])} for r in rows]
+        assert [r["evidence"] for r in rows] == [e["evidence"] for e in EXPECTED]
+        return
+    else:
+        import pyarrow.parquet
+
+        rows = [{**r, "evidence": json.loads(r["evidence"])} for r in pyarrow.parquet.read_table(out).to_pylist()]
+    assert rows == EXPECTED
+
+
+def test_dataframe(extracted):
+    frame = aggregate_frame([extracted], evidence=2, min_score=0.1)
+    assert list(frame["drug_a"]) == ["Cimetidine", "Lidocaine"]
+    assert frame.iloc[0]["sentences"] == 3 and frame.iloc[1]["drug_b_by_name"]
+
+
+def test_bad_inputs_are_named(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "text": "no interactions field"}\n')
+    result = CliRunner().invoke(app, ["aggregate", str(bad), "-o", str(tmp_path / "p.csv")])
+    assert result.exit_code == 2 and "bad.jsonl, record 1" in result.output
+    result = CliRunner().invoke(app, ["aggregate", str(tmp_path / "none.jsonl"), "-o", str(tmp_path / "p.csv")])
+    assert result.exit_code == 2 and "none.jsonl: no such file" in result.output
+    result = CliRunner().invoke(app, ["aggregate", str(bad), "-o", str(tmp_path / "p.txt")])
+    assert result.exit_code == 2 and "p.txt" in result.output
+
+
+def test_extract_then_aggregate_over_a_folder(trained_nlp, tmp_path):
+    folder = tmp_path / "abstracts"
+    folder.mkdir()
+    for k, (text, _, _) in enumerate(TRAIN_DATA):
+        (folder / f"{k}.txt").write_text(text + " " + text, encoding="utf8")
+    model = tmp_path / "model"
+    trained_nlp.to_disk(model)
+    runner = CliRunner()
+    assert runner.invoke(app, ["extract", str(model), str(folder), "-o", str(tmp_path / "x.jsonl"), "-q"]).exit_code == 0
+    result = runner.invoke(app, ["aggregate", str(tmp_path / "x.jsonl"), "-o", str(tmp_path / "pairs.jsonl")])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in (tmp_path / "pairs.jsonl").read_text().splitlines()]
+    pairs = {(r["drug_a"], r["drug_b"]): r for r in rows}
+    # the overfitted pipeline finds the training interactions, twice per document
+    ketoconazole = pairs[("Midazolam", "Ketoconazole")]  # drug a has the smaller id
+    assert (ketoconazole["drug_a_id"], ketoconazole["drug_b_id"]) == ("DB00683", "DB01026")
+    assert (ketoconazole["documents"], ketoconazole["sentences"], ketoconazole["majority_type"]) == (1, 2, "MECHANISM")
+    assert len(ketoconazole["evidence"]) == 2 and all(e["doc_id"] == "0.txt" for e in ketoconazole["evidence"])
