@@ -41,11 +41,13 @@ setup(
     ],
     extras_require={
         # matplotlib: tests/test_report.py runs scripts/report.py
-        "test": ["pytest>=7.0", "pytest-timeout>=2.0", "matplotlib>=3.7,<4", "pyarrow>=14", "ray[data]>=2.9,<3"],
+        "test": ["pytest>=7.0", "pytest-timeout>=2.0", "matplotlib>=3.7,<4", "pyarrow>=14", "pandas>=1.5", "ray[data]>=2.9,<3"],
         # scripts/report.py draws the figures of docs/results.md
         "report": ["matplotlib>=3.7,<4"],
         # spacy-ddi extract ... -o table.parquet
         "parquet": ["pyarrow>=14"],
+        # spacy_ddi.aggregate.aggregate_frame returns a DataFrame
+        "pandas": ["pandas>=1.5"],
         # spacy-ddi extract --engine ray, spacy_ddi.batch.ray.extract_dataset
         "ray": ["ray[data]>=2.9,<3", "pyarrow>=14"],
     },

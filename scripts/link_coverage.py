@@ -98,6 +98,15 @@ def main() -> int:
     if args.checked is not None:
         with args.checked.open(encoding="utf8") as handle:
             rows = list(csv.DictReader(handle, delimiter="\t"))
+        checked = {(r["mention"], r["type"], r["drug_id"]) for r in rows}
+        drawn = {(test_linked[k][0], k[1], test_linked[k][1].drug_id) for k in sample}
+        if checked != drawn:
+            print(
+                f"Error: {args.checked} checks another sample than {args.sample} ({len(checked ^ drawn)} rows "
+                "differ: the rules or the data changed): check the new sample by hand first",
+                file=sys.stderr,
+            )
+            return 2
         verdicts = Counter(row["verdict"] for row in rows)
         unknown = set(verdicts) - {"ok", "wrong"}
         if unknown:

@@ -162,7 +162,7 @@ def aggregate_frame(paths: Sequence[Union[str, Path]], evidence: int = 3, min_sc
     try:
         import pandas
     except ImportError as err:
-        raise ImportError("aggregate_frame returns a pandas DataFrame: pip install pandas") from err
+        raise ImportError("aggregate_frame returns a pandas DataFrame: pip install 'spacy-ddi[pandas]'") from err
     rows = pair_rows(read_interaction_rows(paths), evidence=evidence, min_score=min_score)
     return pandas.DataFrame(rows, columns=COLUMNS)
 

@@ -302,6 +302,7 @@ class _Box:
     label: Optional[str] = None  # entity label; None for plain text
     is_entity: bool = False
     text_w: float = 0.0
+    link: str = ""  # what drug_linker linked the entity to, for the hover text
     slots: List[float] = field(default_factory=list)
     x: float = 0.0
     row: int = 0
@@ -441,7 +442,7 @@ def _render_sentence(doc: Doc, start: int, end: int, ents, ddis, opts) -> str:
                 text_width(label, ENT_LABEL_SIZE, bold=True) + 2 * ENT_PAD,
                 len(ends[k]) * SLOT + 2 * ENT_PAD,
             )
-            box = _Box(a, b, text, w, bool(doc[b - 1].whitespace_), label, True, text_w)
+            box = _Box(a, b, text, w, bool(doc[b - 1].whitespace_), label, True, text_w, _link_text(doc[a:b]))
             ent_box[k] = box
             boxes.append(box)
             i = b
@@ -672,6 +673,14 @@ def _draw_arc(arc: _Arc, base_y: Dict[int, float], opts) -> str:
     return "".join(out)
 
 
+def _link_text(span: Span) -> str:
+    """ " = Warfarin (DrugBank DB00682)" for an entity drug_linker linked, else ""."""
+    name, drug_id = span._.get("drug_name"), span._.get("drug_id")
+    if not name:
+        return ""
+    return f" = {name}" + (f" (DrugBank {drug_id})" if drug_id else " (no DrugBank id)")
+
+
 def _draw_entity(box: _Box, base: float, opts) -> str:
     label = box.label or ""
     color = _esc(_entity_color(label, opts))
@@ -680,7 +689,7 @@ def _draw_entity(box: _Box, base: float, opts) -> str:
     lx = box.x + (box.width - label_w) / 2
     return (
         f'<g class="ddi-ent" data-label="{_esc(label)}" data-start="{box.start}" '
-        f'data-end="{box.end}"><title>{_esc(box.text)}: {_esc(label)}</title>'
+        f'data-end="{box.end}"><title>{_esc(box.text)}: {_esc(label)}{_esc(box.link)}</title>'
         f'<rect x="{box.x:.1f}" y="{base:.1f}" width="{box.width:.1f}" height="{ENT_HEIGHT}" '
         f'rx="3" fill="{color}"/>'
         f'<text class="ddi-ent-text" x="{tx:.1f}" y="{base + 15:.1f}" font-size="{TEXT_SIZE}" '

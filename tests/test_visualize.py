@@ -499,3 +499,13 @@ def test_servers_listen_on_this_machine_only_by_default():
         assert server.server_address[0] == "127.0.0.1"
     finally:
         server.server_close()
+
+
+def test_hover_text_names_the_linked_drug():
+    nlp = spacy.blank("en")
+    doc = annotated_doc(nlp, "Coumadin may be potentiated by beta blockers.", [("Coumadin", "BRAND"), ("beta blockers", "GROUP")], [("Coumadin", "beta blockers", "EFFECT")])
+    doc.ents[0]._.drug_name, doc.ents[0]._.drug_id = "Warfarin", "DB00682"
+    doc.ents[1]._.drug_name = "Adrenergic beta-Antagonists"
+    titles = [t.text for t in ET.fromstring(render_body(doc)).iter(f"{SVG}title") if t.text]
+    assert "Coumadin: BRAND = Warfarin (DrugBank DB00682)" in titles
+    assert "beta blockers: GROUP = Adrenergic beta-Antagonists (no DrugBank id)" in titles
