@@ -16,19 +16,23 @@ def lengths_mask(lengths: torch.Tensor, width: int) -> torch.Tensor:
 class TorchCRFTagger(nn.Module):
     """Emission scores s_{i,y} for each token (paper eq. 2); the CRF holds the transitions A."""
 
-    def __init__(self, width: int, hidden_width: int, n_tags: int, dropout: float):
+    def __init__(self, width: int, hidden_width: int, n_tags: int, dropout: float, lexicon_width: int = 0):
         super().__init__()
+        # the drug lexicon's BIO tag of each token (O, B, I) as a learned vector, when used
+        self.lexicon = nn.Embedding(3, lexicon_width) if lexicon_width else None
         self.emissions = nn.Sequential(
             nn.Dropout(dropout),
-            nn.Linear(width, hidden_width),
+            nn.Linear(width + lexicon_width, hidden_width),
             nn.GELU(),
             nn.Dropout(dropout),
             nn.Linear(hidden_width, n_tags),
         )
         self.crf = CRF(n_tags, batch_first=True)
 
-    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
-        """tokens: (S, T, W) -> emissions (S, T, n_tags)."""
+    def forward(self, tokens: torch.Tensor, lexicon_tags: torch.Tensor = None) -> torch.Tensor:
+        """tokens: (S, T, W), lexicon_tags (S, T) int64 when the lexicon is used -> emissions (S, T, n_tags)."""
+        if self.lexicon is not None:
+            tokens = torch.cat([tokens, self.lexicon(lexicon_tags)], dim=-1)
         return self.emissions(tokens)
 
     def negative_log_likelihood(
