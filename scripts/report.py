@@ -51,7 +51,7 @@ CHANGES = {
     "ddi_mtmg_sharedlr": ("the heads on the encoder's learning rate", "the heads' own AdamW at 1e-3",
                           "ddi_mtmg_paper_scorer"),
 }
-# One run per setting, one seed: a difference below this is not read as evidence either way.
+# Single trainings compared: a difference below this is not read as evidence either way.
 NOISE = 0.01
 # Runs the issue asks for that may not have been trained yet, with the config that trains them.
 PLANNED = {
@@ -73,8 +73,8 @@ def what_helped(loaded: Dict[str, Optional[dict]], main_run: str) -> List[str]:
     """One sentence per comparison run: what it changes, and what its scores say about the
     part it changes (a run *without* a part that scores lower means the part helped)."""
     lines = [
-        f"Each run is one training with one seed; differences under {NOISE:.2f} F1 are read as no",
-        "evidence either way (seed-to-seed spread was not measured).",
+        f"Each comparison is of single trainings (one seed each); differences under {NOISE:.2f} F1 are read as no",
+        "evidence either way, and the Seeds section shows how far one seed alone moves a run.",
         "",
     ]
     for name, run in loaded.items():
@@ -195,6 +195,75 @@ def read_run(records: Path, name: str) -> Optional[dict]:
     if (records / f"{name}.train.log").exists():
         run["curve"] = learning_curve((records / f"{name}.train.log").read_text())
     return run
+
+
+SEED_FLAG = re.compile(r"--system\.seed[ =](\d+)")
+
+
+def seed_of(run: dict) -> str:
+    """The seed a run was trained with: its --system.seed, else the config's (0)."""
+    command = (run.get("train") or {}).get("command", "")
+    found = SEED_FLAG.search(command)
+    return found.group(1) if found else "0"
+
+
+def seed_runs(records: Path, name: str, run: Optional[dict]) -> List[dict]:
+    """The run NAME and its seed repeats NAME_seedN (RECORDS/NAME_seedN.json), by seed."""
+    runs = [run] if run is not None else []
+    for path in sorted(records.glob(f"{name}_seed*.json")):
+        if re.fullmatch(rf"{re.escape(name)}_seed\d+\.json", path.name):
+            repeat = read_run(records, path.stem)
+            if repeat is not None:
+                runs.append(repeat)
+    return sorted(runs, key=lambda r: int(seed_of(r)))
+
+
+def mean_sd(values: List[float]) -> str:
+    """'mean +- sd' (sample standard deviation, n - 1) of the values present."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return "-"
+    mean = sum(values) / len(values)
+    if len(values) == 1:
+        return f"{mean:.3f}"
+    sd = (sum((v - mean) ** 2 for v in values) / (len(values) - 1)) ** 0.5
+    return f"{mean:.3f} +- {sd:.3f}"
+
+
+SEED_COLUMNS = (
+    ("dev DDI (tuned)", lambda r: (r.get("tuned") or {}).get("ddi_f")),
+    ("test NER (DDI)", lambda r: r["eval"]["strict"]["ner_ddi_test"]["ner_strict_f"]),
+    ("test NER (DrugNER)", lambda r: r["eval"]["strict"]["ner_drugner_test"]["ner_strict_f"]),
+    ("test DDI", lambda r: (r["eval"]["strict"].get("ddi") or {}).get("ddi_strict_f")),
+    ("test DDI, document mode", lambda r: ((r["eval"].get("document_mode") or {}).get("ddi_test", {}).get("ddi") or {}).get("ddi_strict_f")),
+    ("test DDI, gold entities", lambda r: ((r["eval"].get("gold_entities") or {}).get("ddi") or {}).get("ddi_strict_f")),
+)
+
+
+def seeds_section(records: Path, loaded: Dict[str, Optional[dict]]) -> List[str]:
+    """One table per run that has seed repeats (NAME_seedN records): each seed, then mean +- sd."""
+    out = ["", "## Seeds", ""]
+    found = False
+    for name, run in loaded.items():
+        runs = seed_runs(records, name, run)
+        if len(runs) < 2:
+            continue
+        found = True
+        out += [
+            f"### {name}: {len(runs)} seeds",
+            "",
+            "| seed | " + " | ".join(c for c, _ in SEED_COLUMNS) + " | training time |",
+            "|---|" + "---|" * len(SEED_COLUMNS) + "---|",
+        ]
+        for r in runs:
+            out.append(f"| {seed_of(r)} (`{r['name']}`) | " + " | ".join(fmt(get(r)) for _, get in SEED_COLUMNS) + f" | {minutes(r['train'])} |")
+        out.append("| **mean +- sd** | " + " | ".join(mean_sd([get(r) for r in runs]) for _, get in SEED_COLUMNS) + " | |")
+        out.append("")
+    if not found:
+        out.append("No run has seed repeats yet (records NAME_seedN.json from `--system.seed N`).")
+    else:
+        out.append("Standard deviations are sample ones (n - 1). Seeds are trained with `--system.seed N` and recorded as `NAME_seedN`.")
+    return out
 
 
 def learning_curve(log: str) -> List[Dict[str, float]]:
@@ -422,6 +491,8 @@ def main(
             out.append("    " + run["eval"].get(
                 "command", f"python scripts/evaluate.py {run['eval']['model']} corpus {records}/{name}.json"
             ))
+
+    out += seeds_section(records, loaded)
 
     # strict end to end
     out += [

@@ -138,3 +138,28 @@ def test_what_helped_reads_a_run_without_a_part_against_the_default():
     assert lines[6].startswith("- The heads' own AdamW at 1e-3 (`ddi_mtmg_sharedlr`, the heads on the encoder's "
                                "learning rate; against `ddi_mtmg_paper_scorer`): NER no clear difference (0.851 vs 0.851); "
                                "DDI ddi_mtmg_paper_scorer better by 0.118 (0.460 vs 0.342)")
+
+
+def test_seeds_section_gives_each_seed_and_the_mean_and_sample_sd(tmp_path):
+    report = load_report()
+
+    def record(name, ddi, seed=None):
+        ev = {"strict": {"ner_ddi_test": {"ner_strict_f": 0.85}, "ner_drugner_test": {"ner_strict_f": 0.67},
+                         "ddi": {"ddi_strict_f": ddi}}}
+        (tmp_path / f"{name}.json").write_text(json.dumps(ev))
+        command = "python scripts/train.py x configs/ddi_mtmg.cfg" + (f" --system.seed {seed}" if seed is not None else "")
+        (tmp_path / f"{name}.training.json").write_text(json.dumps({"command": command, "seconds": 600}))
+
+    record("run", 0.652)  # the config's seed, 0
+    record("run_seed1", 0.588, 1)
+    record("run_seed2", 0.638, 2)
+    record("run_seed10x", 0.1, 3)  # not a seed repeat of "run"
+    record("other", 0.5)  # no repeats: no table
+    loaded = {"run": report.read_run(tmp_path, "run"), "other": report.read_run(tmp_path, "other")}
+    lines = report.seeds_section(tmp_path, loaded)
+    assert "### run: 3 seeds" in lines and not any("### other" in line for line in lines)
+    rows = [line for line in lines if line.startswith("| ") and "seed |" not in line]
+    assert [row.split(" | ")[0] for row in rows] == ["| 0 (`run`)", "| 1 (`run_seed1`)", "| 2 (`run_seed2`)", "| **mean +- sd**"]
+    # the issue's figures: 0.652, 0.588, 0.638 -> 0.626 +- 0.034
+    assert rows[-1].split(" | ")[4] == "0.626 +- 0.034"
+    assert rows[-1].split(" | ")[2] == "0.850 +- 0.000"
