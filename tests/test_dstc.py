@@ -100,3 +100,18 @@ def test_o_token_weight_outside_unit_interval_is_refused(tiny_encoder):
     nlp = blank_nlp(tiny_encoder, heads=())
     with pytest.raises(ValueError, match="o_token_weight"):
         nlp.add_pipe("dstc_relations", config={"o_token_weight": 2.0})
+
+
+def test_scoring_only_some_tokens_equals_the_full_scores_there():
+    torch.manual_seed(0)
+    module = TorchDSTC(12, 16, 5, 0.0, relative_positions=3, context_pooling=True).eval()
+    tokens = torch.randn(2, 9, 12)
+    row_segment = torch.tensor([0, 0, 1, 1])
+    start, end = torch.tensor([0, 4, 2, 6]), torch.tensor([2, 5, 3, 9])
+    with torch.no_grad():
+        full = module(tokens, row_segment, start, end)  # (4, 9, 5)
+        positions = torch.tensor([[0, 1, 4, 4], [0, 1, 4, 4], [2, 6, 7, 8], [2, 6, 7, 8]])
+        some = module(tokens, row_segment, start, end, positions)  # (4, 4, 5)
+    expected = full[torch.arange(4).unsqueeze(1), positions]
+    assert some.shape == (4, 4, 5)
+    assert torch.allclose(some, expected, atol=1e-5)

@@ -100,10 +100,28 @@ def _row_chunks(rows: numpy.ndarray, segments, budget: int) -> List[numpy.ndarra
     return chunks
 
 
+def _drug_tokens(rows: numpy.ndarray) -> dict:
+    """segment -> the sorted token positions (in the segment) of all its specified drugs."""
+    tokens: dict = {}
+    for seg, start, end in rows:
+        tokens.setdefault(int(seg), set()).update(range(int(start), int(end)))
+    return {seg: numpy.asarray(sorted(t), dtype="int64") for seg, t in tokens.items()}
+
+
+def _padded(positions: List[numpy.ndarray]) -> numpy.ndarray:
+    """(rows, K) positions, each row padded by repeating its first position (scored, unread)."""
+    out = numpy.zeros((len(positions), max(len(p) for p in positions)), dtype="int64")
+    for k, p in enumerate(positions):
+        out[k] = p[0]
+        out[k, : len(p)] = p
+    return out
+
+
 def dstc_forward(model: Model, inputs, is_train: bool):
     """Training: (segments, rows, scores (P, T, nO)). Prediction: (segments, rows, scores), a
     list with one (T_segment, nO) array per row, computed in chunks of rows so memory stays
-    bounded."""
+    bounded, and only at the tokens of the segment's drugs (the only ones extraction reads;
+    the other tokens' scores are 0)."""
     docs, drugs = inputs
     ops = model.ops
     n_labels = model.get_dim("nO")
@@ -111,21 +129,28 @@ def dstc_forward(model: Model, inputs, is_train: bool):
     segments = doc_segments(docs)
     rows = specified_drug_rows(segments, drugs)
     if not is_train:
+        # extraction reads a row's scores only at the drugs' tokens: score only those
+        drug_tokens = _drug_tokens(rows)
         scores: List = [None] * len(rows)
         for chunk in _row_chunks(rows, segments, model.attrs["max_rows_tokens"]) if len(rows) else []:
             chunk_segments, local = numpy.unique(rows[chunk, 0], return_inverse=True)
+            positions = _padded([drug_tokens[seg] for seg in rows[chunk, 0]])
             part = model.get_ref("torch").predict(
                 (
                     pad_some(ops, tokvecs, segments, chunk_segments, model.get_dim("nI")),
                     ops.asarray(local.reshape(-1).astype("int64")),
                     ops.asarray(rows[chunk, 1]),
                     ops.asarray(rows[chunk, 2]),
+                    ops.asarray(positions),
                 )
             )
             part = ops.to_numpy(part)  # one device-to-host copy per chunk, for extraction
             for k, r in enumerate(chunk):
-                _, start, end = segments[rows[r, 0]]
-                scores[r] = part[k, : end - start]
+                seg = rows[r, 0]
+                _, start, end = segments[seg]
+                row_scores = numpy.zeros((end - start, n_labels), dtype=part.dtype)
+                row_scores[drug_tokens[seg]] = part[k, : len(drug_tokens[seg])]
+                scores[r] = row_scores
         return (segments, rows, scores), lambda d: []
     X, bp_pad = pad_segments(ops, tokvecs, segments, model.get_dim("nI"))
     if len(rows) == 0:

@@ -48,18 +48,30 @@ class TorchDSTC(nn.Module):
         row_segment: torch.Tensor,
         drug_start: torch.Tensor,
         drug_end: torch.Tensor,
+        positions: torch.Tensor = None,
     ) -> torch.Tensor:
-        """tokens (S, T, W); row_segment, drug_start, drug_end (P,). Returns (P, T, n_labels)."""
+        """tokens (S, T, W); row_segment, drug_start, drug_end (P,). Returns (P, T, n_labels).
+
+        positions (P, K), optional: score only these tokens of each row's segment and return
+        (P, K, n_labels). A token's scores depend only on itself, the specified drug and the
+        tokens between them, so they equal the full computation's at those tokens; prediction
+        uses this for the other drugs' tokens, the only ones extraction reads.
+        """
         hidden = self.projection(tokens)  # (S, T, H)
-        positions = torch.arange(tokens.shape[1], device=tokens.device).unsqueeze(0)
         start, end = drug_start.unsqueeze(1), drug_end.unsqueeze(1)  # (P, 1)
-        in_drug = (positions >= start) & (positions < end)
-        in_drug = in_drug.to(hidden.dtype)  # (P, T)
-        row_hidden = hidden[row_segment]  # (P, T, H)
-        specified_drug = (in_drug.unsqueeze(2) * row_hidden).sum(1) / in_drug.sum(
-            1, keepdim=True
-        ).clamp(min=1.0)  # h_e, (P, H)
-        normalized = self.conditional_layer_norm.normalize(hidden)[row_segment]
+        if positions is None:
+            positions = torch.arange(tokens.shape[1], device=tokens.device).unsqueeze(0)
+            in_drug = ((positions >= start) & (positions < end)).to(hidden.dtype)  # (P, T)
+            specified_drug = (in_drug.unsqueeze(2) * hidden[row_segment]).sum(1) / in_drug.sum(
+                1, keepdim=True
+            ).clamp(min=1.0)  # h_e, (P, H)
+            normalized = self.conditional_layer_norm.normalize(hidden)[row_segment]
+        else:
+            # h_e from running sums: no (P, T, H) tensor at all on this path
+            cumulative = torch.cat([hidden.new_zeros(hidden.shape[0], 1, hidden.shape[2]), hidden.cumsum(1)], 1)
+            total = cumulative[row_segment, drug_end] - cumulative[row_segment, drug_start]
+            specified_drug = total / (drug_end - drug_start).clamp(min=1).unsqueeze(1).to(hidden.dtype)
+            normalized = self.conditional_layer_norm.normalize(hidden)[row_segment.unsqueeze(1), positions]
         conditioned = self.conditional_layer_norm(normalized, specified_drug)  # h_i^e
         if self.max_distance > 0:
             # 0 inside e, -1 for the token just before it, +1 for the token just after it.
@@ -70,28 +82,31 @@ class TorchDSTC(nn.Module):
             conditioned = conditioned + self.distance_embedding(distance + self.max_distance)
         if self.context is not None:
             conditioned = conditioned + self.context(
-                between_means(hidden, row_segment, drug_start, drug_end)
+                between_means(hidden, row_segment, drug_start, drug_end, positions)
             )
         return self.biaffine(self.dropout(specified_drug), self.dropout(conditioned))
 
 
 def between_means(
-    hidden: torch.Tensor, row_segment: torch.Tensor, drug_start: torch.Tensor, drug_end: torch.Tensor
+    hidden: torch.Tensor, row_segment: torch.Tensor, drug_start: torch.Tensor, drug_end: torch.Tensor,
+    positions: torch.Tensor = None,
 ) -> torch.Tensor:
     """(P, T, H): for row p and token i, the mean of the tokens strictly between drug p and i
-    (zeros when there are none, e.g. for adjacent tokens or tokens inside the drug)."""
+    (zeros when there are none, e.g. for adjacent tokens or tokens inside the drug); with
+    ``positions`` (P, K) or (1, K), only at those tokens: (P, K, H)."""
     n_segments, width, size = hidden.shape
+    # cumulative[s, k] = sum of tokens [0, k) of segment s
     cumulative = torch.cat([hidden.new_zeros(n_segments, 1, size), hidden.cumsum(1)], 1)
-    rows = cumulative[row_segment]  # (P, T+1, H); rows[:, k] = sum of tokens [0, k)
-    positions = torch.arange(width, device=hidden.device).unsqueeze(0)  # (1, T)
+    if positions is None:
+        positions = torch.arange(width, device=hidden.device).unsqueeze(0)  # (1, T)
     start, end = drug_start.unsqueeze(1), drug_end.unsqueeze(1)
-    positions = positions.expand(len(row_segment), -1)  # (P, T)
+    positions = positions.expand(len(row_segment), -1)  # (P, K)
     after = positions >= end
     # after the drug: tokens [end, i); before it: tokens [i + 1, start)
     low = torch.where(after, end.expand_as(positions), (positions + 1).clamp(max=width))
     high = torch.where(after, positions, start.expand_as(positions))
     count = (high - low).clamp(min=0)
     high = torch.maximum(high, low)
-    index = lambda k: k.unsqueeze(2).expand(-1, -1, size)  # noqa: E731
-    total = rows.gather(1, index(high)) - rows.gather(1, index(low))
+    row = row_segment.unsqueeze(1)
+    total = cumulative[row, high] - cumulative[row, low]  # (P, K, H)
     return total / count.clamp(min=1).unsqueeze(2).to(hidden.dtype)
