@@ -82,7 +82,7 @@ def extract_cli(
     text as read. Exit code 1 when some documents failed (they are in the errors file)."""
     import spacy
 
-    from .batch.readers import read_inputs
+    from .batch.readers import count_documents, input_files, read_inputs
     from .batch.runner import extract
     from .batch.tables import TABLE_SUFFIXES
 
@@ -99,6 +99,16 @@ def extract_cli(
             gpus_per_actor, address,
         )
     else:
+        progress = not quiet and sys.stderr.isatty()
+        try:
+            # a missing path or unknown type fails here, before the model loads or any
+            # document is read; the documents are then read as a stream (a progress bar's
+            # total comes from a fast scan that parses nothing)
+            list(input_files(inputs))
+            total = count_documents(inputs) if progress else None
+        except (FileNotFoundError, ValueError) as err:
+            typer.echo(f"Error: {err}", err=True)
+            raise typer.Exit(2)
         if gpu_id >= 0:
             spacy.require_gpu(gpu_id)
         try:
@@ -106,15 +116,10 @@ def extract_cli(
         except OSError as err:
             typer.echo(f"Error: cannot load the model {model!r}: {err}", err=True)
             raise typer.Exit(2)
-        try:
-            items = list(read_inputs(inputs, id_field=id_field, text_field=text_field))
-        except (FileNotFoundError, ValueError) as err:
-            typer.echo(f"Error: {err}", err=True)
-            raise typer.Exit(2)
         summary = extract(
-            nlp, items, records, errors=errors, batch_size=batch_size or nlp.batch_size,
-            n_process=n_process, resume=resume, progress=not quiet and sys.stderr.isatty(),
-            total=len(items),
+            nlp, read_inputs(inputs, id_field=id_field, text_field=text_field), records,
+            errors=errors, batch_size=batch_size or nlp.batch_size, n_process=n_process,
+            resume=resume, progress=progress, total=total,
         )
     if table:
         from .batch.tables import read_records, write_table

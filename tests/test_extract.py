@@ -229,3 +229,21 @@ def test_a_fresh_run_does_not_keep_an_old_runs_errors(trained_nlp, tmp_path):
         extract(trained_nlp, items, out)
     assert len(read_records(out)) == 1
     assert [e["id"] for e in read_records(out.with_name("o.jsonl.errors.jsonl"))] == ["bad"]
+
+
+def test_document_count_for_the_progress_bar_matches_what_is_read(inputs, tmp_path):
+    import gzip
+
+    from spacy_ddi.batch.readers import count_documents, read_inputs
+
+    medline = tmp_path / "medline"
+    medline.mkdir()
+    (medline / "a.xml").write_text(MEDLINE, encoding="utf8")
+    with gzip.open(medline / "b.xml.gz", "wt", encoding="utf8") as handle:
+        handle.write(MEDLINE)
+    (medline / "c.xml").write_text(MEDLINE.replace("</PubmedArticle>\n<PubmedArticle>", "</PubmedArticle>\n<PubmedArticle><oops>"), encoding="utf8")
+    pubtator = tmp_path / "pubtator.txt"
+    pubtator.write_text("10|t|A\n10|a|B\n\n11|t|C\n", encoding="utf8")
+    for given in ([inputs], [medline], [pubtator], [inputs, medline, pubtator]):
+        assert count_documents(given) == len(list(read_inputs(given, id_field="pmid", text_field="body")))
+    assert count_documents([inputs]) == 9  # 3 .txt files and 6 JSONL lines, bad ones included

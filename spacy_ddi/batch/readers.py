@@ -71,20 +71,90 @@ def read_jsonl_file(path: Path, id_field: str, text_field: str) -> Iterator[Item
 def read_inputs(
     inputs: Sequence[Union[str, Path]], id_field: str = "id", text_field: str = "text"
 ) -> Iterator[Item]:
-    """Every document of ``inputs``, in order."""
+    """Every document of ``inputs``, in order, read as a stream."""
     for given in inputs:
         if str(given) == "-":
             yield Item("stdin", sys.stdin.read(), source="stdin")
             continue
         path = Path(given)
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and _suffix(p) in SUFFIXES)
-            for file in files:
+            for file in input_files([path]):
                 yield from _read_file(file, str(file.relative_to(path)), id_field, text_field)
         elif path.is_file():
             yield from _read_file(path, path.name, id_field, text_field)
         else:
             raise FileNotFoundError(f"{given}: no such file or folder")
+
+
+def input_files(inputs: Sequence[Union[str, Path]]) -> Iterator[Union[str, Path]]:
+    """The files ``inputs`` name, in reading order ("-" for standard input); a missing path or
+    an unknown file type raises here, before any document is read."""
+    for given in inputs:
+        if str(given) == "-":
+            yield "-"
+            continue
+        path = Path(given)
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and _suffix(p) in SUFFIXES)
+        elif path.is_file():
+            if _suffix(path) not in SUFFIXES:
+                raise ValueError(f"{path}: unknown input type {_suffix(path)!r}; expected one of {SUFFIXES} or a folder")
+            yield path
+        else:
+            raise FileNotFoundError(f"{given}: no such file or folder")
+
+
+def count_documents(inputs: Sequence[Union[str, Path]]) -> int:
+    """How many items :func:`read_inputs` will yield, by a fast scan that parses nothing: one
+    per .txt file (per PMID for PubTator text), per non-empty .jsonl line, per
+    ``<PubmedArticle>`` of an .xml/.xml.gz file, one for standard input. For a progress bar's
+    total; an unreadable file counts what the scan finds."""
+    total = 0
+    for path in input_files(inputs):
+        if path == "-":
+            total += 1
+            continue
+        suffix = _suffix(path)
+        try:
+            if suffix == ".jsonl":
+                total += _count_lines(path)
+            elif suffix in (".xml", ".xml.gz"):
+                total += _count_token(path, b"<PubmedArticle>")
+            else:
+                head = path.open("rb").read(4096).decode("utf8", "replace").lstrip("\ufeff")
+                is_pubtator = bool(PUBTATOR_LINE.match(head.split("\n", 1)[0]))
+                total += len(_pubtator_ids(path)) if is_pubtator else 1
+        except OSError:
+            total += 1
+    return total
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(1 for line in handle if line.strip())
+
+
+def _count_token(path: Path, token: bytes) -> int:
+    opener = gzip.open if path.name.endswith(".gz") else open
+    count, tail = 0, b""
+    with opener(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            data = tail + block
+            count += data.count(token)
+            # keep the end in case a token straddles two blocks (not counted twice: a complete
+            # token in the tail was counted, and the tail is shorter than the token)
+            tail = data[-(len(token) - 1):]
+    return count
+
+
+def _pubtator_ids(path: Path) -> set:
+    ids = set()
+    with path.open("rb") as handle:
+        for line in handle:
+            match = PUBTATOR_LINE.match(line.decode("utf8", "replace").strip())
+            if match:
+                ids.add(match.group(1))
+    return ids
 
 
 def _suffix(path: Path) -> str:
