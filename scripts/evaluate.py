@@ -153,13 +153,13 @@ def main(
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(out, indent=2))
     s = out["strict"]
-    typer.echo(f"strict NER F1 (DDI test) {s['ner_ddi_test']['ner_strict_f']:.3f}; (DrugNER test) {s['ner_drugner_test']['ner_strict_f']:.3f}")
+    typer.echo(f"strict NER F1 (DDI test) {s['ner_ddi_test']['ents_f']:.3f}; (DrugNER test) {s['ner_drugner_test']['ents_f']:.3f}")
     if has_relations:
         typer.echo(f"strict DDI F1 {s['ddi']['ddi_strict_f']:.3f}; with gold entities {out['gold_entities']['ddi']['ddi_strict_f']:.3f}")
     d = out["document_mode"]
     typer.echo(
-        f"document mode: NER F1 (DDI test) {d['ddi_test']['ner']['ner_strict_f']:.3f}; (DrugNER test) "
-        f"{d['drugner_test']['ner']['ner_strict_f']:.3f}"
+        f"document mode: NER F1 (DDI test) {d['ddi_test']['ner']['ents_f']:.3f}; (DrugNER test) "
+        f"{d['drugner_test']['ner']['ents_f']:.3f}"
         + (f"; DDI F1 {d['ddi_test']['ddi']['ddi_strict_f']:.3f}" if has_relations else "")
     )
     for name, scores in d.items():

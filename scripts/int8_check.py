@@ -56,4 +56,4 @@ for variant in variants:
     t = time.perf_counter(); pred = list(nlp.pipe(texts)); sec = time.perf_counter() - t
     words = sum(len(d) for d in pred)
     egs = [Example(p, g) for p, g in zip(pred, gold)]
-    print(json.dumps({"variant": variant, "words_per_s": round(words / sec), "ner_f": round(score_ner_strict(egs)["ner_strict_f"], 4), "ddi_f": round(score_ddi_strict(egs)["ddi_strict_f"], 4)}), flush=True)
+    print(json.dumps({"variant": variant, "words_per_s": round(words / sec), "ner_f": round(score_ner_strict(egs)["ents_f"], 4), "ddi_f": round(score_ddi_strict(egs)["ddi_strict_f"], 4)}), flush=True)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from spacy_ddi.evaluation import current_keys
+
 TYPES_NER = ("DRUG", "BRAND", "GROUP", "DRUG_N")
 TYPES_DDI = ("MECHANISM", "EFFECT", "ADVISE", "INT")
 
@@ -35,6 +37,7 @@ def per_type_table(first_name, first, second_name, second, types, prefix):
 
 
 def render(result: dict) -> str:
+    result = current_keys(result)  # records written before the rename have ner_strict_* keys
     strict = result["strict"]
     out = [
         f"# Metrics of {result['model']} ({result['date']})",
@@ -47,7 +50,7 @@ def render(result: dict) -> str:
         "",
         *per_type_table(
             "DDI test", strict["ner_ddi_test"], "DrugNER test", strict["ner_drugner_test"],
-            TYPES_NER, "ner_strict_",
+            TYPES_NER, "ents_",
         ),
     ]
     if "ddi" in strict:

@@ -21,7 +21,7 @@ import typer
 from spacy.tokens import Doc, DocBin
 
 import spacy_ddi  # noqa: F401  (installs the Doc extensions)
-from spacy_ddi.evaluation import entity_keys
+from spacy_ddi.evaluation import current_keys, entity_keys
 from spacy_ddi.evaluation import pair_labels as evaluation_pair_labels
 from spacy_ddi.extensions import ENTITY_LABELS, FALSE_LABEL, POSITIVE_LABELS
 
@@ -31,9 +31,9 @@ REFERENCES = [
     ("MTMG (Deng et al.), BioBERT on a GPU, the paper's lenient protocol, Table 3",
      "NER F1 0.925, DDI F1 0.777, overall 0.851"),
     ("Luo et al. 2020 (Att-BiLSTM+ELMo joint model), as reported (lenient)", "NER F1 0.922, DDI F1 0.751"),
-    ("Luo et al. 2020, their published predictions rescored with the strict protocol (DESIGN.md)",
+    ("Luo et al. 2020, their published predictions rescored with the strict protocol (a figure given to this project, not re-measured here)",
      "NER F1 about 0.892, DDI F1 about 0.658"),
-    ("Fine-tuned PubMedBERT with gold entities (DESIGN.md)", "DDI F1 0.824"),
+    ("Fine-tuned PubMedBERT with gold entities (a figure given to this project, not re-measured here)", "DDI F1 0.824"),
 ]
 # What each comparison run changes, in words, for the generated "what helped" paragraph:
 # (what the run does differently, what that tests, the run it differs from in only that way;
@@ -120,7 +120,7 @@ def fmt(x: Optional[float]) -> str:
 
 def headline(ev: dict) -> Dict[str, float]:
     """Strict NER F1 (DDI test), strict DDI F1, gold-entity DDI F1 of an evaluation record."""
-    out = {"ner": ev["strict"]["ner_ddi_test"]["ner_strict_f"]}
+    out = {"ner": ev["strict"]["ner_ddi_test"]["ents_f"]}
     if ev["strict"].get("ddi"):
         out["ddi"] = ev["strict"]["ddi"]["ddi_strict_f"]
     if ev.get("gold_entities", {}).get("ddi"):
@@ -136,8 +136,8 @@ def document_mode_section(ev: dict, run: str) -> List[str]:
         return ["", f"## Document mode ({run})", "", "Not measured for this run (its evaluation record predates document mode)."]
     strict, ddi_doc = ev["strict"], doc_mode["ddi_test"]
     rows = [
-        ("NER F1, DDI test", strict["ner_ddi_test"]["ner_strict_f"], ddi_doc["ner"]["ner_strict_f"]),
-        ("NER F1, DrugNER test", strict["ner_drugner_test"]["ner_strict_f"], doc_mode["drugner_test"]["ner"]["ner_strict_f"]),
+        ("NER F1, DDI test", strict["ner_ddi_test"]["ents_f"], ddi_doc["ner"]["ents_f"]),
+        ("NER F1, DrugNER test", strict["ner_drugner_test"]["ents_f"], doc_mode["drugner_test"]["ner"]["ents_f"]),
     ]
     if strict.get("ddi"):
         rows += [
@@ -187,7 +187,8 @@ def read_run(records: Path, name: str) -> Optional[dict]:
     path = records / f"{name}.json"
     if not path.exists():
         return None
-    run = {"name": name, "eval": json.loads(path.read_text()), "train": None, "curve": [], "tuned": None}
+    # records written before the NER scores took spaCy's names have ner_strict_* keys
+    run = {"name": name, "eval": current_keys(json.loads(path.read_text())), "train": None, "curve": [], "tuned": None}
     if (records / f"{name}.training.json").exists():
         run["train"] = json.loads((records / f"{name}.training.json").read_text())
     if (records / f"{name}.tuning.json").exists():
@@ -232,8 +233,8 @@ def mean_sd(values: List[float]) -> str:
 
 SEED_COLUMNS = (
     ("dev DDI (tuned)", lambda r: (r.get("tuned") or {}).get("ddi_f")),
-    ("test NER (DDI)", lambda r: r["eval"]["strict"]["ner_ddi_test"]["ner_strict_f"]),
-    ("test NER (DrugNER)", lambda r: r["eval"]["strict"]["ner_drugner_test"]["ner_strict_f"]),
+    ("test NER (DDI)", lambda r: r["eval"]["strict"]["ner_ddi_test"]["ents_f"]),
+    ("test NER (DrugNER)", lambda r: r["eval"]["strict"]["ner_drugner_test"]["ents_f"]),
     ("test DDI", lambda r: (r["eval"]["strict"].get("ddi") or {}).get("ddi_strict_f")),
     ("test DDI, document mode", lambda r: ((r["eval"].get("document_mode") or {}).get("ddi_test", {}).get("ddi") or {}).get("ddi_strict_f")),
     ("test DDI, gold entities", lambda r: ((r["eval"].get("gold_entities") or {}).get("ddi") or {}).get("ddi_strict_f")),
@@ -280,7 +281,7 @@ def learning_curve(log: str) -> List[Dict[str, float]]:
                 rows.append({"step": int(row["#"]), **{
                     k.lower(): float(v) / 100 for k, v in row.items() if k.endswith("_F") or k == "ENTS_F"
                 }, "score": float(row["SCORE"])})
-    return rows
+    return current_keys(rows)  # logs before the rename have NER_STRICT_F
 
 
 def entity_set(doc: Doc):
@@ -412,8 +413,8 @@ def plot_curves(runs, path: Path):
             continue
         steps = [r["step"] for r in curve]
         color = colors[k % len(colors)]
-        if "ner_strict_f" in curve[0]:
-            ax.plot(steps, [r["ner_strict_f"] for r in curve], marker="o", color=color, label=f"{run['name']}: NER F1")
+        if "ents_f" in curve[0]:
+            ax.plot(steps, [r["ents_f"] for r in curve], marker="o", color=color, label=f"{run['name']}: NER F1")
         if "ddi_strict_f" in curve[0]:
             ax.plot(steps, [r["ddi_strict_f"] for r in curve], marker="s", linestyle="--", color=color, label=f"{run['name']}: DDI F1")
     ax.set_xlabel("training step")
@@ -487,7 +488,8 @@ def main(
     for name, run in loaded.items():
         if run is not None:
             if run["train"]:
-                out.append(f"    {run['train']['command']}")
+                # older records name scripts/train.sh, a one-line wrapper of scripts/train.py since removed
+                out.append("    " + run["train"]["command"].replace("bash scripts/train.sh", "python scripts/train.py"))
             out.append("    " + run["eval"].get(
                 "command", f"python scripts/evaluate.py {run['eval']['model']} corpus {records}/{name}.json"
             ))
@@ -512,10 +514,10 @@ def main(
     for key, label in (("ner_ddi_test", "DDI test"), ("ner_drugner_test", "DrugNER test")):
         s = e["strict"][key]
         per = " | ".join(
-            "{} / {} / {}".format(*(fmt(s["ner_strict_per_type"].get(x, {}).get(k)) for k in "prf"))
+            "{} / {} / {}".format(*(fmt(s["ents_per_type"].get(x, {}).get(k)) for k in "prf"))
             for x in ENTITY_LABELS
         )
-        out.append(f"| {label} | {fmt(s['ner_strict_p'])} | {fmt(s['ner_strict_r'])} | {fmt(s['ner_strict_f'])} | {per} |")
+        out.append(f"| {label} | {fmt(s['ents_p'])} | {fmt(s['ents_r'])} | {fmt(s['ents_f'])} | {per} |")
     for heading, key_of in (
         (f"### DDI end to end ({main_run})", lambda ev: ev["strict"].get("ddi")),
         (f"## Gold entities given ({main_run})\n\n`doc.ents` set from the annotation, then the relation head; all DDI test sentences, strict pair matching.", lambda ev: ev.get("gold_entities", {}).get("ddi")),
@@ -568,7 +570,7 @@ def main(
         doc_ddi = ev.get("document_mode", {}).get("ddi_test", {}).get("ddi") if ddi else None
         tr = run["train"]
         out.append(
-            f"| {name} | {fmt(ev['strict']['ner_ddi_test']['ner_strict_f'])} | {fmt(ev['strict']['ner_drugner_test']['ner_strict_f'])} | "
+            f"| {name} | {fmt(ev['strict']['ner_ddi_test']['ents_f'])} | {fmt(ev['strict']['ner_drugner_test']['ents_f'])} | "
             f"{fmt(ddi['ddi_strict_f'] if ddi else None)} | {fmt(doc_ddi['ddi_strict_f'] if doc_ddi else None)} | "
             f"{fmt(gold['ddi_strict_f'] if gold else None)} | "
             f"{minutes(tr)} |"

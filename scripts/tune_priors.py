@@ -63,7 +63,7 @@ def main(
     for w_ner in GRID:
         ner.cfg["prior_at_inference"] = w_ner
         docs = list(ner.pipe(encoded, batch_size=64))
-        ner_f = score_ner_strict([Example(p, g) for p, g in zip(docs, gold)])["ner_strict_f"]
+        ner_f = score_ner_strict([Example(p, g) for p, g in zip(docs, gold)])["ents_f"]
         for w_ddi, symmetric in itertools.product(GRID, readings):
             rel.cfg["prior_at_inference"] = w_ddi
             if symmetric is not None:

@@ -96,6 +96,27 @@ def interaction_diff(gold: Doc, predicted: Doc) -> InteractionDiff:
     return diff
 
 
+# NER scores go under spaCy's own names (``ents_p``/``ents_r``/``ents_f``/``ents_per_type``),
+# so spaCy's tables, loggers, ``spacy evaluate`` and ``spacy benchmark`` show them; records
+# written before used ``ner_strict_*``.
+NER_PREFIX = "ents"
+LEGACY_NER_PREFIX = "ner_strict"
+
+
+def current_keys(record):
+    """``record`` (a dict or list of them, as read from a JSON evaluation record or a
+    training log row) with the old ``ner_strict_*`` keys under their current ``ents_*`` names."""
+    if isinstance(record, dict):
+        return {
+            (NER_PREFIX + key[len(LEGACY_NER_PREFIX):] if isinstance(key, str) and key.startswith(LEGACY_NER_PREFIX + "_") else key):
+            current_keys(value)
+            for key, value in record.items()
+        }
+    if isinstance(record, list):
+        return [current_keys(value) for value in record]
+    return record
+
+
 def micro_and_per_type(pairs: Iterable[Tuple[set, set]], prefix: str, types: Sequence[str]) -> Dict:
     """Micro and per-type P/R/F1 over (predicted keys, gold keys) pairs; a key's last item is
     its type."""
@@ -225,7 +246,7 @@ def score_document_mode(documents: Sequence[JoinedDocument], predicted: Sequence
         for key, value in counts.items():
             totals[key] += value
     return {
-        "ner": micro_and_per_type(ner_pairs, "ner_strict", ENTITY_LABELS),
+        "ner": micro_and_per_type(ner_pairs, NER_PREFIX, ENTITY_LABELS),
         "ddi": micro_and_per_type(ddi_pairs, "ddi_strict", POSITIVE_LABELS),
         "documents": len(documents),
         "sentences": sum(len(d.sentences) for d in documents),

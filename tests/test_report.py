@@ -90,7 +90,7 @@ def test_report_counts_errors_and_confusions_from_the_files(tmp_path):
     assert "`Ketoconazole` - `midazolam`: predicted EFFECT, gold FALSE" in text
     for png in ("confusion.png", "per_type_f1.png", "learning_curves.png"):
         assert (tmp_path / "docs" / "results" / png).stat().st_size > 1000
-    assert load_report().learning_curve(LOG)[1] == {"step": 300, "ner_strict_f": 0.7386, "ddi_strict_f": 0.2434, "score": 0.49}
+    assert load_report().learning_curve(LOG)[1] == {"step": 300, "ents_f": 0.7386, "ddi_strict_f": 0.2434, "score": 0.49}
 
 
 def test_report_says_which_predictions_are_missing(tmp_path):
@@ -107,7 +107,7 @@ def test_what_helped_reads_a_run_without_a_part_against_the_default():
     report = load_report()
 
     def run(ner, ddi, gold):
-        return {"eval": {"strict": {"ner_ddi_test": {"ner_strict_f": ner}, "ddi": {"ddi_strict_f": ddi}},
+        return {"eval": {"strict": {"ner_ddi_test": {"ents_f": ner}, "ddi": {"ddi_strict_f": ddi}},
                          "gold_entities": {"ddi": {"ddi_strict_f": gold}}}}
 
     loaded = {

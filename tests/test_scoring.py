@@ -34,11 +34,11 @@ def example():
 
 def test_ner_strict_needs_span_and_type(example):
     scores = score_ner_strict([example])
-    assert scores["ner_strict_p"] == pytest.approx(2 / 4)
-    assert scores["ner_strict_r"] == pytest.approx(2 / 4)
-    assert scores["ner_strict_per_type"]["GROUP"]["f"] == 1.0
-    assert scores["ner_strict_per_type"]["DRUG"] == pytest.approx({"p": 1 / 2, "r": 1 / 3, "f": 0.4})
-    assert scores["ner_strict_per_type"]["BRAND"]["p"] == 0.0
+    assert scores["ents_p"] == pytest.approx(2 / 4)
+    assert scores["ents_r"] == pytest.approx(2 / 4)
+    assert scores["ents_per_type"]["GROUP"]["f"] == 1.0
+    assert scores["ents_per_type"]["DRUG"] == pytest.approx({"p": 1 / 2, "r": 1 / 3, "f": 0.4})
+    assert scores["ents_per_type"]["BRAND"]["p"] == 0.0
 
 
 def test_ddi_strict_counts_exact_pairs_of_positive_types(example):
@@ -65,7 +65,7 @@ def test_widened_gold_entity_is_scored_on_corpus_offsets():
     # the corpus said "warfari" (not on a token boundary); conversion widened it
     gold.user_data[GOLD_OFFSETS_KEY] = [[2, 3, TEXT.index("warfarin"), TEXT.index("warfarin") + 7]]
     pred = annotate(nlp, [("warfarin", "DRUG")], [])
-    assert score_ner_strict([Example(pred, gold)])["ner_strict_f"] == 0.0
+    assert score_ner_strict([Example(pred, gold)])["ents_f"] == 0.0
 
 
 def test_flags_scores(example):
@@ -100,8 +100,8 @@ def test_document_mode_maps_predictions_back_to_corpus_sentences():
     ))
     alone = annotated_doc(nlp, "Heparin alone.", [("Heparin", "DRUG")], [])
     scores = score_document_mode(documents, [joined, alone])
-    assert scores["ner"]["ner_strict_p"] == pytest.approx(3 / 4)
-    assert scores["ner"]["ner_strict_r"] == pytest.approx(3 / 4)
+    assert scores["ner"]["ents_p"] == pytest.approx(3 / 4)
+    assert scores["ner"]["ents_r"] == pytest.approx(3 / 4)
     # the pair across the two corpus sentences is a false positive, and is counted
     assert scores["ddi"]["ddi_strict_p"] == pytest.approx(1 / 2)
     assert scores["ddi"]["ddi_strict_r"] == 1.0

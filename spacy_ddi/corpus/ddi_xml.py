@@ -3,7 +3,7 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Tuple, Union
+from typing import Iterator, List, Tuple, Union
 from xml.etree import ElementTree
 
 ENTITY_TYPES = {"drug": "DRUG", "brand": "BRAND", "group": "GROUP", "drug_n": "DRUG_N"}
@@ -176,15 +176,3 @@ def iter_xml_files(source: Union[str, Path], split: str) -> Iterator[Tuple[str, 
 def read_split(source: Union[str, Path], split: str) -> List[XmlDocument]:
     """Parse every document of ``split`` (``train``, ``test`` or ``test_ner``)."""
     return [parse_document(data, path) for path, data in iter_xml_files(source, split)]
-
-
-def corpus_counts(documents: List[XmlDocument]) -> Dict[str, int]:
-    counts: Dict[str, int] = {"documents": len(documents), "sentences": 0}
-    for doc in documents:
-        counts["sentences"] += len(doc.sentences)
-        for sent in doc.sentences:
-            for ent in sent.entities:
-                counts[ent.label] = counts.get(ent.label, 0) + 1
-            for pair in sent.pairs:
-                counts[pair.label] = counts.get(pair.label, 0) + 1
-    return counts

@@ -17,7 +17,6 @@ DEFAULT_FLAGS_MODEL = """
 [model]
 @architectures = "spacy-ddi.SentenceFlags.v1"
 dropout = 0.1
-n_flags = 2
 
 [model.tok2vec]
 @architectures = "spacy-transformers.TransformerListener.v1"
@@ -124,7 +123,8 @@ class SentenceFlags(TorchHeadPipe):
         set_dropout_rate(self.model, drop)
         outputs, backprop = self.model.begin_update([eg.predicted for eg in examples])
         loss, d_logits = self.get_loss(examples, outputs)
-        backprop(d_logits)  # always, even with zeros: see DESIGN.md on listeners
+        # always, even with zeros: the shared transformer waits for every listener's backprop
+        backprop(d_logits)
         if sgd is not None:
             self.finish_update(sgd)
         losses[self.name] += loss

@@ -19,17 +19,21 @@ def build_sentence_flags_model(
     max_length: Optional[int] = None,
     n_flags: int = 2,
 ) -> Model:
-    """Sentence-level binary classifiers on mean-pooled tokens. Output: (segments, logits).
+    """Sentence-level binary classifiers (ENC and PDC) on mean-pooled tokens. Output:
+    (segments, logits (S, 2, 2)).
 
-    max_length: ignored (sentences are never cut); accepted so pipelines saved with it load.
+    max_length: ignored (sentences are never cut); n_flags: always 2 (the component writes
+    ENC and PDC); both accepted so pipelines saved with them load.
     """
+    if n_flags != 2:
+        raise ValueError(f"SentenceFlags.v1 has two flags (ENC, PDC), not n_flags = {n_flags}")
 
     return build_torch_head(
         "sentence_flags",
         tok2vec,
         sentence_flags_forward,
         partial(make_sentence_flags_module, dropout=dropout),
-        dims={"nO": n_flags},
+        dims={"nO": 2},
         attrs={},
     )
 

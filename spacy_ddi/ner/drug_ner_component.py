@@ -43,7 +43,7 @@ upstream = "*"
         "head_learn_rate": None,
         "scorer": {"@scorers": "spacy-ddi.ner_scorer.v1"},
     },
-    default_score_weights={"ner_strict_f": 0.5, "ner_strict_p": 0.0, "ner_strict_r": 0.0},
+    default_score_weights={"ents_f": 0.5, "ents_p": 0.0, "ents_r": 0.0},
 )
 def make_drug_ner(
     nlp: Language,

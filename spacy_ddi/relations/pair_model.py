@@ -105,7 +105,8 @@ def pair_forward(model: Model, inputs, is_train: bool):
     X, bp_pad = pad_segments(ops, tokvecs, segments, model.get_dim("nI"))
 
     def backprop_zeros(d_scores):
-        # the shared encoder still gets this head's (zero) gradient: see DESIGN.md
+        # the shared encoder still gets this head's (zero) gradient: a transformer listener
+        # waits for the backprop of every head that listens to it, or training stalls
         return bp_tokvecs(bp_pad(ops.alloc3f(*X.shape)))
 
     if len(pairs) == 0:
