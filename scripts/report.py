@@ -50,6 +50,10 @@ CHANGES = {
                               "the scorer additions", "mtmg_paper_loss"),
     "ddi_mtmg_sharedlr": ("the heads on the encoder's learning rate", "the heads' own AdamW at 1e-3",
                           "ddi_mtmg_paper_scorer"),
+    "ddi_mtmg_lexicon": ("drug_ner also reads each token's BIO tag of the longest drug-vocabulary name "
+                         "(`lexicon_width = 16`)", "leaving the drug lexicon out", None),
+    "ddi_mtmg_entity_types": ("DSTC also reads the specified drug's and each token's entity type "
+                              "(`entity_types = true`)", "leaving the entity types out", None),
 }
 # Single trainings compared: a difference below this is not read as evidence either way.
 NOISE = 0.01

@@ -115,3 +115,39 @@ def test_scoring_only_some_tokens_equals_the_full_scores_there():
     expected = full[torch.arange(4).unsqueeze(1), positions]
     assert some.shape == (4, 4, 5)
     assert torch.allclose(some, expected, atol=1e-5)
+
+
+def test_entity_types_scored_at_some_tokens_equal_the_full_scores_there():
+    torch.manual_seed(0)
+    module = TorchDSTC(12, 16, 5, 0.0, relative_positions=3, context_pooling=True, n_entity_types=6).eval()
+    tokens = torch.randn(2, 9, 12)
+    row_segment = torch.tensor([0, 0, 1])
+    start, end = torch.tensor([0, 4, 2]), torch.tensor([2, 5, 3])
+    types = torch.tensor([[1, 1, 0, 0, 3, 0, 0, 0, 0], [0, 0, 2, 0, 0, 0, 0, 0, 0]])
+    row_types = torch.tensor([1, 3, 2])
+    with torch.no_grad():
+        full = module(tokens, row_segment, start, end, None, types, row_types)
+        positions = torch.tensor([[0, 1, 4], [0, 1, 4], [2, 2, 2]])
+        some = module(tokens, row_segment, start, end, positions, types, row_types)
+        # the types change the scores
+        untyped = module(tokens, row_segment, start, end, None, torch.zeros_like(types), torch.zeros_like(row_types))
+    assert torch.allclose(some, full[torch.arange(3).unsqueeze(1), positions], atol=1e-5)
+    assert not torch.allclose(full, untyped)
+
+
+def test_dstc_with_entity_types_learns_and_round_trips(tiny_encoder, tmp_path):
+    import spacy
+
+    nlp = blank_nlp(tiny_encoder, heads=("drug_ner", "dstc_relations"), configs={"dstc_relations": {"model": {"entity_types": True}}})
+    examples = train_examples(nlp)
+    first, last = overfit(nlp, examples, n_iter=80)
+    assert last["dstc_relations"] < first["dstc_relations"] / 5
+    module = nlp.get_pipe("dstc_relations").model.get_ref("torch").shims[0]._model
+    assert module.n_entity_types == 6
+    texts = [text for text, _, _ in TRAIN_DATA]
+    expected = [[(d.subject.text, d.object.text, d.label) for d in doc._.ddis if d.is_positive] for doc in nlp.pipe(texts)]
+    gold = [[(a, b, label) for a, b, label in rels if label != "FALSE"] for _, _, rels in TRAIN_DATA]
+    assert expected == gold
+    nlp.to_disk(tmp_path / "nlp")
+    loaded = spacy.load(tmp_path / "nlp")
+    assert [[(d.subject.text, d.object.text, d.label) for d in doc._.ddis if d.is_positive] for doc in loaded.pipe(texts)] == expected

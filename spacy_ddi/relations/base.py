@@ -58,6 +58,11 @@ class RelationPipe(PriorHeadPipe):
             drugs.append(spans)
         return drugs
 
+    def model_input(self, docs, drugs, examples=None):
+        """What the model reads: the docs and their drugs' (start, end) spans (a head whose
+        model reads more, such as the drugs' types, extends this)."""
+        return docs, drugs
+
     def _set_model_dims(self) -> None:
         self.model.set_dim("nO", len(self.labels))
 
@@ -74,7 +79,7 @@ class RelationPipe(PriorHeadPipe):
         docs = [eg.predicted for eg in examples]
         gold = [gold_drugs_and_pairs(eg) for eg in examples]
         set_dropout_rate(self.model, drop)
-        outputs, backprop = self.model.begin_update((docs, [g[0] for g in gold]))
+        outputs, backprop = self.model.begin_update(self.model_input(docs, [g[0] for g in gold], examples))
         loss, d_scores = self.get_loss(examples, outputs, gold)
         # Always backprop (zeros when the batch has nothing to learn from): the shared
         # encoder only updates from the last listener's callback.

@@ -9,9 +9,10 @@ from spacy.vocab import Vocab
 from thinc.api import Config, Model
 
 from ..extensions import DDI_LABELS, FALSE_LABEL, InteractionRecord
-from ..gold import gold_drugs_and_pairs
+from ..gold import gold_drug_labels, gold_drugs_and_pairs
 from ..layers.logit_adjustment import log_priors
 from .base import RelationPipe
+from .dstc_model import entity_type_id
 from .extraction import extract_pairs
 
 DEFAULT_DSTC_MODEL = """
@@ -166,10 +167,24 @@ class DSTCRelations(RelationPipe):
                 row[other[0] - start : other[1] - start] = self._label_index[label]
         return row
 
+    def model_input(self, docs, drugs, examples=None):
+        """(docs, drugs), with each drug's entity type as a third item when the model reads
+        types (``entity_types``): the gold types in training, ``doc.ents``' at prediction."""
+        if not self.model.attrs.get("entity_types"):
+            return docs, drugs
+        if examples is not None:
+            labels = [gold_drug_labels(eg) for eg in examples]
+        else:
+            labels = [{(ent.start, ent.end): ent.label_ for ent in doc.ents} for doc in docs]
+        return docs, [
+            [(start, end, entity_type_id(labels[i].get((start, end)))) for start, end in doc_drugs]
+            for i, doc_drugs in enumerate(drugs)
+        ]
+
     def predict(self, docs: Iterable[Doc]):
         docs = list(docs)
         drugs = self.readable_drugs(docs)
-        segments, rows, scores = self.model.predict((docs, drugs))
+        segments, rows, scores = self.model.predict(self.model_input(docs, drugs))
         return segments, rows, [self.probabilities(row) for row in scores]
 
     def set_annotations(self, docs: Iterable[Doc], predictions) -> None:

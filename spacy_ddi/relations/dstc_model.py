@@ -7,11 +7,18 @@ from spacy.tokens import Doc
 from spacy.util import registry
 from thinc.api import Model
 
+from ..extensions import ENTITY_LABELS
 from ..layers.segments import doc_segments, pad_segments, pad_some
 from ..layers.torch_head import build_torch_head, encode, first_docs
 from .pytorch_dstc import TorchDSTC
 
-DrugSpans = List[Tuple[int, int]]
+DrugSpans = List[Tuple[int, ...]]  # (start, end) or, with entity types, (start, end, type id)
+# type ids: 0 outside every drug, 1-4 the corpus' labels, 5 any other label
+N_ENTITY_TYPES = len(ENTITY_LABELS) + 2
+
+
+def entity_type_id(label) -> int:
+    return ENTITY_LABELS.index(label) + 1 if label in ENTITY_LABELS else len(ENTITY_LABELS) + 1
 
 
 @registry.architectures("spacy-ddi.DSTCModel.v1")
@@ -23,6 +30,7 @@ def build_dstc_model(
     max_rows_tokens: int = 16384,
     relative_positions: int = 0,
     context_pooling: bool = False,
+    entity_types: bool = False,
     nO: Optional[int] = None,
 ) -> Model:
     """Drug-specified token classification with conditional layer norm and a biaffine scorer.
@@ -36,7 +44,10 @@ def build_dstc_model(
     are scored in chunks of at most this many padded (row, token) cells, so memory stays
     bounded (16384: about 17 MB per hidden-width tensor of the chunk).
     relative_positions, context_pooling: optional additions to the paper's scorer (see
-    :class:`TorchDSTC`); 0 / false give the paper's model.
+    :class:`TorchDSTC`); 0 / false give the paper's model. entity_types: also add learned
+    embeddings of the specified drug's entity type and of each token's (the type of the drug
+    it is part of, if any) to the conditioned token vectors; the drugs then come with their
+    type ids (the component adds them).
     """
 
     return build_torch_head(
@@ -49,20 +60,22 @@ def build_dstc_model(
             dropout=dropout,
             relative_positions=relative_positions,
             context_pooling=context_pooling,
+            entity_types=entity_types,
         ),
         docs_of=first_docs,
         dims={"nO": nO},
-        attrs={"max_rows_tokens": max_rows_tokens},
+        attrs={"max_rows_tokens": max_rows_tokens, "entity_types": entity_types},
     )
 
 
 def make_dstc_module(
     model: Model, *, hidden_width: int, dropout: float, relative_positions: int = 0,
-    context_pooling: bool = False,
+    context_pooling: bool = False, entity_types: bool = False,
 ) -> TorchDSTC:
     return TorchDSTC(
         model.get_dim("nI"), hidden_width, model.get_dim("nO"), dropout,
         relative_positions=relative_positions, context_pooling=context_pooling,
+        n_entity_types=N_ENTITY_TYPES if entity_types else 0,
     )
 
 
@@ -70,10 +83,37 @@ def specified_drug_rows(segments, drugs: Sequence[DrugSpans]) -> numpy.ndarray:
     """One row (segment, start, end) per drug lying wholly inside a segment."""
     rows = []
     for s, (i, start, end) in enumerate(segments):
-        for d_start, d_end in drugs[i]:
+        for drug in drugs[i]:
+            d_start, d_end = drug[0], drug[1]
             if start <= d_start and d_end <= end:
                 rows.append((s, d_start - start, d_end - start))
     return numpy.asarray(rows, dtype="int64").reshape((-1, 3))
+
+
+def token_types(segments, drugs: Sequence[DrugSpans], index=None) -> numpy.ndarray:
+    """(S, T) type id of each token of the segments ``index`` (all by default): that of the
+    drug it is part of, 0 elsewhere and in the padding; drugs as (start, end, type id)."""
+    index = range(len(segments)) if index is None else index
+    chosen = [segments[k] for k in index]
+    width = max((end - start for _, start, end in chosen), default=0)
+    tokens = numpy.zeros((len(chosen), width), dtype="int64")
+    for s, (i, start, end) in enumerate(chosen):
+        for d_start, d_end, type_id in drugs[i]:
+            if start <= d_start and d_end <= end:
+                tokens[s, d_start - start : d_end - start] = type_id
+    return tokens
+
+
+def row_types(segments, drugs: Sequence[DrugSpans], rows: numpy.ndarray) -> numpy.ndarray:
+    """The type id of each row's drug."""
+    out = numpy.zeros((len(rows),), dtype="int64")
+    for r, (s, d_start, d_end) in enumerate(rows):
+        i, start, _ = segments[s]
+        for drug in drugs[i]:
+            if drug[0] == start + d_start and drug[1] == start + d_end:
+                out[r] = drug[2]
+                break
+    return out
 
 
 def _row_chunks(rows: numpy.ndarray, segments, budget: int) -> List[numpy.ndarray]:
@@ -128,6 +168,10 @@ def dstc_forward(model: Model, inputs, is_train: bool):
     tokvecs, bp_tokvecs = encode(model, docs, is_train)
     segments = doc_segments(docs)
     rows = specified_drug_rows(segments, drugs)
+    typed = bool(model.attrs.get("entity_types"))
+    if typed and any(len(drug) < 3 for doc_drugs in drugs for drug in doc_drugs):
+        raise ValueError("DSTCModel.v1 with entity_types reads drugs as (start, end, type id)")
+    types = row_types(segments, drugs, rows) if typed else None
     if not is_train:
         # extraction reads a row's scores only at the drugs' tokens: score only those
         drug_tokens = _drug_tokens(rows)
@@ -135,15 +179,16 @@ def dstc_forward(model: Model, inputs, is_train: bool):
         for chunk in _row_chunks(rows, segments, model.attrs["max_rows_tokens"]) if len(rows) else []:
             chunk_segments, local = numpy.unique(rows[chunk, 0], return_inverse=True)
             positions = _padded([drug_tokens[seg] for seg in rows[chunk, 0]])
-            part = model.get_ref("torch").predict(
-                (
-                    pad_some(ops, tokvecs, segments, chunk_segments, model.get_dim("nI")),
-                    ops.asarray(local.reshape(-1).astype("int64")),
-                    ops.asarray(rows[chunk, 1]),
-                    ops.asarray(rows[chunk, 2]),
-                    ops.asarray(positions),
-                )
+            args = (
+                pad_some(ops, tokvecs, segments, chunk_segments, model.get_dim("nI")),
+                ops.asarray(local.reshape(-1).astype("int64")),
+                ops.asarray(rows[chunk, 1]),
+                ops.asarray(rows[chunk, 2]),
+                ops.asarray(positions),
             )
+            if typed:
+                args += (ops.asarray(token_types(segments, drugs, chunk_segments)), ops.asarray(types[chunk]))
+            part = model.get_ref("torch").predict(args)
             part = ops.to_numpy(part)  # one device-to-host copy per chunk, for extraction
             for k, r in enumerate(chunk):
                 seg = rows[r, 0]
@@ -160,9 +205,12 @@ def dstc_forward(model: Model, inputs, is_train: bool):
             return bp_tokvecs(bp_pad(ops.alloc3f(*X.shape)))
 
         return (segments, rows, scores), backprop
-    scores, bp_scores = model.get_ref("torch")(
-        (X, ops.asarray(rows[:, 0]), ops.asarray(rows[:, 1]), ops.asarray(rows[:, 2])), is_train
-    )
+    args = (X, ops.asarray(rows[:, 0]), ops.asarray(rows[:, 1]), ops.asarray(rows[:, 2]))
+    if typed:
+        # every token of each row (the positions of the full computation), then the types
+        all_positions = numpy.arange(X.shape[1], dtype="int64").reshape((1, -1))
+        args += (ops.asarray(all_positions), ops.asarray(token_types(segments, drugs)), ops.asarray(types))
+    scores, bp_scores = model.get_ref("torch")(args, is_train)
 
     def backprop(d_scores):
         return bp_tokvecs(bp_pad(bp_scores(d_scores)))

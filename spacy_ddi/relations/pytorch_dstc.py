@@ -28,8 +28,16 @@ class TorchDSTC(nn.Module):
         dropout: float,
         relative_positions: int = 0,
         context_pooling: bool = False,
+        n_entity_types: int = 0,
     ):
         super().__init__()
+        # entity types (0: none): of each token's drug and of the specified drug, when used
+        if n_entity_types:
+            self.token_type_embedding = nn.Embedding(n_entity_types, hidden_width)
+            self.drug_type_embedding = nn.Embedding(n_entity_types, hidden_width)
+            nn.init.normal_(self.token_type_embedding.weight, std=0.02)
+            nn.init.normal_(self.drug_type_embedding.weight, std=0.02)
+        self.n_entity_types = n_entity_types
         self.projection = nn.Sequential(
             nn.Dropout(dropout), nn.Linear(width, hidden_width), nn.GELU()
         )
@@ -49,6 +57,8 @@ class TorchDSTC(nn.Module):
         drug_start: torch.Tensor,
         drug_end: torch.Tensor,
         positions: torch.Tensor = None,
+        token_types: torch.Tensor = None,
+        row_types: torch.Tensor = None,
     ) -> torch.Tensor:
         """tokens (S, T, W); row_segment, drug_start, drug_end (P,). Returns (P, T, n_labels).
 
@@ -56,6 +66,7 @@ class TorchDSTC(nn.Module):
         (P, K, n_labels). A token's scores depend only on itself, the specified drug and the
         tokens between them, so they equal the full computation's at those tokens; prediction
         uses this for the other drugs' tokens, the only ones extraction reads.
+        token_types (S, T), row_types (P,): entity type ids, for a module with entity types.
         """
         hidden = self.projection(tokens)  # (S, T, H)
         start, end = drug_start.unsqueeze(1), drug_end.unsqueeze(1)  # (P, 1)
@@ -83,6 +94,12 @@ class TorchDSTC(nn.Module):
         if self.context is not None:
             conditioned = conditioned + self.context(
                 between_means(hidden, row_segment, drug_start, drug_end, positions)
+            )
+        if self.n_entity_types:
+            chosen = token_types[row_segment.unsqueeze(1), positions]  # (P, K)
+            conditioned = (
+                conditioned + self.token_type_embedding(chosen)
+                + self.drug_type_embedding(row_types).unsqueeze(1)
             )
         return self.biaffine(self.dropout(specified_drug), self.dropout(conditioned))
 
