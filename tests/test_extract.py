@@ -247,3 +247,24 @@ def test_document_count_for_the_progress_bar_matches_what_is_read(inputs, tmp_pa
     for given in ([inputs], [medline], [pubtator], [inputs, medline, pubtator]):
         assert count_documents(given) == len(list(read_inputs(given, id_field="pmid", text_field="body")))
     assert count_documents([inputs]) == 9  # 3 .txt files and 6 JSONL lines, bad ones included
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_tables_are_written_in_row_groups_and_empty_tables_keep_their_columns(tmp_path, monkeypatch, suffix):
+    from spacy_ddi.batch import tables
+
+    record = {"id": "d", "interactions": [
+        {"subject": {"start": 0, "end": 1, "text": "a"}, "object": {"start": 2, "end": 3, "text": "b"},
+         "label": "EFFECT", "score": 0.5, "sentence": {"start": 0, "end": 3, "text": "a b"}},
+    ] * 5, "entities": []}
+    monkeypatch.setattr(tables, "ROW_GROUP", 2)
+    assert tables.write_table([record, record], tmp_path / f"t{suffix}") == 10
+    assert tables.write_table([], tmp_path / f"empty{suffix}") == 0
+    if suffix == ".parquet":
+        import pyarrow.parquet
+
+        written = pyarrow.parquet.read_table(tmp_path / f"t{suffix}")
+        assert written.num_rows == 10 and pyarrow.parquet.ParquetFile(tmp_path / f"t{suffix}").num_row_groups == 5
+        assert pyarrow.parquet.read_table(tmp_path / f"empty{suffix}").column_names == tables.INTERACTION_COLUMNS
+    else:
+        assert (tmp_path / f"empty{suffix}").read_text().strip() == ",".join(tables.INTERACTION_COLUMNS)

@@ -47,30 +47,47 @@ def read_records(path: Path) -> Iterator[Dict]:
                 yield json.loads(line)
 
 
+# rows held in memory at a time while a Parquet table is written (one row group each)
+ROW_GROUP = 50_000
+
+
 def write_table(records: Iterable[Dict], output: Path, mentions: bool = False) -> int:
-    """Write the rows of ``records`` to ``output`` (.csv or .parquet); return the row count."""
+    """Write the rows of ``records`` to ``output`` (.csv or .parquet) as a stream (at most
+    ROW_GROUP rows in memory); return the row count."""
     columns = MENTION_COLUMNS if mentions else INTERACTION_COLUMNS
     rows_of = mention_rows if mentions else interaction_rows
-    rows: List[Dict] = [row for record in records for row in rows_of(record)]
+    rows: Iterator[Dict] = (row for record in records for row in rows_of(record))
+    if output.suffix not in TABLE_SUFFIXES:
+        raise ValueError(f"{output}: a table is .csv or .parquet, not {output.suffix!r}")
     output.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
     if output.suffix == ".csv":
         with output.open("w", encoding="utf8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=columns)
             writer.writeheader()
-            writer.writerows(rows)
-    elif output.suffix == ".parquet":
-        try:
-            import pyarrow
-            import pyarrow.parquet
-        except ImportError as err:
-            raise ImportError(f"{output}: Parquet output needs pyarrow: pip install 'spacy-ddi[parquet]'") from err
-        types = {"score": pyarrow.float64()}
-        schema = pyarrow.schema([
-            (name, types.get(name, pyarrow.int64() if name.endswith(("start", "end")) else pyarrow.string()))
-            for name in columns
-        ])
-        table = pyarrow.table({name: [row[name] for row in rows] for name in columns}, schema=schema)
-        pyarrow.parquet.write_table(table, output)
-    else:
-        raise ValueError(f"{output}: a table is .csv or .parquet, not {output.suffix!r}")
-    return len(rows)
+            for row in rows:
+                writer.writerow(row)
+                count += 1
+        return count
+    try:
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError as err:
+        raise ImportError(f"{output}: Parquet output needs pyarrow: pip install 'spacy-ddi[parquet]'") from err
+    types = {"score": pyarrow.float64()}
+    schema = pyarrow.schema([
+        (name, types.get(name, pyarrow.int64() if name.endswith(("start", "end")) else pyarrow.string()))
+        for name in columns
+    ])
+    with pyarrow.parquet.ParquetWriter(output, schema) as writer:
+        chunk: List[Dict] = []
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) >= ROW_GROUP:
+                writer.write_table(pyarrow.table({name: [r[name] for r in chunk] for name in columns}, schema=schema))
+                count += len(chunk)
+                chunk = []
+        if chunk or count == 0:  # an empty table still gets its schema
+            writer.write_table(pyarrow.table({name: [r[name] for r in chunk] for name in columns}, schema=schema))
+            count += len(chunk)
+    return count
