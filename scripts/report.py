@@ -184,7 +184,12 @@ def minutes(train_record: Optional[dict]) -> str:
     if not train_record:
         return "-"
     threads = train_record.get("omp_num_threads")
-    return f"{train_record['seconds'] / 60:.1f} min" + (f" ({threads} thread)" if threads else "")
+    out = f"{train_record['seconds'] / 60:.1f} min" + (f" ({threads} thread)" if threads else "")
+    # a 15-minute load average above the CPU count at start or end: something else ran too
+    loads, cpus = train_record.get("load_average_15min") or [], train_record.get("cpus") or 0
+    if cpus and any(load > cpus + 0.5 for load in loads):
+        out += " (CPU shared: not a timing)"
+    return out
 
 
 def read_run(records: Path, name: str) -> Optional[dict]:
