@@ -4,8 +4,9 @@
 
 Writes two JSONL inputs (the 1,299 test sentences as documents; the 191 test documents, each
 its sentences joined into one text, as abstracts), then times ``spacy-ddi extract`` on each
-with ``--n-process 1`` and ``2``, one after the other, under ``/usr/bin/time -v`` (wall time,
-peak RSS of the main process; workers are separate processes). Documents/s and words/s
+with ``--n-process 1`` and ``2`` (and, with ``--ray-actors 1``, on a local Ray with that many
+actors), one after the other, under ``/usr/bin/time -v`` (wall time, peak RSS of the main
+process; workers and Ray's processes are separate). Documents/s and words/s
 count the whole command, model loading included, as a user sees it.
 """
 import json
@@ -19,7 +20,10 @@ from pathlib import Path
 import typer
 
 
-def main(model: str, corpus: Path, output: Path, n_process: str = typer.Option("1,2")):
+def main(
+    model: str, corpus: Path, output: Path, n_process: str = typer.Option("1,2"),
+    ray_actors: str = typer.Option("", help="Also time --engine ray with these actor counts, e.g. 1"),
+):
     import spacy
     from spacy.tokens import DocBin
 
@@ -37,10 +41,13 @@ def main(model: str, corpus: Path, output: Path, n_process: str = typer.Option("
             source = Path(tmp) / (name.split()[1] + ".jsonl")
             source.write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in items), encoding="utf8")
             words = sum(len(t.split()) for _, t in items)
-            for n in [int(x) for x in n_process.split(",")]:
-                out = Path(tmp) / f"out{n}.jsonl"
+            runs = [("local", int(x)) for x in n_process.split(",") if x]
+            runs += [("ray", int(x)) for x in ray_actors.split(",") if x]
+            for engine, n in runs:
+                out = Path(tmp) / f"out_{engine}{n}.jsonl"
                 command = ["/usr/bin/time", "-v", sys.executable, "-m", "spacy_ddi", "extract", model, str(source),
-                           "-o", str(out), "--n-process", str(n), "-q"]
+                           "-o", str(out), "-q"]
+                command += ["--n-process", str(n)] if engine == "local" else ["--engine", "ray", "--actors", str(n)]
                 start = time.perf_counter()
                 result = subprocess.run(command, capture_output=True, text=True)
                 seconds = time.perf_counter() - start
@@ -49,9 +56,10 @@ def main(model: str, corpus: Path, output: Path, n_process: str = typer.Option("
                 rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr).group(1)) / 1024
                 summary = [line for line in result.stderr.splitlines() if "documents," in line][-1]
                 rows.append({"input": name, "documents": len(items), "words (whitespace)": words,
-                             "n_process": n, "seconds": seconds, "documents_per_second": len(items) / seconds,
+                             "engine": engine, "n_process" if engine == "local" else "actors": n, "seconds": seconds, "documents_per_second": len(items) / seconds,
                              "words_per_second": words / seconds, "peak_rss_mib_main": rss, "summary": summary})
-                typer.echo(f"{name}, --n-process {n}: {seconds:.1f} s, {len(items) / seconds:.1f} docs/s, "
+                how = f"--n-process {n}" if engine == "local" else f"--engine ray --actors {n}"
+                typer.echo(f"{name}, {how}: {seconds:.1f} s, {len(items) / seconds:.1f} docs/s, "
                            f"{words / seconds:.0f} words/s, peak RSS {rss:.0f} MiB")
     output.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "command": " ".join(["python", "scripts/benchmark_extract.py"] + sys.argv[1:]), "rows": rows}, indent=2))
     typer.echo(f"wrote {output}")
