@@ -34,8 +34,9 @@ def test_workflow_all_runs_every_step_in_order(project):
     assert project["workflows"]["all"] == [
         "corpus", "convert", "train", "tune", "evaluate", "report", "package", "install", "visualize",
     ]
-    # outside "all": the tests, and the linker's figures (they need a hand check of a sample)
-    assert set(project["workflows"]["all"]) | {"test", "linking"} == commands
+    # outside "all": the tests, the linker's figures (they need a hand check of a sample) and
+    # the seed repeats (two more trainings)
+    assert set(project["workflows"]["all"]) | {"test", "linking", "seeds"} == commands
 
 
 def test_commands_reference_existing_scripts_and_configs(project):
@@ -136,3 +137,13 @@ def test_metrics_table_has_a_row_per_type():
     for label in metrics_table.TYPES_NER + metrics_table.TYPES_DDI:
         assert f"| {label} | 0.500 | 0.250 | 0.333 | 0.500 | 0.250 | 0.333 |" in text
     assert text.count("| all (micro) | 0.500 | 0.500 | 0.500 |") == 2
+
+
+def test_seeds_script_skips_seeds_already_evaluated(tmp_path):
+    (tmp_path / "benchmarks").mkdir()
+    (tmp_path / "benchmarks" / "run_seed1.json").write_text("{}")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "seeds.py"), "run", "configs/x.cfg", "--seeds", "1"],
+        cwd=tmp_path, capture_output=True, text=True,
+    )
+    assert result.returncode == 0 and "run_seed1: benchmarks/run_seed1.json exists, skipped" in result.stdout
