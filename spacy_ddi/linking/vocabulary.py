@@ -27,7 +27,7 @@ How a mention is linked (:meth:`DrugVocabulary.link`):
 3. Among the drugs one lookup finds, the pick is: one with a DrugBank id; then (salt-stripped
    names) a moiety ("lithium cation") before a salt; then the drug whose canonical name is the
    spelling looked up; then the drug with the most name variants; then the name, alphabetically.
-   All drugs found on the way are kept as candidates.
+   The drugs found by the lookups up to the deciding one are kept as candidates.
 """
 import bz2
 import gzip
@@ -204,17 +204,17 @@ class DrugVocabulary:
         hits = list(self._lookups(normalise.clean(text), group))
         if not hits:
             return Link(None, None)
+        deciding = 0
+        if not group:
+            with_id = [k for k, (_, f) in enumerate(hits) if any(self.drugs[i].drugbank_id for i, _ in f)]
+            deciding = with_id[0] if with_id else 0
+        rule, found = hits[deciding]
+        # the candidates: every drug the lookups found, up to the one that decided
         candidates: List[Drug] = []
-        for _, found in hits:
-            for drug_index, _ in found:
-                drug = self.drugs[drug_index]
-                if drug not in candidates:
-                    candidates.append(drug)
-        if group:
-            rule, found = hits[0]
-        else:
-            with_id = [(r, f) for r, f in hits if any(self.drugs[i].drugbank_id for i, _ in f)]
-            rule, found = with_id[0] if with_id else hits[0]
+        for _, earlier in hits[: deciding + 1]:
+            for drug_index, _ in earlier:
+                if self.drugs[drug_index] not in candidates:
+                    candidates.append(self.drugs[drug_index])
         (drug_index, variant), = found[:1]
         drug = self.drugs[drug_index]
         link = Link(drug, self._brand(variant, drug), candidates[:MAX_CANDIDATES], rule)
