@@ -70,7 +70,7 @@ def extract_cli(
     gpu_id: int = typer.Option(-1, "--gpu-id", help="GPU to run on; -1 for the CPU"),
     resume: bool = typer.Option(False, "--resume", help="Keep OUTPUT and skip the ids already in it"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),
-    engine: str = typer.Option("local", "--engine", help="local, or ray (Ray Data; pip install 'spacy-ddi[ray]'; .jsonl or .parquet inputs)"),
+    engine: str = typer.Option("local", "--engine", help="local, or ray (Ray Data; pip install 'spacy-ddi[ray]'; every input kind but standard input)"),
     address: str = typer.Option(None, "--address", help="Ray cluster to join (default: RAY_ADDRESS, else a local Ray)"),
     actors: int = typer.Option(1, "--actors", help="Ray actors, each with one pipeline"),
     gpus_per_actor: float = typer.Option(0, "--gpus-per-actor", help="GPUs per Ray actor"),
@@ -149,7 +149,7 @@ def _run_with_ray(model, inputs, records, errors, id_field, text_field, batch_si
             model, inputs, records, errors, id_column=id_field, text_column=text_field,
             batch_size=batch_size, actors=actors, gpus_per_actor=gpus_per_actor, address=address,
         )
-    except ValueError as err:
+    except (FileNotFoundError, ValueError) as err:
         typer.echo(f"Error: {err}", err=True)
         raise typer.Exit(2)
 

@@ -199,10 +199,13 @@ def test_tables_of_interactions_and_mentions(model_dir, inputs, tmp_path, suffix
     assert len(mention_rows) == sum(len(r["entities"]) for r in records)
 
 
-@pytest.mark.timeout(300)
-def test_ray_gives_the_local_records(model_dir, trained_nlp, tmp_path):
+@pytest.mark.timeout(400)
+def test_ray_gives_the_local_records(model_dir, trained_nlp, inputs, tmp_path):
     """The Ray Data path (a local Ray with 2 CPUs: one for reading, one for the actor) writes
-    the same records as the local runner on the same JSONL input."""
+    the same records as the local runner on the same JSONL input, and on folders of text,
+    JSONL and plain, gzipped and malformed MEDLINE XML, with the same unreadable documents."""
+    import gzip
+
     ray = pytest.importorskip("ray")
     from spacy_ddi.batch import ray as ray_engine
 
@@ -210,14 +213,31 @@ def test_ray_gives_the_local_records(model_dir, trained_nlp, tmp_path):
     source.write_text("".join(json.dumps({"id": f"d{k}", "text": t}) + "\n" for k, t in enumerate(TEXTS * 3)), encoding="utf8")
     local = tmp_path / "local.jsonl"
     extract(trained_nlp, read_inputs([source]), local, batch_size=4)
+    medline = tmp_path / "medline"
+    medline.mkdir()
+    with gzip.open(medline / "b.xml.gz", "wt", encoding="utf8") as handle:
+        handle.write(MEDLINE)
+    (medline / "c.xml").write_text(MEDLINE.replace("</PubmedArticle>\n<PubmedArticle>", "</PubmedArticle>\n<PubmedArticle><oops>"), encoding="utf8")
+    folders = [inputs, medline]
+    local_folders = tmp_path / "local_folders.jsonl"
+    extract(trained_nlp, read_inputs(folders, id_field="pmid", text_field="body"), local_folders, batch_size=4)
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         remote = tmp_path / "ray.jsonl"
         summary = ray_engine.run(str(model_dir), [source], remote, tmp_path / "ray.errors.jsonl", batch_size=4, actors=1)
+        remote_folders = tmp_path / "ray_folders.jsonl"
+        folder_summary = ray_engine.run(
+            str(model_dir), folders, remote_folders, tmp_path / "ray_folders.errors.jsonl",
+            id_column="pmid", text_column="body", batch_size=4, actors=1,
+        )
     finally:
         ray.shutdown()
     assert summary.documents == len(TEXTS) * 3 and summary.failures == 0
     assert read_records(remote) == read_records(local)
+    assert read_records(remote_folders) == read_records(local_folders)
+    local_errors = read_records(tmp_path / "local_folders.jsonl.errors.jsonl")
+    assert folder_summary.failures == len(local_errors) == 4  # bad UTF-8, 2 bad JSONL lines, malformed XML
+    assert [e["id"] for e in read_records(tmp_path / "ray_folders.errors.jsonl")] == [e["id"] for e in local_errors]
 
 
 def test_a_fresh_run_does_not_keep_an_old_runs_errors(trained_nlp, tmp_path):

@@ -19,7 +19,25 @@ from typing import Dict
 
 import numpy
 
+from .readers import files_and_ids, read_file
 from .records import doc_record
+
+READ_ERROR_COLUMN = "read_error"
+
+
+def _missing(value) -> bool:
+    """None, or the NaN a column of nulls becomes in a numpy batch."""
+    return value is None or (isinstance(value, (float, numpy.floating)) and value != value)
+
+
+def file_rows(row: Dict, id_field: str = "id", text_field: str = "text") -> list:
+    """The documents of one input file as rows (id, text, read_error): spacy-ddi's readers
+    (text, PubTator, JSONL, MEDLINE XML) run inside a Ray task, so a cluster parses the
+    files in parallel; the files must be readable where the task runs (a shared file system)."""
+    return [
+        {"id": item.id, "text": item.text, READ_ERROR_COLUMN: item.error}
+        for item in read_file(row["path"], row["doc_id"], id_field, text_field)
+    ]
 
 
 class PipelineActor:
@@ -35,11 +53,15 @@ class PipelineActor:
 
     def __call__(self, batch: Dict[str, numpy.ndarray]) -> Dict[str, list]:
         ids = [str(x) for x in batch[self.id_column]]
-        texts = [None if x is None else str(x) for x in batch[self.text_column]]
+        texts = [None if _missing(x) else str(x) for x in batch[self.text_column]]
+        # rows from spacy-ddi's own readers say why a document could not be read
+        read_errors = [None if _missing(x) else x for x in batch.get(READ_ERROR_COLUMN, [None] * len(ids))]
         records, errors = [None] * len(ids), [None] * len(ids)
         good = [k for k, text in enumerate(texts) if text is not None]
         for k in range(len(ids)):
-            if texts[k] is None:
+            if read_errors[k] is not None:
+                errors[k] = str(read_errors[k])
+            elif texts[k] is None:
                 errors[k] = f"{ids[k]}: no text in column {self.text_column!r}"
         try:
             docs = list(self.nlp.pipe([texts[k] for k in good]))
@@ -95,22 +117,33 @@ def run(
     gpus_per_actor: float = 0,
     address=None,
 ):
-    """``spacy-ddi extract --engine ray``: JSONL or Parquet inputs through
-    :func:`extract_dataset`, records and errors written as the local runner writes them (in
-    input order). Without ``address`` (or ``RAY_ADDRESS``) a local Ray is started."""
+    """``spacy-ddi extract --engine ray``: the inputs through :func:`extract_dataset`, records
+    and errors written as the local runner writes them (in input order). Parquet files are
+    read with Ray's reader; everything else the local path reads (.txt, PubTator, .jsonl,
+    MEDLINE .xml/.xml.gz, folders of them) by spacy-ddi's readers inside Ray tasks, one file
+    per task, so both engines see the same documents and the same unreadable ones. Without
+    ``address`` (or ``RAY_ADDRESS``) a local Ray is started."""
     import ray
 
     from .runner import Summary
 
     start = time.perf_counter()
-    paths = [str(p) for p in inputs]
-    suffixes = {Path(p).suffix for p in paths}
-    if not suffixes <= {".jsonl", ".parquet"} or len(suffixes) != 1:
-        raise ValueError(f"--engine ray reads .jsonl or .parquet files (one kind per run), got {paths}")
+    if any(str(p) == "-" for p in inputs):
+        raise ValueError("--engine ray reads files, not standard input")
+    files = list(files_and_ids(inputs))
+    suffixes = {Path(p).suffix for p, _ in files}
+    if ".parquet" in suffixes and suffixes != {".parquet"}:
+        raise ValueError("--engine ray reads Parquet files alone or the other kinds without Parquet, not both in one run")
     if not ray.is_initialized():
         ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
     ray.data.DataContext.get_current().execution_options.preserve_order = True
-    ds = ray.data.read_json(paths) if suffixes == {".jsonl"} else ray.data.read_parquet(paths)
+    if suffixes == {".parquet"}:
+        ds = ray.data.read_parquet([str(p) for p, _ in files])
+    else:
+        ds = ray.data.from_items([{"path": str(p), "doc_id": doc_id} for p, doc_id in files]).flat_map(
+            file_rows, fn_kwargs={"id_field": id_column, "text_field": text_column}
+        )
+        id_column, text_column = "id", "text"
     result = extract_dataset(
         ds, model, id_column=id_column, text_column=text_column, batch_size=batch_size,
         concurrency=actors, gpus_per_actor=gpus_per_actor,

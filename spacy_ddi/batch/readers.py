@@ -19,7 +19,7 @@ import sys
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional, Sequence, Union
+from typing import Iterator, Optional, Sequence, Tuple, Union
 
 SUFFIXES = (".txt", ".jsonl", ".xml", ".xml.gz")
 PUBTATOR_LINE = re.compile(r"^([^|\t]+)\|([ta])\|(.*)$")
@@ -72,36 +72,42 @@ def read_inputs(
     inputs: Sequence[Union[str, Path]], id_field: str = "id", text_field: str = "text"
 ) -> Iterator[Item]:
     """Every document of ``inputs``, in order, read as a stream."""
+    for path, doc_id in files_and_ids(inputs):
+        if path == "-":
+            yield Item("stdin", sys.stdin.read(), source="stdin")
+        else:
+            yield from _read_file(Path(path), doc_id, id_field, text_field)
+
+
+def files_and_ids(inputs: Sequence[Union[str, Path]]) -> Iterator[Tuple[Union[str, Path], str]]:
+    """(file, id of a one-document file) for each file ``inputs`` name, in reading order: a
+    folder's files with their path inside it as id, a file with its name, "-" (standard input)
+    as "stdin". A missing path or an unknown file type raises here."""
     for given in inputs:
         if str(given) == "-":
-            yield Item("stdin", sys.stdin.read(), source="stdin")
+            yield "-", "stdin"
             continue
         path = Path(given)
         if path.is_dir():
-            for file in input_files([path]):
-                yield from _read_file(file, str(file.relative_to(path)), id_field, text_field)
+            for file in sorted(p for p in path.rglob("*") if p.is_file() and _suffix(p) in SUFFIXES):
+                yield file, str(file.relative_to(path))
         elif path.is_file():
-            yield from _read_file(path, path.name, id_field, text_field)
+            if _suffix(path) not in SUFFIXES:
+                raise ValueError(f"{path}: unknown input type {_suffix(path)!r}; expected one of {SUFFIXES} or a folder")
+            yield path, path.name
         else:
             raise FileNotFoundError(f"{given}: no such file or folder")
 
 
 def input_files(inputs: Sequence[Union[str, Path]]) -> Iterator[Union[str, Path]]:
-    """The files ``inputs`` name, in reading order ("-" for standard input); a missing path or
-    an unknown file type raises here, before any document is read."""
-    for given in inputs:
-        if str(given) == "-":
-            yield "-"
-            continue
-        path = Path(given)
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and _suffix(p) in SUFFIXES)
-        elif path.is_file():
-            if _suffix(path) not in SUFFIXES:
-                raise ValueError(f"{path}: unknown input type {_suffix(path)!r}; expected one of {SUFFIXES} or a folder")
-            yield path
-        else:
-            raise FileNotFoundError(f"{given}: no such file or folder")
+    """The files ``inputs`` name, in reading order ("-" for standard input)."""
+    for path, _ in files_and_ids(inputs):
+        yield path
+
+
+def read_file(path: Union[str, Path], doc_id: str, id_field: str = "id", text_field: str = "text") -> Iterator[Item]:
+    """The documents of one input file (``doc_id``: its id when it is one document)."""
+    yield from _read_file(Path(path), doc_id, id_field, text_field)
 
 
 def count_documents(inputs: Sequence[Union[str, Path]]) -> int:
