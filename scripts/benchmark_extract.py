@@ -22,7 +22,8 @@ import typer
 
 def main(
     model: str, corpus: Path, output: Path, n_process: str = typer.Option("1,2"),
-    ray_actors: str = typer.Option("", help="Also time --engine ray with these actor counts, e.g. 1"),
+    ray_actors: str = typer.Option("", help="Also time --engine ray with these actor counts, e.g. 1,2"),
+    ray_cpus_per_actor: float = typer.Option(0.5, help="--cpus-per-actor of the Ray runs (0.5: 2 actors and the reading fit 2 CPUs)"),
 ):
     import spacy
     from spacy.tokens import DocBin
@@ -47,7 +48,8 @@ def main(
                 out = Path(tmp) / f"out_{engine}{n}.jsonl"
                 command = ["/usr/bin/time", "-v", sys.executable, "-m", "spacy_ddi", "extract", model, str(source),
                            "-o", str(out), "-q"]
-                command += ["--n-process", str(n)] if engine == "local" else ["--engine", "ray", "--actors", str(n)]
+                command += ["--n-process", str(n)] if engine == "local" else [
+                    "--engine", "ray", "--actors", str(n), "--cpus-per-actor", str(ray_cpus_per_actor)]
                 start = time.perf_counter()
                 result = subprocess.run(command, capture_output=True, text=True)
                 seconds = time.perf_counter() - start

@@ -74,6 +74,7 @@ def extract_cli(
     address: str = typer.Option(None, "--address", help="Ray cluster to join (default: RAY_ADDRESS, else a local Ray)"),
     actors: int = typer.Option(1, "--actors", help="Ray actors, each with one pipeline"),
     gpus_per_actor: float = typer.Option(0, "--gpus-per-actor", help="GPUs per Ray actor"),
+    cpus_per_actor: float = typer.Option(1, "--cpus-per-actor", help="CPUs each Ray actor reserves (and torch threads it uses); 0.5 fits 2 actors and the reading on 2 CPUs"),
 ) -> None:
     """Extract drug mentions and interactions from documents into JSON lines.
 
@@ -96,7 +97,7 @@ def extract_cli(
     if engine == "ray":
         summary = _run_with_ray(
             model, inputs, records, errors, id_field, text_field, batch_size or 64, actors,
-            gpus_per_actor, address,
+            gpus_per_actor, cpus_per_actor, address,
         )
     else:
         progress = not quiet and sys.stderr.isatty()
@@ -136,7 +137,7 @@ def extract_cli(
         raise typer.Exit(1)
 
 
-def _run_with_ray(model, inputs, records, errors, id_field, text_field, batch_size, actors, gpus_per_actor, address):
+def _run_with_ray(model, inputs, records, errors, id_field, text_field, batch_size, actors, gpus_per_actor, cpus_per_actor, address):
     try:
         import ray  # noqa: F401
 
@@ -147,7 +148,8 @@ def _run_with_ray(model, inputs, records, errors, id_field, text_field, batch_si
     try:
         return ray_engine.run(
             model, inputs, records, errors, id_column=id_field, text_column=text_field,
-            batch_size=batch_size, actors=actors, gpus_per_actor=gpus_per_actor, address=address,
+            batch_size=batch_size, actors=actors, gpus_per_actor=gpus_per_actor,
+            cpus_per_actor=cpus_per_actor, address=address,
         )
     except (FileNotFoundError, ValueError) as err:
         typer.echo(f"Error: {err}", err=True)

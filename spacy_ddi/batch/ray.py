@@ -43,9 +43,14 @@ def file_rows(row: Dict, id_field: str = "id", text_field: str = "text") -> list
 class PipelineActor:
     """A Ray Data callable class: one loaded pipeline per actor."""
 
-    def __init__(self, model: str, id_column: str, text_column: str, gpu: bool):
+    def __init__(self, model: str, id_column: str, text_column: str, gpu: bool, torch_threads: int = 0):
         import spacy
 
+        if torch_threads:
+            import torch
+
+            # as many torch threads as the actor has CPUs: more would fight the other actors
+            torch.set_num_threads(torch_threads)
         if gpu:
             spacy.require_gpu(0)
         self.nlp = spacy.load(model)
@@ -88,19 +93,24 @@ def extract_dataset(
     batch_size: int = 64,
     concurrency: int = 1,
     gpus_per_actor: float = 0,
+    cpus_per_actor: float = 1,
 ):
     """``ds`` (a ``ray.data.Dataset`` with id and text columns) mapped to records, by
-    ``concurrency`` actors each holding one pipeline."""
+    ``concurrency`` actors each holding one pipeline, each reserving ``cpus_per_actor`` CPUs
+    (and using as many torch threads, at least one)."""
+    from ray.data import ActorPoolStrategy
+
     return ds.map_batches(
         PipelineActor,
         fn_constructor_kwargs={
             "model": str(model), "id_column": id_column, "text_column": text_column,
-            "gpu": gpus_per_actor > 0,
+            "gpu": gpus_per_actor > 0, "torch_threads": max(1, int(round(cpus_per_actor))),
         },
         batch_size=batch_size,
         batch_format="numpy",
-        concurrency=concurrency,
+        compute=ActorPoolStrategy(size=concurrency),  # "concurrency=" is deprecated since Ray 2.51
         num_gpus=gpus_per_actor,
+        num_cpus=cpus_per_actor,
     )
 
 
@@ -115,6 +125,7 @@ def run(
     batch_size: int = 64,
     actors: int = 1,
     gpus_per_actor: float = 0,
+    cpus_per_actor: float = 1,
     address=None,
 ):
     """``spacy-ddi extract --engine ray``: the inputs through :func:`extract_dataset`, records
@@ -146,7 +157,7 @@ def run(
         id_column, text_column = "id", "text"
     result = extract_dataset(
         ds, model, id_column=id_column, text_column=text_column, batch_size=batch_size,
-        concurrency=actors, gpus_per_actor=gpus_per_actor,
+        concurrency=actors, gpus_per_actor=gpus_per_actor, cpus_per_actor=cpus_per_actor,
     )
     summary = Summary()
     output.parent.mkdir(parents=True, exist_ok=True)
