@@ -2,8 +2,8 @@
 
 Sets on every entity ``span._.drug_id`` (DrugBank id, or None), ``span._.drug_name`` (the
 canonical name, or None when nothing matched), ``span._.is_brand`` and
-``span._.drug_candidates`` (every drug the lookup found, as ``{"name", "drug_id"}`` dicts,
-the chosen one among them). The rules are in :mod:`spacy_ddi.linking.vocabulary`.
+``span._.drug_candidates`` (the drugs the lookups found up to the deciding one, as
+``{"name", "drug_id"}`` dicts, the chosen one among them). The rules are in :mod:`spacy_ddi.linking.vocabulary`.
 
 No training: ``initialize`` (or the first call, for a pipeline that gains the linker after
 it was trained) reads the vocabulary of the PyPI package ``drug-named-entity-recognition``;
