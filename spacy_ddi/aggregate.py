@@ -19,6 +19,7 @@ A pair of one drug with itself ("Coumadin" and "warfarin") is left out.
 """
 import csv
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
@@ -26,7 +27,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Un
 from spacy.tokens import Doc
 
 from .batch.records import doc_record
-from .batch.tables import interaction_rows, read_records
+from .batch.tables import interaction_rows
 from .extensions import POSITIVE_LABELS
 from .linking.normalise import clean, squash
 
@@ -52,9 +53,16 @@ class _Pair:
     statements: Dict[Tuple[str, int], Tuple[float, str, str]] = field(default_factory=dict)
 
 
+def _present(value) -> Optional[str]:
+    """A cell's text, or None for a missing one (None, "", NaN from a table round trip)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        return None
+    return str(value)
+
+
 def _drug(row: Dict, part: str) -> _Drug:
-    drug_id = row.get(f"{part}_id") or None
-    name = row.get(f"{part}_name") or None
+    drug_id = _present(row.get(f"{part}_id"))
+    name = _present(row.get(f"{part}_name"))
     text = row[part]
     if drug_id:
         return _Drug(("id", str(drug_id)), str(name or text))
@@ -70,7 +78,8 @@ def pair_rows(rows: Iterable[Dict], evidence: int = 3, min_score: float = 0.0) -
     for row in rows:
         label = row["label"]
         score = float(row["score"])
-        if label not in POSITIVE_LABELS or score < min_score:
+        # a NaN score passes no threshold and would make max and mean meaningless
+        if label not in POSITIVE_LABELS or math.isnan(score) or score < min_score:
             continue
         one, other = _drug(row, "subject"), _drug(row, "object")
         if one.key == other.key:
@@ -124,28 +133,66 @@ def read_interaction_rows(paths: Sequence[Union[str, Path]]) -> Iterator[Dict]:
         if path.suffix not in INPUT_SUFFIXES:
             raise ValueError(f"{path}: aggregate reads the output of spacy-ddi extract (.jsonl, .csv or .parquet), not {path.suffix!r}")
         if path.suffix == ".jsonl":
-            for k, record in enumerate(read_records(path), 1):
-                if not isinstance(record, dict) or "interactions" not in record or "id" not in record:
-                    raise ValueError(f"{path}, record {k}: not a record of spacy-ddi extract (no id/interactions)")
-                yield from interaction_rows(record)
+            with path.open(encoding="utf8") as handle:
+                for k, line in enumerate(handle, 1):
+                    if not line.strip():
+                        continue
+                    try:
+                        record = json.loads(line)
+                        if not isinstance(record, dict) or "interactions" not in record or "id" not in record:
+                            raise ValueError("not a record of spacy-ddi extract (no id/interactions)")
+                        rows = [_checked(row) for row in interaction_rows(record)]
+                    except (ValueError, KeyError, TypeError) as err:
+                        # a line cut by an interrupted run, a hand-edited record, ...
+                        raise ValueError(f"{path}, line {k}: {_reason(err)}") from err
+                    yield from rows
         else:
-            rows = _read_table(path)
-            for row in rows:
-                missing = {"doc_id", "subject", "object", "label", "score", "sentence", "sentence_start"} - set(row)
-                if missing:
-                    raise ValueError(f"{path}: not an interaction table of spacy-ddi extract (missing {sorted(missing)})")
-                yield row
+            columns, rows = _read_table(path)
+            missing = set(TABLE_COLUMNS) - set(columns)
+            if missing:
+                raise ValueError(f"{path}: not an interaction table of spacy-ddi extract (missing {sorted(missing)})")
+            for k, row in enumerate(rows, 2 if path.suffix == ".csv" else 1):
+                try:
+                    yield _checked(row)
+                except (ValueError, KeyError, TypeError) as err:
+                    where = f"line {k}" if path.suffix == ".csv" else f"row {k}"
+                    raise ValueError(f"{path}, {where}: {_reason(err)}") from err
 
 
-def _read_table(path: Path) -> List[Dict]:
+TABLE_COLUMNS = ("doc_id", "subject", "object", "label", "score", "sentence", "sentence_start")
+
+
+def _checked(row: Dict) -> Dict:
+    """``row`` with its score and sentence start as numbers; raises on a missing or bad one."""
+    return {**row, "score": float(row["score"]), "sentence_start": int(row["sentence_start"])}
+
+
+def _reason(err: Exception) -> str:
+    return f"no {err.args[0]!r} field" if isinstance(err, KeyError) else str(err)
+
+
+def _read_table(path: Path) -> Tuple[List[str], Iterator[Dict]]:
+    """The column names and the rows of a CSV or Parquet table (rows as a stream)."""
     if path.suffix == ".csv":
-        with path.open(encoding="utf8", newline="") as handle:
-            return list(csv.DictReader(handle))
+        handle = path.open(encoding="utf8", newline="")
+        reader = csv.DictReader(handle)
+
+        def csv_rows():
+            with handle:
+                yield from reader
+
+        return list(reader.fieldnames or []), csv_rows()
     try:
         import pyarrow.parquet
     except ImportError as err:
         raise ImportError(f"{path}: reading Parquet needs pyarrow: pip install 'spacy-ddi[parquet]'") from err
-    return pyarrow.parquet.read_table(path).to_pylist()
+    table = pyarrow.parquet.ParquetFile(path)
+
+    def parquet_rows():
+        for batch in table.iter_batches():
+            yield from batch.to_pylist()
+
+    return list(table.schema_arrow.names), parquet_rows()
 
 
 def doc_interaction_rows(docs: Iterable[Doc], ids: Optional[Iterable[str]] = None) -> Iterator[Dict]:

@@ -141,7 +141,7 @@ def test_bad_inputs_are_named(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "x", "text": "no interactions field"}\n')
     result = CliRunner().invoke(app, ["aggregate", str(bad), "-o", str(tmp_path / "p.csv")])
-    assert result.exit_code == 2 and "bad.jsonl, record 1" in result.output
+    assert result.exit_code == 2 and "bad.jsonl, line 1: not a record" in result.output
     result = CliRunner().invoke(app, ["aggregate", str(tmp_path / "none.jsonl"), "-o", str(tmp_path / "p.csv")])
     assert result.exit_code == 2 and "none.jsonl: no such file" in result.output
     result = CliRunner().invoke(app, ["aggregate", str(bad), "-o", str(tmp_path / "p.txt")])
@@ -166,3 +166,36 @@ def test_extract_then_aggregate_over_a_folder(trained_nlp, tmp_path):
     assert (ketoconazole["drug_a_id"], ketoconazole["drug_b_id"]) == ("DB00683", "DB01026")
     assert (ketoconazole["documents"], ketoconazole["sentences"], ketoconazole["majority_type"]) == (1, 2, "MECHANISM")
     assert len(ketoconazole["evidence"]) == 2 and all(e["doc_id"] == "0.txt" for e in ketoconazole["evidence"])
+
+
+def test_damaged_inputs_are_named_with_their_line(extracted, tmp_path):
+    cut = tmp_path / "cut.jsonl"
+    cut.write_text(extracted.read_text() + '{"id": "d4", "text": "cut off mid-li')
+    with pytest.raises(ValueError, match=r"cut.jsonl, line 4: "):
+        list(read_interaction_rows([cut]))
+    table = tmp_path / "bad.csv"
+    write_table(RECORDS, table)
+    lines = table.read_text().splitlines()
+    lines[3] = lines[3].replace(",0.6,", ",,")  # the third interaction row loses its score
+    table.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValueError, match=r"bad.csv, line 4: could not convert"):
+        list(read_interaction_rows([table]))
+    result = CliRunner().invoke(app, ["aggregate", str(cut), "-o", str(tmp_path / "p.csv")])
+    assert result.exit_code == 2 and "cut.jsonl, line 4" in result.output
+
+
+def test_a_mention_table_is_refused_even_when_empty(tmp_path):
+    empty = tmp_path / "mentions.csv"
+    write_table([], empty, mentions=True)
+    with pytest.raises(ValueError, match="not an interaction table"):
+        list(read_interaction_rows([empty]))
+
+
+def test_nan_scores_are_left_out_and_nan_ids_are_missing():
+    rows = [
+        {"doc_id": "d", "subject": "a", "object": "b", "label": "ADVISE", "score": float("nan"), "sentence": "x", "sentence_start": 0},
+        {"doc_id": "d", "subject": "c", "object": "e", "subject_id": float("nan"), "object_id": "", "label": "INT", "score": 0.4,
+         "sentence": "y", "sentence_start": 5},
+    ]
+    (row,) = pair_rows(rows)
+    assert (row["drug_a"], row["drug_a_by_name"], row["drug_b"], row["drug_b_by_name"]) == ("c", True, "e", True)

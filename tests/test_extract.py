@@ -225,6 +225,14 @@ def test_ray_gives_the_local_records(model_dir, trained_nlp, inputs, tmp_path):
     try:
         remote = tmp_path / "ray.jsonl"
         summary = ray_engine.run(str(model_dir), [source], remote, tmp_path / "ray.errors.jsonl", batch_size=4, actors=1)
+        # the same documents as Parquet, through Ray's reader
+        import pyarrow
+        import pyarrow.parquet
+
+        rows = [json.loads(line) for line in source.read_text().splitlines()]
+        pyarrow.parquet.write_table(pyarrow.Table.from_pylist(rows), tmp_path / "in.parquet")
+        remote_parquet = tmp_path / "ray_parquet.jsonl"
+        ray_engine.run(str(model_dir), [tmp_path / "in.parquet"], remote_parquet, tmp_path / "rp.errors.jsonl", batch_size=4, actors=1)
         remote_folders = tmp_path / "ray_folders.jsonl"
         folder_summary = ray_engine.run(
             str(model_dir), folders, remote_folders, tmp_path / "ray_folders.errors.jsonl",
@@ -233,7 +241,7 @@ def test_ray_gives_the_local_records(model_dir, trained_nlp, inputs, tmp_path):
     finally:
         ray.shutdown()
     assert summary.documents == len(TEXTS) * 3 and summary.failures == 0
-    assert read_records(remote) == read_records(local)
+    assert read_records(remote) == read_records(local) == read_records(remote_parquet)
     assert read_records(remote_folders) == read_records(local_folders)
     local_errors = read_records(tmp_path / "local_folders.jsonl.errors.jsonl")
     assert folder_summary.failures == len(local_errors) == 4  # bad UTF-8, 2 bad JSONL lines, malformed XML
@@ -288,3 +296,14 @@ def test_tables_are_written_in_row_groups_and_empty_tables_keep_their_columns(tm
         assert pyarrow.parquet.read_table(tmp_path / f"empty{suffix}").column_names == tables.INTERACTION_COLUMNS
     else:
         assert (tmp_path / f"empty{suffix}").read_text().strip() == ",".join(tables.INTERACTION_COLUMNS)
+
+
+def test_ray_refuses_parquet_mixed_with_other_inputs_and_missing_parquet(tmp_path):
+    pytest.importorskip("ray")
+    from spacy_ddi.batch import ray as ray_engine
+
+    (tmp_path / "a.jsonl").write_text("")
+    with pytest.raises(ValueError, match="Parquet files alone"):
+        ray_engine.run("m", [tmp_path / "x.parquet", tmp_path / "a.jsonl"], tmp_path / "o", tmp_path / "e")
+    with pytest.raises(FileNotFoundError, match="x.parquet: no such file"):
+        ray_engine.run("m", [tmp_path / "x.parquet"], tmp_path / "o", tmp_path / "e")

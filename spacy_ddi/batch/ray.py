@@ -33,7 +33,9 @@ def _missing(value) -> bool:
 def file_rows(row: Dict, id_field: str = "id", text_field: str = "text") -> list:
     """The documents of one input file as rows (id, text, read_error): spacy-ddi's readers
     (text, PubTator, JSONL, MEDLINE XML) run inside a Ray task, so a cluster parses the
-    files in parallel; the files must be readable where the task runs (a shared file system)."""
+    files in parallel; the files must be readable where the task runs (a shared file system).
+    A file's documents are held together while its task runs (a 30,000-article MEDLINE file:
+    some tens of MB)."""
     return [
         {"id": item.id, "text": item.text, READ_ERROR_COLUMN: item.error}
         for item in read_file(row["path"], row["doc_id"], id_field, text_field)
@@ -131,8 +133,8 @@ def run(
     """``spacy-ddi extract --engine ray``: the inputs through :func:`extract_dataset`, records
     and errors written as the local runner writes them (in input order). Parquet files are
     read with Ray's reader; everything else the local path reads (.txt, PubTator, .jsonl,
-    MEDLINE .xml/.xml.gz, folders of them) by spacy-ddi's readers inside Ray tasks, one file
-    per task, so both engines see the same documents and the same unreadable ones. Without
+    MEDLINE .xml/.xml.gz, folders of them) by spacy-ddi's readers inside Ray tasks (each file
+    whole in one task), so both engines see the same documents and the same unreadable ones. Without
     ``address`` (or ``RAY_ADDRESS``) a local Ray is started."""
     import ray
 
@@ -141,15 +143,18 @@ def run(
     start = time.perf_counter()
     if any(str(p) == "-" for p in inputs):
         raise ValueError("--engine ray reads files, not standard input")
-    files = list(files_and_ids(inputs))
-    suffixes = {Path(p).suffix for p, _ in files}
-    if ".parquet" in suffixes and suffixes != {".parquet"}:
+    parquet = [str(p) for p in inputs if str(p).endswith(".parquet")]
+    if parquet and len(parquet) != len(inputs):
         raise ValueError("--engine ray reads Parquet files alone or the other kinds without Parquet, not both in one run")
+    for path in parquet:
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"{path}: no such file")
+    files = [] if parquet else list(files_and_ids(inputs))
     if not ray.is_initialized():
         ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
     ray.data.DataContext.get_current().execution_options.preserve_order = True
-    if suffixes == {".parquet"}:
-        ds = ray.data.read_parquet([str(p) for p, _ in files])
+    if parquet:
+        ds = ray.data.read_parquet(parquet)
     else:
         ds = ray.data.from_items([{"path": str(p), "doc_id": doc_id} for p, doc_id in files]).flat_map(
             file_rows, fn_kwargs={"id_field": id_column, "text_field": text_column}

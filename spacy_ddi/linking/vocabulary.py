@@ -27,7 +27,9 @@ How a mention is linked (:meth:`DrugVocabulary.link`):
 3. Among the drugs one lookup finds, the pick is: one with a DrugBank id; then (salt-stripped
    names) a moiety ("lithium cation") before a salt; then the drug whose canonical name is the
    spelling looked up; then the drug with the most name variants; then the name, alphabetically.
-   The drugs found by the lookups up to the deciding one are kept as candidates.
+   The drugs found by the lookups up to the deciding one are kept as candidates (at most 10,
+   the chosen drug always among them). (The package maps every variant to one canonical drug,
+   checked for 2.0.9; were a variant to map to several, the first is kept.)
 """
 import bz2
 import gzip
@@ -158,7 +160,9 @@ class DrugVocabulary:
         self.n_variants = [0] * len(self.drugs)
         for variant, i in self.variants.items():
             self.n_variants[i] += 1
-            self.squashed.setdefault(normalise.squash(variant), []).append(variant)
+            squashed = normalise.squash(variant)
+            if squashed:  # a name of no ASCII letter or digit has no squashed key
+                self.squashed.setdefault(squashed, []).append(variant)
             key = normalise.spelling(variant)
             if len(key) >= MIN_SPELLING_LENGTH:
                 self.spelt.setdefault(key, []).append(variant)
@@ -217,12 +221,12 @@ class DrugVocabulary:
                     candidates.append(self.drugs[drug_index])
         (drug_index, variant), = found[:1]
         drug = self.drugs[drug_index]
-        link = Link(drug, self._brand(variant, drug), candidates[:MAX_CANDIDATES], rule)
+        link = Link(drug, self._brand(variant, drug), _capped(candidates, drug), rule)
         if follow and not group and drug.drugbank_id is None:
             again = self._link(drug.name, group, follow=False)
             if again.drug_id is not None:
-                extra = [d for d in again.candidates if d not in link.candidates]
-                return Link(again.drug, link.is_brand, (link.candidates + extra)[:MAX_CANDIDATES], f"{rule}>{again.rule}")
+                extra = [d for d in again.candidates if d not in candidates]
+                return Link(again.drug, link.is_brand, _capped(candidates + extra, again.drug), f"{rule}>{again.rule}")
         return link
 
     def _lookups(self, text: str, group: bool):
@@ -241,7 +245,7 @@ class DrugVocabulary:
             if spelt in self.variants:
                 yield prefix + "exact", self._rank([(spelt, 0)], spelt)
             squashed = normalise.squash(spelt)
-            if squashed in self.squashed:
+            if squashed and squashed in self.squashed:
                 yield prefix + "squash", self._rank([(v, 0) for v in self.squashed[squashed]], spelt)
             key = normalise.spelling(spelt)
             if len(key) >= MIN_SPELLING_LENGTH and key in self.spelt:
@@ -270,6 +274,13 @@ class DrugVocabulary:
         if variant in (drug.key, normalise.clean(drug.name)):
             return False
         return None
+
+
+def _capped(candidates: List[Drug], chosen: Drug) -> List[Drug]:
+    """At most MAX_CANDIDATES candidates, the chosen drug always among them."""
+    if chosen in candidates[:MAX_CANDIDATES]:
+        return candidates[:MAX_CANDIDATES]
+    return [d for d in candidates if d != chosen][: MAX_CANDIDATES - 1] + [chosen]
 
 
 def _installed_version() -> str:

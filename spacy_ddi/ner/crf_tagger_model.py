@@ -63,6 +63,8 @@ def _lexicon_arrays(model: Model, docs: List[Doc]) -> Optional[List[numpy.ndarra
         names = model.attrs["lexicon"] = lexicon_names(DrugVocabulary.from_package().variants)
     key = id(names)
     if key not in _NAME_SETS or _NAME_SETS[key][0] is not names:
+        if len(_NAME_SETS) >= 4:  # a few pipelines at a time; reloads do not pile up
+            _NAME_SETS.clear()
         _NAME_SETS[key] = (names, frozenset(names))
     return doc_lexicon_tags(docs, _NAME_SETS[key][1])
 
