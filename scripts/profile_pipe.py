@@ -55,7 +55,7 @@ def main(
         def every_token(self, tokens, row_segment, drug_start, drug_end, positions=None, *types):
             # score every token, then keep the asked ones: the computation before the change
             out = scored_here(self, tokens, row_segment, drug_start, drug_end, None, *types)
-            return out if positions is None else out[torch.arange(out.shape[0]).unsqueeze(1), positions]
+            return out if positions is None else out[torch.arange(out.shape[0], device=out.device).unsqueeze(1), positions]
 
         results = {}
         for variant, forward in (("drugs' tokens (default)", scored_here), ("every token", every_token)):

@@ -27,7 +27,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Un
 from spacy.tokens import Doc
 
 from .batch.records import doc_record
-from .batch.tables import interaction_rows
+from .batch.tables import interaction_rows, is_null
 from .extensions import POSITIVE_LABELS
 from .linking.normalise import clean, squash
 
@@ -55,7 +55,7 @@ class _Pair:
 
 def _present(value) -> Optional[str]:
     """A cell's text, or None for a missing one (None, "", NaN from a table round trip)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+    if is_null(value) or value == "":
         return None
     return str(value)
 

@@ -21,13 +21,9 @@ import numpy
 
 from .readers import files_and_ids, read_file
 from .records import doc_record
+from .tables import is_null
 
 READ_ERROR_COLUMN = "read_error"
-
-
-def _missing(value) -> bool:
-    """None, or the NaN a column of nulls becomes in a numpy batch."""
-    return value is None or (isinstance(value, (float, numpy.floating)) and value != value)
 
 
 def file_rows(row: Dict, id_field: str = "id", text_field: str = "text") -> list:
@@ -60,9 +56,9 @@ class PipelineActor:
 
     def __call__(self, batch: Dict[str, numpy.ndarray]) -> Dict[str, list]:
         ids = [str(x) for x in batch[self.id_column]]
-        texts = [None if _missing(x) else str(x) for x in batch[self.text_column]]
+        texts = [None if is_null(x) else str(x) for x in batch[self.text_column]]
         # rows from spacy-ddi's own readers say why a document could not be read
-        read_errors = [None if _missing(x) else x for x in batch.get(READ_ERROR_COLUMN, [None] * len(ids))]
+        read_errors = [None if is_null(x) else x for x in batch.get(READ_ERROR_COLUMN, [None] * len(ids))]
         records, errors = [None] * len(ids), [None] * len(ids)
         good = [k for k, text in enumerate(texts) if text is not None]
         for k in range(len(ids)):
@@ -169,15 +165,10 @@ def run(
     with open(output, "w", encoding="utf8") as out, open(errors, "w", encoding="utf8") as err_out:
         for row in result.iter_rows():
             if row["error"] is not None:
-                summary.failures += 1
-                summary.errors.append(row["error"])
+                summary.fail(row["error"])
                 err_out.write(json.dumps({"id": row["id"], "source": "ray", "error": row["error"]}) + "\n")
                 continue
             out.write(row["record"] + "\n")
-            record = json.loads(row["record"])
-            summary.documents += 1
-            summary.words += record["tokens"]
-            summary.mentions += len(record["entities"])
-            summary.interactions += len(record["interactions"])
+            summary.count(json.loads(row["record"]))
     summary.seconds = time.perf_counter() - start
     return summary

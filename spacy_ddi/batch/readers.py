@@ -25,6 +25,11 @@ SUFFIXES = (".txt", ".jsonl", ".xml", ".xml.gz")
 PUBTATOR_LINE = re.compile(r"^([^|\t]+)\|([ta])\|(.*)$")
 
 
+def is_pubtator(text: str) -> bool:
+    """Whether a .txt file's text (or its start) is PubTator: its first line is PMID|t|... ."""
+    return bool(PUBTATOR_LINE.match(text.lstrip("\ufeff").split("\n", 1)[0]))
+
+
 @dataclass
 class Item:
     id: str
@@ -127,9 +132,9 @@ def count_documents(inputs: Sequence[Union[str, Path]]) -> int:
             elif suffix in (".xml", ".xml.gz"):
                 total += _count_token(path, b"<PubmedArticle>")
             else:
-                head = path.open("rb").read(4096).decode("utf8", "replace").lstrip("\ufeff")
-                is_pubtator = bool(PUBTATOR_LINE.match(head.split("\n", 1)[0]))
-                total += len(_pubtator_ids(path)) if is_pubtator else 1
+                with path.open("rb") as handle:
+                    head = handle.read(4096).decode("utf8", "replace")
+                total += len(_pubtator_ids(path)) if is_pubtator(head) else 1
         except OSError:
             total += 1
     return total
@@ -175,7 +180,7 @@ def _read_file(path: Path, doc_id: str, id_field: str, text_field: str) -> Itera
         yield from read_medline(path)
     elif suffix == ".txt":
         item = read_text_file(path, doc_id)
-        if item.text is not None and PUBTATOR_LINE.match(item.text.lstrip("\ufeff").split("\n", 1)[0]):
+        if item.text is not None and is_pubtator(item.text):
             yield from read_pubtator(item.text, str(path))
         else:
             yield item

@@ -10,7 +10,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, List, Optional, Set
+from typing import Dict, Iterable, Iterator, List, Optional, Set
 
 from .readers import Item
 from .records import doc_record
@@ -26,6 +26,17 @@ class Summary:
     failures: int = 0
     seconds: float = 0.0
     errors: List[str] = field(default_factory=list)
+
+    def count(self, record: Dict) -> None:
+        """Count one document's record (as :func:`doc_record` builds it)."""
+        self.documents += 1
+        self.words += record["tokens"]
+        self.mentions += len(record["entities"])
+        self.interactions += len(record["interactions"])
+
+    def fail(self, reason: str) -> None:
+        self.failures += 1
+        self.errors.append(reason)
 
     def line(self) -> str:
         rate = self.words / self.seconds if self.seconds else 0.0
@@ -94,8 +105,7 @@ def extract(
     with output.open("a", encoding="utf8") as out, errors.open("a", encoding="utf8") as err_out:
 
         def fail(item: Item, reason: str) -> None:
-            summary.failures += 1
-            summary.errors.append(reason if reason.startswith(item.id) else f"{item.id}: {reason}")
+            summary.fail(reason if reason.startswith(item.id) else f"{item.id}: {reason}")
             err_out.write(json.dumps({"id": item.id, "source": item.source, "error": reason}) + "\n")
 
         for batch in _batches(items, batch_size):
@@ -110,10 +120,7 @@ def extract(
             for item, doc in _process(nlp, todo, batch_size, n_process, fail):
                 record = doc_record(item.id, doc)
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
-                summary.documents += 1
-                summary.words += len(doc)
-                summary.mentions += len(record["entities"])
-                summary.interactions += len(record["interactions"])
+                summary.count(record)
             out.flush()
             err_out.flush()
             if bar is not None:

@@ -3,6 +3,8 @@ mention), with the document id and the evidence sentence, as CSV (standard libra
 Parquet (pyarrow, the ``spacy-ddi[parquet]`` extra)."""
 import csv
 import json
+import math
+import numbers
 from pathlib import Path
 from typing import Dict, Iterable, Iterator, List
 
@@ -13,6 +15,12 @@ INTERACTION_COLUMNS = [
 ]
 MENTION_COLUMNS = ["doc_id", "text", "start", "end", "label", "drug_id", "drug_name"]
 TABLE_SUFFIXES = (".csv", ".parquet")
+
+
+def is_null(value) -> bool:
+    """A missing cell: None, or the NaN a null becomes in a numpy batch or a float column
+    (a Python or numpy float)."""
+    return value is None or (isinstance(value, numbers.Real) and math.isnan(value))
 
 
 def interaction_rows(record: Dict) -> Iterator[Dict]:

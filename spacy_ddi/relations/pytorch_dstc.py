@@ -70,6 +70,7 @@ class TorchDSTC(nn.Module):
         """
         hidden = self.projection(tokens)  # (S, T, H)
         start, end = drug_start.unsqueeze(1), drug_end.unsqueeze(1)  # (P, 1)
+        cumulative = None
         if positions is None:
             positions = torch.arange(tokens.shape[1], device=tokens.device).unsqueeze(0)
             in_drug = ((positions >= start) & (positions < end)).to(hidden.dtype)  # (P, T)
@@ -78,8 +79,8 @@ class TorchDSTC(nn.Module):
             ).clamp(min=1.0)  # h_e, (P, H)
             normalized = self.conditional_layer_norm.normalize(hidden)[row_segment]
         else:
-            # h_e from running sums: no (P, T, H) tensor at all on this path
-            cumulative = torch.cat([hidden.new_zeros(hidden.shape[0], 1, hidden.shape[2]), hidden.cumsum(1)], 1)
+            # h_e from running sums (the context pooling reuses them): no (P, T, H) tensor
+            cumulative = running_sums(hidden)
             total = cumulative[row_segment, drug_end] - cumulative[row_segment, drug_start]
             specified_drug = total / (drug_end - drug_start).clamp(min=1).unsqueeze(1).to(hidden.dtype)
             normalized = self.conditional_layer_norm.normalize(hidden)[row_segment.unsqueeze(1), positions]
@@ -93,7 +94,7 @@ class TorchDSTC(nn.Module):
             conditioned = conditioned + self.distance_embedding(distance + self.max_distance)
         if self.context is not None:
             conditioned = conditioned + self.context(
-                between_means(hidden, row_segment, drug_start, drug_end, positions)
+                between_means(hidden, row_segment, drug_start, drug_end, positions, cumulative)
             )
         if self.n_entity_types:
             chosen = token_types[row_segment.unsqueeze(1), positions]  # (P, K)
@@ -104,16 +105,22 @@ class TorchDSTC(nn.Module):
         return self.biaffine(self.dropout(specified_drug), self.dropout(conditioned))
 
 
+def running_sums(hidden: torch.Tensor) -> torch.Tensor:
+    """(S, T + 1, H): [s, k] is the sum of tokens [0, k) of segment s."""
+    return torch.cat([hidden.new_zeros(hidden.shape[0], 1, hidden.shape[2]), hidden.cumsum(1)], 1)
+
+
 def between_means(
     hidden: torch.Tensor, row_segment: torch.Tensor, drug_start: torch.Tensor, drug_end: torch.Tensor,
-    positions: torch.Tensor = None,
+    positions: torch.Tensor = None, cumulative: torch.Tensor = None,
 ) -> torch.Tensor:
     """(P, T, H): for row p and token i, the mean of the tokens strictly between drug p and i
     (zeros when there are none, e.g. for adjacent tokens or tokens inside the drug); with
-    ``positions`` (P, K) or (1, K), only at those tokens: (P, K, H)."""
-    n_segments, width, size = hidden.shape
-    # cumulative[s, k] = sum of tokens [0, k) of segment s
-    cumulative = torch.cat([hidden.new_zeros(n_segments, 1, size), hidden.cumsum(1)], 1)
+    ``positions`` (P, K) or (1, K), only at those tokens: (P, K, H). ``cumulative``: the
+    :func:`running_sums` of ``hidden``, when the caller has them."""
+    width = hidden.shape[1]
+    if cumulative is None:
+        cumulative = running_sums(hidden)
     if positions is None:
         positions = torch.arange(width, device=hidden.device).unsqueeze(0)  # (1, T)
     start, end = drug_start.unsqueeze(1), drug_end.unsqueeze(1)
