@@ -83,5 +83,8 @@ setup(
         "spacy_readers": [
             "spacy-ddi.DDICorpus.v1 = spacy_ddi.corpus.reader:create_ddi_corpus_reader",
         ],
+        "thinc_losses": [
+            "spacy-ddi.LogitAdjusted.v1 = spacy_ddi.pipe:make_logit_adjusted_loss",
+        ],
     },
 )

@@ -7,7 +7,8 @@ its sentences joined into one text, as abstracts), then times ``spacy-ddi extrac
 with ``--n-process 1`` and ``2`` (and, with ``--ray-actors 1``, on a local Ray with that many
 actors), one after the other, under ``/usr/bin/time -v`` (wall time, peak RSS of the main
 process; workers and Ray's processes are separate). Documents/s and words/s
-count the whole command, model loading included, as a user sees it.
+count the whole command, model loading included, as a user sees it. ``--repeat 8`` repeats
+each input (new ids) so that a run lasts long enough to show throughput once Ray has started.
 """
 import json
 import re
@@ -24,6 +25,8 @@ def main(
     model: str, corpus: Path, output: Path, n_process: str = typer.Option("1,2"),
     ray_actors: str = typer.Option("", help="Also time --engine ray with these actor counts, e.g. 1,2"),
     ray_cpus_per_actor: float = typer.Option(0.5, help="--cpus-per-actor of the Ray runs (0.5: 2 actors and the reading fit 2 CPUs)"),
+    repeat: int = typer.Option(1, help="Repeat each input this many times (new ids), so a run lasts long enough to show throughput once started"),
+    inputs: str = typer.Option("sentences,abstracts", help="Which inputs to time: sentences, abstracts or both"),
 ):
     import spacy
     from spacy.tokens import DocBin
@@ -36,6 +39,9 @@ def main(
         "test sentences": [(d.user_data.get("spacy_ddi.sentence_id", str(k)), d.text) for k, d in enumerate(docs)],
         "test documents (abstracts)": [(d.id, d.text) for d in join_documents(docs)],
     }
+    chosen = {"sentences": "test sentences", "abstracts": "test documents (abstracts)"}
+    sets = {name: [(f"{i}#{r}" if repeat > 1 else i, t) for r in range(repeat) for i, t in items]
+            for name, items in sets.items() if any(chosen.get(x) == name for x in inputs.split(","))}
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, items in sets.items():
@@ -57,7 +63,7 @@ def main(
                     raise SystemExit(result.stderr[-2000:])
                 rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr).group(1)) / 1024
                 summary = [line for line in result.stderr.splitlines() if "documents," in line][-1]
-                rows.append({"input": name, "documents": len(items), "words (whitespace)": words,
+                rows.append({"input": name, "repeat": repeat, "documents": len(items), "words (whitespace)": words,
                              "engine": engine, "n_process" if engine == "local" else "actors": n, "seconds": seconds, "documents_per_second": len(items) / seconds,
                              "words_per_second": words / seconds, "peak_rss_mib_main": rss, "summary": summary})
                 how = f"--n-process {n}" if engine == "local" else f"--engine ray --actors {n}"

@@ -83,7 +83,7 @@ def extract_cli(
     text as read. Exit code 1 when some documents failed (they are in the errors file)."""
     import spacy
 
-    from .batch.readers import count_documents, input_files, read_inputs
+    from .batch.readers import count_listed, files_and_ids, read_listed
     from .batch.runner import extract
     from .batch.tables import TABLE_SUFFIXES
 
@@ -105,8 +105,8 @@ def extract_cli(
             # a missing path or unknown type fails here, before the model loads or any
             # document is read; the documents are then read as a stream (a progress bar's
             # total comes from a fast scan that parses nothing)
-            list(input_files(inputs))
-            total = count_documents(inputs) if progress else None
+            files = list(files_and_ids(inputs))  # listed once (a folder may hold many files)
+            total = count_listed(path for path, _ in files) if progress else None
         except (FileNotFoundError, ValueError) as err:
             typer.echo(f"Error: {err}", err=True)
             raise typer.Exit(2)
@@ -118,7 +118,7 @@ def extract_cli(
             typer.echo(f"Error: cannot load the model {model!r}: {err}", err=True)
             raise typer.Exit(2)
         summary = extract(
-            nlp, read_inputs(inputs, id_field=id_field, text_field=text_field), records,
+            nlp, read_listed(files, id_field=id_field, text_field=text_field), records,
             errors=errors, batch_size=batch_size or nlp.batch_size, n_process=n_process,
             resume=resume, progress=progress, total=total,
         )

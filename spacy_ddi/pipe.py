@@ -1,18 +1,20 @@
-"""What the spacy-ddi components share: loading a lazily built torch head from disk, and
-the options of the heads trained with a logit-adjusted loss."""
+"""What the spacy-ddi components share: one training step, an optional optimizer per head,
+loading a lazily built torch head from disk, and the loss of the heads trained with a
+logit-adjusted loss (the ``spacy-ddi.LogitAdjusted.v1`` block)."""
 import os
 from pathlib import Path
-from typing import Callable, Dict, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy
 import srsly
 import torch
 from spacy import util
+from spacy.util import registry
 from spacy.pipeline import TrainablePipe
-from thinc.api import Config
+from spacy.training import Example, validate_examples
+from thinc.api import Config, Optimizer, set_dropout_rate
 
 from .extensions import install_extensions
-from .layers.torch_head import torch_module
 
 # The spacy-ddi version that saved a component, stored in its cfg.
 VERSION_KEY = "spacy_ddi_version"
@@ -70,9 +72,18 @@ class TorchHeadPipe(TrainablePipe):
 
     The torch module's input width and output size live in ``self.cfg`` so the model can be
     rebuilt before its weights are loaded, without any training data.
+
+    optimizer: the head's own thinc optimizer (a block such as ``[components.drug_ner.optimizer]``
+    with ``@optimizers = "Adam.v1"``), used instead of the pipeline's ``[training.optimizer]``
+    for this head's weights, e.g. so the heads learn at 1e-3 while the encoder needs a far
+    smaller rate; None (the default): the pipeline's optimizer. With ``use_averages``, the
+    head's averages are used wherever spaCy uses the pipeline's (evaluation during training,
+    the saved pipeline). Like spaCy's own optimizer state, it is not saved with the pipeline.
+
+    Subclasses give the model's training input (:meth:`training_input`) and the loss
+    (``get_loss``); :meth:`update` is written once, here.
     """
 
-    _head_optimizer = None
     # Settings read only at prediction time. They are saved in cfg like the rest, but a
     # value given at load time (spacy.load(path, config={"components": {name: {key: value}}}))
     # that differs from the saved pipeline's config.cfg wins over the saved cfg.
@@ -82,34 +93,55 @@ class TorchHeadPipe(TrainablePipe):
     # (and so a load-time override) is put back after loading.
     PREDICTION_MODEL_ATTRS: Tuple[str, ...] = ()
 
-    def __init__(self, vocab, model, name: str, *, scorer: Optional[Callable] = None, **cfg) -> None:
+    def __init__(
+        self, vocab, model, name: str, *, optimizer: Optional[Optimizer] = None,
+        scorer: Optional[Callable] = None, **cfg,
+    ) -> None:
         self.vocab = vocab
         self.model = model
         self.name = name
         self.scorer = scorer
+        self.optimizer = optimizer
         self.cfg: Dict = dict(cfg)
         self._configured = {key: cfg[key] for key in self.PREDICTION_SETTINGS if key in cfg}
         _register_fork_hook()
 
-    def finish_update(self, sgd) -> None:
-        """Update the head's weights.
+    def training_input(self, examples: List[Example]) -> Tuple[Any, dict]:
+        """The model's input for ``examples`` in training, and the keyword arguments that
+        ``get_loss`` takes besides the examples and the outputs (override)."""
+        return [eg.predicted for eg in examples], {}
 
-        With ``head_learn_rate`` set (the paper trains its heads with AdamW at 1e-3 while the
-        encoder needs a far smaller rate), the torch head is stepped by its own AdamW at that
-        rate, with gradients clipped to norm 1; otherwise by the pipeline's optimizer ``sgd``.
-        The head's optimizer state is not saved with the pipeline.
-        """
-        learn_rate = self.cfg.get("head_learn_rate")
-        if not learn_rate or not self.model.has_ref("torch"):
+    def update(self, examples, *, drop=0.0, sgd=None, losses=None):
+        losses = {} if losses is None else losses
+        losses.setdefault(self.name, 0.0)
+        examples = list(examples)
+        validate_examples(examples, f"{type(self).__name__}.update")
+        set_dropout_rate(self.model, drop)
+        X, loss_kwargs = self.training_input(examples)
+        outputs, backprop = self.model.begin_update(X)
+        loss, d_outputs = self.get_loss(examples, outputs, **loss_kwargs)
+        # Always backprop, even with zeros (a batch with nothing to learn from): the shared
+        # encoder only updates from the last listener's callback.
+        backprop(d_outputs)
+        if sgd is not None:
+            self.finish_update(sgd)
+        losses[self.name] += loss
+        return losses
+
+    def finish_update(self, sgd) -> None:
+        """Update the head's weights with its own optimizer if it has one, else with ``sgd``."""
+        if self.optimizer is None:
             return super().finish_update(sgd)
-        module = torch_module(self.model)
-        if self._head_optimizer is None:
-            self._head_optimizer = torch.optim.AdamW(
-                module.parameters(), lr=learn_rate, weight_decay=0.01
-            )
-        torch.nn.utils.clip_grad_norm_(module.parameters(), 1.0)
-        self._head_optimizer.step()
-        self._head_optimizer.zero_grad()
+        self.model.finish_update(self.optimizer)
+        self.optimizer.step_schedules()
+
+    def use_params(self, params: dict):
+        """Use ``params`` (the pipeline optimizer's averages), and the head's own
+        optimizer's averages when it has them, for the duration of the block (a generator,
+        as spaCy's ``Language.use_params`` drives it)."""
+        own = self.optimizer.averages if self.optimizer is not None else None
+        with self.model.use_params({**(params or {}), **own} if own else params):
+            yield
 
     def _store_dims(self) -> None:
         self.cfg["nI"] = self.model.get_dim("nI")
@@ -207,15 +239,54 @@ class TorchHeadPipe(TrainablePipe):
         yield from super().pipe(stream, batch_size=batch_size)
 
 
+class LogitAdjustedLoss:
+    """The loss options of a head trained on a label set (drug_ner, dstc_relations,
+    pair_relations), given as the component's ``loss`` block.
+
+    weight: scales the head's gradient (and so its share of the encoder's update).
+    tau: train on scores shifted by tau x log(class prior) (Menon et al. 2021's logit-adjusted
+    loss), the priors counted on the training data at ``initialize``; 0 is plain
+    cross-entropy (or, for the CRF, its plain likelihood).
+    """
+
+    def __init__(self, weight: float = 1.0, tau: float = 1.0) -> None:
+        if weight < 0 or tau < 0:
+            raise ValueError(f"The loss weight and tau must be 0 or more, got weight={weight}, tau={tau}")
+        self.weight = float(weight)
+        self.tau = float(tau)
+
+    def training_log_prior(self, log_priors) -> Optional[numpy.ndarray]:
+        """tau x ``log_priors`` to add to the scores in training, or None (no adjustment)."""
+        if not self.tau or log_priors is None:
+            return None
+        return self.tau * numpy.asarray(log_priors, dtype="float32")
+
+    def __repr__(self) -> str:
+        return f"LogitAdjustedLoss(weight={self.weight}, tau={self.tau})"
+
+
+@registry.losses("spacy-ddi.LogitAdjusted.v1")
+def make_logit_adjusted_loss(weight: float = 1.0, tau: float = 1.0) -> LogitAdjustedLoss:
+    return LogitAdjustedLoss(weight=weight, tau=tau)
+
+
+# What every head trained with the logit-adjusted loss adds to its factory's default config.
+PRIOR_HEAD_DEFAULTS = {
+    "loss": {"@losses": "spacy-ddi.LogitAdjusted.v1", "weight": 1.0, "tau": 1.0},
+    "optimizer": None,
+    "prior_at_inference": 0.0,
+}
+
+
 class PriorHeadPipe(TorchHeadPipe):
     """A head over a label set trained with the logit-adjusted loss (drug_ner,
-    dstc_relations, pair_relations). Their shared options, kept in ``cfg``:
+    dstc_relations, pair_relations). Their shared options:
 
-    loss_weight: scales the head's gradient (and so its share of the encoder's update).
-    logit_adjustment, tau: train on scores shifted by tau * log(class prior), priors counted
+    loss: a :class:`LogitAdjustedLoss` (the ``loss`` block); the log class priors are counted
     on the training data at ``initialize`` (``cfg["log_priors"]``).
-    prior_at_inference: add this multiple of the log priors to the scores at prediction time.
-    head_learn_rate: the head's own AdamW rate (see ``TorchHeadPipe.finish_update``).
+    optimizer: the head's own optimizer or None (see :class:`TorchHeadPipe`).
+    prior_at_inference: add this multiple of the log priors to the scores at prediction time
+    (kept in ``cfg``; a prediction-time setting).
     """
 
     PREDICTION_SETTINGS = ("prior_at_inference",)
@@ -227,19 +298,17 @@ class PriorHeadPipe(TorchHeadPipe):
         name: str,
         *,
         labels: Sequence[str],
-        loss_weight: float = 1.0,
-        logit_adjustment: bool = True,
-        tau: float = 1.0,
+        loss: Optional[LogitAdjustedLoss] = None,
+        optimizer: Optional[Optimizer] = None,
         prior_at_inference: float = 0.0,
-        head_learn_rate: Optional[float] = None,
         scorer: Optional[Callable] = None,
         **cfg,
     ) -> None:
         super().__init__(
-            vocab, model, name, scorer=scorer, head_learn_rate=head_learn_rate,
-            labels=list(labels), loss_weight=loss_weight, logit_adjustment=logit_adjustment,
-            tau=tau, prior_at_inference=prior_at_inference, **cfg, log_priors=None,
+            vocab, model, name, optimizer=optimizer, scorer=scorer, labels=list(labels),
+            prior_at_inference=prior_at_inference, **cfg, log_priors=None,
         )
+        self.loss = loss if loss is not None else LogitAdjustedLoss()
 
     @property
     def labels(self) -> Tuple[str, ...]:
@@ -255,9 +324,7 @@ class PriorHeadPipe(TorchHeadPipe):
 
     def training_log_prior(self) -> Optional[numpy.ndarray]:
         """tau x log priors to add to the scores in training, or None (no adjustment)."""
-        if not self.cfg["logit_adjustment"] or self.cfg["log_priors"] is None:
-            return None
-        return self.cfg["tau"] * numpy.asarray(self.cfg["log_priors"], dtype="float32")
+        return self.loss.training_log_prior(self.cfg["log_priors"])
 
     def inference_log_prior(self) -> Optional[numpy.ndarray]:
         """prior_at_inference x log priors to add to the scores at prediction, or None."""

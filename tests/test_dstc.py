@@ -2,6 +2,7 @@
 import numpy
 import torch
 
+from spacy_ddi.pipe import LogitAdjustedLoss
 from spacy_ddi.relations.pytorch_dstc import TorchDSTC, between_means
 
 from .conftest import TRAIN_DATA, blank_nlp, overfit, train_examples
@@ -53,7 +54,7 @@ def test_o_token_weight_zero_trains_only_on_the_other_drugs_tokens(tiny_encoder)
     examples = train_examples(nlp)
     nlp.initialize(lambda: examples)
     dstc = nlp.get_pipe("dstc_relations")
-    dstc.cfg["logit_adjustment"] = False  # plain cross-entropy, so it can be recomputed here
+    dstc.loss = LogitAdjustedLoss(tau=0.0)  # plain cross-entropy, so it can be recomputed here
     for eg in examples:
         eg.predicted.ents = [eg.predicted.char_span(e.start_char, e.end_char, e.label_) for e in eg.reference.ents]
     segments, rows, by_row = dstc.model.predict(([eg.predicted for eg in examples], [[(e.start, e.end) for e in eg.predicted.ents] for eg in examples]))

@@ -307,3 +307,22 @@ def test_ray_refuses_parquet_mixed_with_other_inputs_and_missing_parquet(tmp_pat
         ray_engine.run("m", [tmp_path / "x.parquet", tmp_path / "a.jsonl"], tmp_path / "o", tmp_path / "e")
     with pytest.raises(FileNotFoundError, match="x.parquet: no such file"):
         ray_engine.run("m", [tmp_path / "x.parquet"], tmp_path / "o", tmp_path / "e")
+
+
+def test_a_folder_is_listed_once(model_dir, inputs, tmp_path, monkeypatch):
+    """The folder's files are listed once per run (a baseline folder may hold many files)."""
+    from pathlib import Path
+
+    calls = []
+    rglob = Path.rglob
+
+    def counting_rglob(self, pattern, *args, **kwargs):
+        calls.append(self)
+        return rglob(self, pattern, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "rglob", counting_rglob)
+    out = tmp_path / "once.jsonl"
+    result = CliRunner().invoke(app, ["extract", str(model_dir), str(inputs), "-o", str(out), "--id-field", "pmid", "--text-field", "body", "-q"])
+    assert result.exit_code == 1, result.output  # the fixture's bad documents
+    assert calls == [inputs]
+    assert len(read_records(out)) == 6

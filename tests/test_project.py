@@ -9,6 +9,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
+import spacy_ddi
 from weasel.util import load_project_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +52,9 @@ def test_commands_reference_existing_scripts_and_configs(project):
 def test_package_and_train_use_the_variables(project):
     commands = {cmd["name"]: cmd for cmd in project["commands"]}
     assert "--gpu-id -1" in " ".join(commands["train"]["script"])
-    assert commands["package"]["outputs"] == ["packages/dist/en_ddi_mtmg-0.1.0-py3-none-any.whl"]
+    # the model package carries the version of the spacy-ddi it needs (saved pipelines load
+    # only with that minor version)
+    assert commands["package"]["outputs"] == [f"packages/dist/en_ddi_mtmg-{spacy_ddi.__version__}-py3-none-any.whl"]
     assert project["assets"][0]["checksum"] == project["vars"]["corpus_md5"]
 
 

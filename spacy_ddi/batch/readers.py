@@ -19,7 +19,7 @@ import sys
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional, Sequence, Tuple, Union
+from typing import Iterable, Iterator, Optional, Sequence, Tuple, Union
 
 SUFFIXES = (".txt", ".jsonl", ".xml", ".xml.gz")
 PUBTATOR_LINE = re.compile(r"^([^|\t]+)\|([ta])\|(.*)$")
@@ -77,7 +77,14 @@ def read_inputs(
     inputs: Sequence[Union[str, Path]], id_field: str = "id", text_field: str = "text"
 ) -> Iterator[Item]:
     """Every document of ``inputs``, in order, read as a stream."""
-    for path, doc_id in files_and_ids(inputs):
+    yield from read_listed(files_and_ids(inputs), id_field, text_field)
+
+
+def read_listed(
+    files: Iterable[Tuple[Union[str, Path], str]], id_field: str = "id", text_field: str = "text"
+) -> Iterator[Item]:
+    """Every document of ``files`` (as :func:`files_and_ids` lists them), in order."""
+    for path, doc_id in files:
         if path == "-":
             yield Item("stdin", sys.stdin.read(), source="stdin")
         else:
@@ -120,8 +127,13 @@ def count_documents(inputs: Sequence[Union[str, Path]]) -> int:
     per .txt file (per PMID for PubTator text), per non-empty .jsonl line, per
     ``<PubmedArticle>`` of an .xml/.xml.gz file, one for standard input. For a progress bar's
     total; an unreadable file counts what the scan finds."""
+    return count_listed(input_files(inputs))
+
+
+def count_listed(paths: Iterable[Union[str, Path]]) -> int:
+    """:func:`count_documents` of files already listed (by :func:`input_files`)."""
     total = 0
-    for path in input_files(inputs):
+    for path in paths:
         if path == "-":
             total += 1
             continue

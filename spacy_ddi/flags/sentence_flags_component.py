@@ -4,9 +4,9 @@ from typing import Callable, Iterable, Optional
 import numpy
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.training import Example, validate_examples, validate_get_examples
+from spacy.training import Example, validate_get_examples
 from spacy.vocab import Vocab
-from thinc.api import Config, Model, set_dropout_rate
+from thinc.api import Config, Model, Optimizer
 
 from ..extensions import FALSE_LABEL
 from ..gold import gold_drugs_and_pairs
@@ -37,7 +37,7 @@ FLAGS = ("enc", "pdc")
         "model": Config().from_str(DEFAULT_FLAGS_MODEL)["model"],
         "enc_weight": 0.1,
         "pdc_weight": 0.1,
-        "head_learn_rate": None,
+        "optimizer": None,
         "scorer": {"@scorers": "spacy-ddi.flags_scorer.v1"},
     },
     default_score_weights={"enc_f": 0.0, "pdc_f": 0.0},
@@ -48,10 +48,13 @@ def make_sentence_flags(
     model: Model,
     enc_weight: float,
     pdc_weight: float,
-    head_learn_rate: Optional[float],
+    optimizer: Optional[Optimizer],
     scorer: Optional[Callable],
 ) -> "SentenceFlags":
-    return SentenceFlags(nlp.vocab, model, name, enc_weight=enc_weight, pdc_weight=pdc_weight, head_learn_rate=head_learn_rate, scorer=scorer)
+    return SentenceFlags(
+        nlp.vocab, model, name, enc_weight=enc_weight, pdc_weight=pdc_weight, optimizer=optimizer,
+        scorer=scorer,
+    )
 
 
 def gold_flags(example: Example, segments) -> numpy.ndarray:
@@ -73,7 +76,8 @@ class SentenceFlags(TorchHeadPipe):
     Auxiliary tasks (paper section 3.4.2) whose loss, weighted by ``enc_weight`` and
     ``pdc_weight``, shapes the shared encoder. Their probabilities are written on each
     sentence as ``sent._.enc_prob`` and ``sent._.pdc_prob`` (``sent._.enc`` / ``sent._.pdc``
-    are the thresholded booleans).
+    are the thresholded booleans). optimizer: the head's own optimizer, or None for the
+    pipeline's.
     """
 
     def __init__(
@@ -84,12 +88,12 @@ class SentenceFlags(TorchHeadPipe):
         *,
         enc_weight: float = 0.1,
         pdc_weight: float = 0.1,
-        head_learn_rate: Optional[float] = None,
+        optimizer: Optional[Optimizer] = None,
         scorer: Optional[Callable] = None,
     ) -> None:
         super().__init__(
-            vocab, model, name, scorer=scorer, enc_weight=enc_weight, pdc_weight=pdc_weight,
-            head_learn_rate=head_learn_rate,
+            vocab, model, name, optimizer=optimizer, scorer=scorer, enc_weight=enc_weight,
+            pdc_weight=pdc_weight,
         )
 
     def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp=None) -> None:
@@ -115,20 +119,6 @@ class SentenceFlags(TorchHeadPipe):
             span = docs[i][start:end]
             span._.enc_prob = float(probs[s, 0])
             span._.pdc_prob = float(probs[s, 1])
-
-    def update(self, examples, *, drop=0.0, sgd=None, losses=None):
-        losses = {} if losses is None else losses
-        losses.setdefault(self.name, 0.0)
-        validate_examples(examples, "SentenceFlags.update")
-        set_dropout_rate(self.model, drop)
-        outputs, backprop = self.model.begin_update([eg.predicted for eg in examples])
-        loss, d_logits = self.get_loss(examples, outputs)
-        # always, even with zeros: the shared transformer waits for every listener's backprop
-        backprop(d_logits)
-        if sgd is not None:
-            self.finish_update(sgd)
-        losses[self.name] += loss
-        return losses
 
     def get_loss(self, examples, outputs):
         """Cross-entropy of each flag (paper eq. 9), weighted by enc_weight and pdc_weight."""

@@ -2,13 +2,16 @@
 
 The torch module is built in ``init`` from the ``nI`` dim (inferred from the encoder's output,
 or set from the component's ``cfg`` when a pipeline is loaded from disk), then wrapped with
-thinc's ``PyTorchWrapper_v2`` and kept under the ref ``"torch"``.
+thinc's ``PyTorchWrapper_v2`` (its shim reading the optimizer's parameter averages, see
+``averaging.py``) and kept under the ref ``"torch"``.
 """
 from functools import partial
 from typing import Callable, Optional
 
 from thinc.api import ArgsKwargs, Model, PyTorchWrapper_v2, torch2xp, xp2torch
 from torch import nn
+
+from .averaging import read_averages
 
 
 def convert_float_and_int_inputs(model: Model, X, is_train: bool):
@@ -60,6 +63,7 @@ def _init_torch_head(model: Model, X=None, Y=None, *, make_module, docs_of) -> N
     if model.has_ref("torch"):
         return
     wrapper = PyTorchWrapper_v2(make_module(model), convert_inputs=convert_float_and_int_inputs)
+    read_averages(wrapper)
     model._layers.append(wrapper)
     model.set_ref("torch", wrapper)
 

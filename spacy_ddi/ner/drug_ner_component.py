@@ -5,14 +5,14 @@ import numpy
 import torch
 from spacy.language import Language
 from spacy.tokens import Doc, Span
-from spacy.training import Example, validate_examples, validate_get_examples
+from spacy.training import Example, validate_get_examples
 from spacy.vocab import Vocab
-from thinc.api import Config, Model, set_dropout_rate, torch2xp, xp2torch
+from thinc.api import Config, Model, Optimizer, torch2xp, xp2torch
 
 from ..extensions import ENTITY_LABELS
 from ..layers.logit_adjustment import log_priors
 from ..layers.torch_head import torch_device, torch_module
-from ..pipe import PriorHeadPipe
+from ..pipe import PRIOR_HEAD_DEFAULTS, LogitAdjustedLoss, PriorHeadPipe
 
 DEFAULT_NER_MODEL = """
 [model]
@@ -35,12 +35,8 @@ upstream = "*"
     assigns=["doc.ents"],
     default_config={
         "model": Config().from_str(DEFAULT_NER_MODEL)["model"],
-        "loss_weight": 1.0,
-        "logit_adjustment": True,
-        "tau": 1.0,
-        "prior_at_inference": 0.0,
+        **PRIOR_HEAD_DEFAULTS,
         "decoder": "crf",
-        "head_learn_rate": None,
         "scorer": {"@scorers": "spacy-ddi.ner_scorer.v1"},
     },
     default_score_weights={"ents_f": 0.5, "ents_p": 0.0, "ents_r": 0.0},
@@ -49,18 +45,15 @@ def make_drug_ner(
     nlp: Language,
     name: str,
     model: Model,
-    loss_weight: float,
-    logit_adjustment: bool,
-    tau: float,
+    loss: LogitAdjustedLoss,
+    optimizer: Optional[Optimizer],
     prior_at_inference: float,
     decoder: str,
-    head_learn_rate: Optional[float],
     scorer: Optional[Callable],
 ) -> "DrugNER":
     return DrugNER(
-        nlp.vocab, model, name, loss_weight=loss_weight, logit_adjustment=logit_adjustment,
-        tau=tau, prior_at_inference=prior_at_inference, decoder=decoder,
-        head_learn_rate=head_learn_rate, scorer=scorer,
+        nlp.vocab, model, name, loss=loss, optimizer=optimizer,
+        prior_at_inference=prior_at_inference, decoder=decoder, scorer=scorer,
     )
 
 
@@ -84,9 +77,10 @@ def allowed_transitions(tags: Sequence[str]) -> Tuple[numpy.ndarray, numpy.ndarr
 class DrugNER(PriorHeadPipe):
     """Drug NER as BIO tagging with a CRF (paper section 3.4.1, DNER).
 
-    logit_adjustment, tau: train on emissions shifted by tau * log(tag prior), the
-    logit-adjusted loss; prediction uses the unshifted emissions plus
+    loss: the ``spacy-ddi.LogitAdjusted.v1`` block: train on emissions shifted by
+    tau * log(tag prior), the logit-adjusted loss; prediction uses the unshifted emissions plus
     prior_at_inference * log(tag prior) (0, the default, is the paper's rule).
+    optimizer: the head's own optimizer, or None for the pipeline's.
     decoder: "crf" (the paper's: CRF likelihood, BIO-constrained Viterbi) or "softmax" (an
     ablation: per-token cross-entropy and argmax; an I- tag that does not continue an entity
     of its type is dropped). The CRF's transitions exist in both, unused by "softmax".
@@ -100,20 +94,17 @@ class DrugNER(PriorHeadPipe):
         model: Model,
         name: str = "drug_ner",
         *,
-        loss_weight: float = 1.0,
-        logit_adjustment: bool = True,
-        tau: float = 1.0,
+        loss: Optional[LogitAdjustedLoss] = None,
+        optimizer: Optional[Optimizer] = None,
         prior_at_inference: float = 0.0,
         decoder: str = "crf",
-        head_learn_rate: Optional[float] = None,
         scorer: Optional[Callable] = None,
     ) -> None:
         if decoder not in self.DECODERS:
             raise ValueError(f"[{name}] decoder must be one of {self.DECODERS}, not {decoder!r}")
         super().__init__(
-            vocab, model, name, labels=[], loss_weight=loss_weight,
-            logit_adjustment=logit_adjustment, tau=tau, prior_at_inference=prior_at_inference,
-            head_learn_rate=head_learn_rate, scorer=scorer, decoder=decoder,
+            vocab, model, name, labels=[], loss=loss, optimizer=optimizer,
+            prior_at_inference=prior_at_inference, scorer=scorer, decoder=decoder,
         )
 
     @property
@@ -216,22 +207,6 @@ class DrugNER(PriorHeadPipe):
         for doc, doc_spans in zip(docs, spans):
             doc.ents = doc_spans
 
-    def update(self, examples, *, drop=0.0, sgd=None, losses=None):
-        losses = {} if losses is None else losses
-        losses.setdefault(self.name, 0.0)
-        validate_examples(examples, "DrugNER.update")
-        docs = [eg.predicted for eg in examples]
-        set_dropout_rate(self.model, drop)
-        (segments, emissions), backprop = self.model.begin_update(docs)
-        loss, d_emissions = self.get_loss(examples, (segments, emissions))
-        # Always backprop, even with zeros: the shared encoder only updates from the
-        # last listener's callback.
-        backprop(d_emissions)
-        if sgd is not None:
-            self.finish_update(sgd)
-        losses[self.name] += loss
-        return losses
-
     def get_loss(self, examples, predictions):
         """CRF negative log-likelihood on the (logit-adjusted) emissions, and its gradient."""
         segments, emissions = predictions
@@ -255,5 +230,5 @@ class DrugNER(PriorHeadPipe):
             nll = module.token_cross_entropy(adjusted, tags_t, lengths_t) / n_seg
         else:
             nll = module.negative_log_likelihood(adjusted, tags_t, lengths_t) / n_seg
-        (nll * self.cfg["loss_weight"]).backward()
+        (nll * self.loss.weight).backward()
         return float(nll.item()), ops.asarray3f(torch2xp(em.grad))

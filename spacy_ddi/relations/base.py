@@ -4,8 +4,6 @@ from typing import List, Optional, Tuple
 
 import numpy
 from spacy.language import Language
-from spacy.training import validate_examples
-from thinc.api import set_dropout_rate
 
 from ..extensions import FALSE_LABEL, InteractionRecord
 from ..gold import gold_drugs_and_pairs
@@ -72,27 +70,17 @@ class RelationPipe(PriorHeadPipe):
         if unknown:
             raise ValueError(f"[{self.name}] Unknown labels {sorted(unknown)}; expected {self.labels}")
 
-    def update(self, examples, *, drop=0.0, sgd=None, losses=None):
-        losses = {} if losses is None else losses
-        losses.setdefault(self.name, 0.0)
-        validate_examples(examples, f"{type(self).__name__}.update")
-        docs = [eg.predicted for eg in examples]
+    def training_input(self, examples):
+        """The model reads the gold drugs in training (trained on gold entities); the loss
+        takes each example's gold drugs and pairs."""
         gold = [gold_drugs_and_pairs(eg) for eg in examples]
-        set_dropout_rate(self.model, drop)
-        outputs, backprop = self.model.begin_update(self.model_input(docs, [g[0] for g in gold], examples))
-        loss, d_scores = self.get_loss(examples, outputs, gold)
-        # Always backprop (zeros when the batch has nothing to learn from): the shared
-        # encoder only updates from the last listener's callback.
-        backprop(d_scores)
-        if sgd is not None:
-            self.finish_update(sgd)
-        losses[self.name] += loss
-        return losses
+        docs = [eg.predicted for eg in examples]
+        return self.model_input(docs, [g[0] for g in gold], examples), {"gold": gold}
 
     def cross_entropy(self, scores, targets: numpy.ndarray, weights: Optional[numpy.ndarray] = None):
         """The (logit-adjusted when configured) softmax cross-entropy of (N, C) ``scores``
         against (N,) ``targets``, row ``weights`` optional; the gradient is scaled by
-        ``loss_weight``."""
+        the loss block's ``weight``."""
         ops = self.model.ops
         prior = self.training_log_prior()
         loss, d_scores = softmax_cross_entropy(
@@ -100,7 +88,7 @@ class RelationPipe(PriorHeadPipe):
             log_prior=None if prior is None else ops.asarray1f(prior),
             weights=None if weights is None else ops.asarray(weights),
         )
-        return loss, d_scores * self.cfg["loss_weight"]
+        return loss, d_scores * self.loss.weight
 
     def _write_records(self, docs, records) -> None:
         """Store each doc's records (:class:`InteractionRecord` or their stored lists) in

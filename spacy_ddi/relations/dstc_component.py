@@ -6,11 +6,12 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.training import Example, validate_get_examples
 from spacy.vocab import Vocab
-from thinc.api import Config, Model
+from thinc.api import Config, Model, Optimizer
 
 from ..extensions import DDI_LABELS, FALSE_LABEL, InteractionRecord
 from ..gold import gold_drug_labels, gold_drugs_and_pairs
 from ..layers.logit_adjustment import log_priors
+from ..pipe import PRIOR_HEAD_DEFAULTS, LogitAdjustedLoss
 from .base import RelationPipe
 from .dstc_model import entity_type_id
 from .extraction import extract_pairs
@@ -40,16 +41,12 @@ TOKEN_LABELS = ("O",) + DDI_LABELS  # O, then the pair labels (positive types an
     requires=["doc.ents"],
     default_config={
         "model": Config().from_str(DEFAULT_DSTC_MODEL)["model"],
-        "loss_weight": 1.0,
-        "logit_adjustment": True,
-        "tau": 1.0,
-        "prior_at_inference": 0.0,
+        **PRIOR_HEAD_DEFAULTS,
         "store_false": False,
         "same_name_rule": False,
         "max_sentence_mentions": 500,
         "symmetric_reading": False,
         "o_token_weight": 1.0,
-        "head_learn_rate": None,
         "scorer": {"@scorers": "spacy-ddi.ddi_scorer.v1"},
     },
     default_score_weights={"ddi_strict_f": 0.5, "ddi_strict_p": 0.0, "ddi_strict_r": 0.0},
@@ -58,24 +55,22 @@ def make_dstc_relations(
     nlp: Language,
     name: str,
     model: Model,
-    loss_weight: float,
-    logit_adjustment: bool,
-    tau: float,
+    loss: LogitAdjustedLoss,
+    optimizer: Optional[Optimizer],
     prior_at_inference: float,
     store_false: bool,
     same_name_rule: bool,
     max_sentence_mentions: int,
     symmetric_reading: bool,
     o_token_weight: float,
-    head_learn_rate: Optional[float],
     scorer: Optional[Callable],
 ) -> "DSTCRelations":
     return DSTCRelations(
-        nlp.vocab, model, name, loss_weight=loss_weight, logit_adjustment=logit_adjustment,
-        tau=tau, prior_at_inference=prior_at_inference, store_false=store_false,
+        nlp.vocab, model, name, loss=loss, optimizer=optimizer,
+        prior_at_inference=prior_at_inference, store_false=store_false,
         same_name_rule=same_name_rule, max_sentence_mentions=max_sentence_mentions,
         symmetric_reading=symmetric_reading, o_token_weight=o_token_weight,
-        head_learn_rate=head_learn_rate, scorer=scorer,
+        scorer=scorer,
     )
 
 
@@ -84,8 +79,10 @@ class DSTCRelations(RelationPipe):
     it are labelled with their interaction type, and the paper's rules turn that into
     ``doc._.ddis``. Trained on gold entities; applied to whatever is in ``doc.ents``.
 
-    logit_adjustment, tau: train with the logit-adjusted loss (class priors from the training
-    data, scaled by tau); prediction then favours rare classes (balanced error).
+    loss: the ``spacy-ddi.LogitAdjusted.v1`` block (weight, tau): train with the
+    logit-adjusted loss (class priors from the training data, scaled by tau); prediction
+    then favours rare classes (balanced error).
+    optimizer: the head's own optimizer, or None for the pipeline's.
     prior_at_inference: add this multiple of the log priors to the scores at prediction time;
     0 is the paper's decision rule, ``tau`` gives the decisions of an unadjusted model.
     store_false: also store FALSE pairs (a pair read as not interacting) in ``doc._.ddis``.
@@ -111,24 +108,21 @@ class DSTCRelations(RelationPipe):
         model: Model,
         name: str = "dstc_relations",
         *,
-        loss_weight: float = 1.0,
-        logit_adjustment: bool = True,
-        tau: float = 1.0,
+        loss: Optional[LogitAdjustedLoss] = None,
+        optimizer: Optional[Optimizer] = None,
         prior_at_inference: float = 0.0,
         store_false: bool = False,
         same_name_rule: bool = False,
         max_sentence_mentions: int = 500,
         symmetric_reading: bool = False,
         o_token_weight: float = 1.0,
-        head_learn_rate: Optional[float] = None,
         scorer: Optional[Callable] = None,
     ) -> None:
         if not 0.0 <= o_token_weight <= 1.0:
             raise ValueError(f"[{name}] o_token_weight must lie in [0, 1], got {o_token_weight}")
         super().__init__(
-            vocab, model, name, labels=TOKEN_LABELS, loss_weight=loss_weight,
-            logit_adjustment=logit_adjustment, tau=tau, prior_at_inference=prior_at_inference,
-            head_learn_rate=head_learn_rate, scorer=scorer, store_false=store_false,
+            vocab, model, name, labels=TOKEN_LABELS, loss=loss, optimizer=optimizer,
+            prior_at_inference=prior_at_inference, scorer=scorer, store_false=store_false,
             same_name_rule=same_name_rule, max_sentence_mentions=max_sentence_mentions,
             symmetric_reading=symmetric_reading, o_token_weight=o_token_weight,
         )

@@ -6,12 +6,13 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.training import Example, validate_get_examples
 from spacy.vocab import Vocab
-from thinc.api import Config, Model
+from thinc.api import Config, Model, Optimizer
 
 from ..extensions import FALSE_LABEL, POSITIVE_LABELS, InteractionRecord
 from ..gold import gold_drugs_and_pairs
 from ..layers.logit_adjustment import log_priors
 from ..layers.segments import doc_segments
+from ..pipe import PRIOR_HEAD_DEFAULTS, LogitAdjustedLoss
 from .base import RelationPipe
 from .pair_model import entity_pairs
 
@@ -41,14 +42,10 @@ PAIR_LABELS = (FALSE_LABEL,) + POSITIVE_LABELS  # FALSE, then the positive types
     requires=["doc.ents"],
     default_config={
         "model": Config().from_str(DEFAULT_PAIR_MODEL)["model"],
-        "loss_weight": 1.0,
-        "logit_adjustment": True,
-        "tau": 1.0,
-        "prior_at_inference": 0.0,
+        **PRIOR_HEAD_DEFAULTS,
         "store_false": False,
         "same_name_rule": False,
         "max_sentence_mentions": 500,
-        "head_learn_rate": None,
         "scorer": {"@scorers": "spacy-ddi.ddi_scorer.v1"},
     },
     default_score_weights={"ddi_strict_f": 0.5, "ddi_strict_p": 0.0, "ddi_strict_r": 0.0},
@@ -57,21 +54,19 @@ def make_pair_relations(
     nlp: Language,
     name: str,
     model: Model,
-    loss_weight: float,
-    logit_adjustment: bool,
-    tau: float,
+    loss: LogitAdjustedLoss,
+    optimizer: Optional[Optimizer],
     prior_at_inference: float,
     store_false: bool,
     same_name_rule: bool,
     max_sentence_mentions: int,
-    head_learn_rate: Optional[float],
     scorer: Optional[Callable],
 ) -> "PairRelations":
     return PairRelations(
-        nlp.vocab, model, name, loss_weight=loss_weight, logit_adjustment=logit_adjustment,
-        tau=tau, prior_at_inference=prior_at_inference, store_false=store_false,
+        nlp.vocab, model, name, loss=loss, optimizer=optimizer,
+        prior_at_inference=prior_at_inference, store_false=store_false,
         same_name_rule=same_name_rule, max_sentence_mentions=max_sentence_mentions,
-        head_learn_rate=head_learn_rate, scorer=scorer,
+        scorer=scorer,
     )
 
 
@@ -82,8 +77,10 @@ class PairRelations(RelationPipe):
     Trained on gold entities (a gold pair without an annotated interaction is FALSE); applied
     to whatever is in ``doc.ents``.
 
-    logit_adjustment, tau: train with the logit-adjusted loss (class priors from the training
-    pairs, scaled by tau); prediction then favours rare classes (balanced error).
+    loss: the ``spacy-ddi.LogitAdjusted.v1`` block (weight, tau): train with the
+    logit-adjusted loss (class priors from the training pairs, scaled by tau); prediction
+    then favours rare classes (balanced error).
+    optimizer: the head's own optimizer, or None for the pipeline's.
     prior_at_inference: add this multiple of the log priors to the scores at prediction time;
     0 keeps the adjusted decision rule, ``tau`` gives the decisions of an unadjusted model.
     store_false: also store FALSE pairs in ``doc._.ddis``.
@@ -101,20 +98,17 @@ class PairRelations(RelationPipe):
         model: Model,
         name: str = "pair_relations",
         *,
-        loss_weight: float = 1.0,
-        logit_adjustment: bool = True,
-        tau: float = 1.0,
+        loss: Optional[LogitAdjustedLoss] = None,
+        optimizer: Optional[Optimizer] = None,
         prior_at_inference: float = 0.0,
         store_false: bool = False,
         same_name_rule: bool = False,
         max_sentence_mentions: int = 500,
-        head_learn_rate: Optional[float] = None,
         scorer: Optional[Callable] = None,
     ) -> None:
         super().__init__(
-            vocab, model, name, labels=PAIR_LABELS, loss_weight=loss_weight,
-            logit_adjustment=logit_adjustment, tau=tau, prior_at_inference=prior_at_inference,
-            head_learn_rate=head_learn_rate, scorer=scorer, store_false=store_false,
+            vocab, model, name, labels=PAIR_LABELS, loss=loss, optimizer=optimizer,
+            prior_at_inference=prior_at_inference, scorer=scorer, store_false=store_false,
             same_name_rule=same_name_rule, max_sentence_mentions=max_sentence_mentions,
         )
 
