@@ -50,10 +50,13 @@ CHANGES = {
                               "the scorer additions", "mtmg_paper_loss"),
     "ddi_mtmg_sharedlr": ("the heads on the encoder's learning rate", "the heads' own AdamW at 1e-3",
                           "ddi_mtmg_paper_scorer"),
+    "ddi_mtmg_v01": ("the 0.1 default: each head stepped by its own torch AdamW at 1e-3, no parameter "
+                     "averaging (spacy-ddi 0.1, commit 8db9741)",
+                     "parameter averaging with a thinc optimizer per head (0.2)", None),
     "ddi_mtmg_lexicon": ("drug_ner also reads each token's BIO tag of the longest drug-vocabulary name "
-                         "(`lexicon_width = 16`)", "leaving the drug lexicon out", None),
+                         "(`lexicon_width = 16`; trained with 0.1)", "leaving the drug lexicon out", "ddi_mtmg_v01"),
     "ddi_mtmg_entity_types": ("DSTC also reads the specified drug's and each token's entity type "
-                              "(`entity_types = true`)", "leaving the entity types out", None),
+                              "(`entity_types = true`; trained with 0.1)", "leaving the entity types out", "ddi_mtmg_v01"),
 }
 # Single trainings compared: a difference below this is not read as evidence either way.
 NOISE = 0.01

@@ -270,6 +270,18 @@ def make_logit_adjusted_loss(weight: float = 1.0, tau: float = 1.0) -> LogitAdju
     return LogitAdjustedLoss(weight=weight, tau=tau)
 
 
+# The default encoder of every head's model: a listener to the pipeline's transformer (each
+# component's default model config ends with it).
+LISTENER_CONFIG = """
+[model.tok2vec]
+@architectures = "spacy-transformers.TransformerListener.v1"
+grad_factor = 1.0
+upstream = "*"
+
+[model.tok2vec.pooling]
+@layers = "reduce_mean.v1"
+"""
+
 # What every head trained with the logit-adjusted loss adds to its factory's default config.
 PRIOR_HEAD_DEFAULTS = {
     "loss": {"@losses": "spacy-ddi.LogitAdjusted.v1", "weight": 1.0, "tau": 1.0},

@@ -11,21 +11,13 @@ from thinc.api import Config, Model, Optimizer
 from ..extensions import FALSE_LABEL
 from ..gold import gold_drugs_and_pairs
 from ..layers.logit_adjustment import softmax_cross_entropy
-from ..pipe import TorchHeadPipe
+from ..pipe import LISTENER_CONFIG, TorchHeadPipe
 
 DEFAULT_FLAGS_MODEL = """
 [model]
 @architectures = "spacy-ddi.SentenceFlags.v1"
 dropout = 0.1
-
-[model.tok2vec]
-@architectures = "spacy-transformers.TransformerListener.v1"
-grad_factor = 1.0
-upstream = "*"
-
-[model.tok2vec.pooling]
-@layers = "reduce_mean.v1"
-"""
+""" + LISTENER_CONFIG
 
 FLAGS = ("enc", "pdc")
 

@@ -12,22 +12,14 @@ from thinc.api import Config, Model, Optimizer, torch2xp, xp2torch
 from ..extensions import ENTITY_LABELS
 from ..layers.logit_adjustment import log_priors
 from ..layers.torch_head import torch_device, torch_module
-from ..pipe import PRIOR_HEAD_DEFAULTS, LogitAdjustedLoss, PriorHeadPipe
+from ..pipe import LISTENER_CONFIG, LogitAdjustedLoss, PRIOR_HEAD_DEFAULTS, PriorHeadPipe
 
 DEFAULT_NER_MODEL = """
 [model]
 @architectures = "spacy-ddi.CRFTagger.v1"
 hidden_width = 256
 dropout = 0.1
-
-[model.tok2vec]
-@architectures = "spacy-transformers.TransformerListener.v1"
-grad_factor = 1.0
-upstream = "*"
-
-[model.tok2vec.pooling]
-@layers = "reduce_mean.v1"
-"""
+""" + LISTENER_CONFIG
 
 
 @Language.factory(

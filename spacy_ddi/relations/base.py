@@ -9,9 +9,20 @@ from ..extensions import FALSE_LABEL, InteractionRecord
 from ..gold import gold_drugs_and_pairs
 from ..layers.logit_adjustment import softmax_cross_entropy
 from ..layers.segments import doc_segments
-from ..pipe import PriorHeadPipe
+from ..pipe import PRIOR_HEAD_DEFAULTS, PriorHeadPipe
 
 RELATION_COMPONENTS = ("dstc_relations", "pair_relations")  # the factories of RelationPipe heads
+
+# What both relation factories add to their default config (their options are described in
+# their classes), and their score weights.
+RELATION_DEFAULTS = {
+    **PRIOR_HEAD_DEFAULTS,
+    "store_false": False,
+    "same_name_rule": False,
+    "max_sentence_mentions": 500,
+    "scorer": {"@scorers": "spacy-ddi.ddi_scorer.v1"},
+}
+RELATION_SCORE_WEIGHTS = {"ddi_strict_f": 0.5, "ddi_strict_p": 0.0, "ddi_strict_r": 0.0}
 
 
 def relation_component(nlp: Language) -> Optional[str]:
@@ -28,6 +39,28 @@ class RelationPipe(PriorHeadPipe):
         "prior_at_inference", "store_false", "same_name_rule", "symmetric_reading",
         "max_sentence_mentions",
     )
+
+    def __init__(
+        self,
+        vocab,
+        model,
+        name: str,
+        *,
+        labels,
+        loss=None,
+        optimizer=None,
+        prior_at_inference: float = 0.0,
+        store_false: bool = False,
+        same_name_rule: bool = False,
+        max_sentence_mentions: int = 500,
+        scorer=None,
+        **cfg,
+    ) -> None:
+        super().__init__(
+            vocab, model, name, labels=labels, loss=loss, optimizer=optimizer,
+            prior_at_inference=prior_at_inference, scorer=scorer, store_false=store_false,
+            same_name_rule=same_name_rule, max_sentence_mentions=max_sentence_mentions, **cfg,
+        )
 
     def readable_drugs(self, docs) -> List[List[Tuple[int, int]]]:
         """The (start, end) of each doc's entities, less those of any sentence with more than

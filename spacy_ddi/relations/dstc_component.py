@@ -11,8 +11,8 @@ from thinc.api import Config, Model, Optimizer
 from ..extensions import DDI_LABELS, FALSE_LABEL, InteractionRecord
 from ..gold import gold_drug_labels, gold_drugs_and_pairs
 from ..layers.logit_adjustment import log_priors
-from ..pipe import PRIOR_HEAD_DEFAULTS, LogitAdjustedLoss
-from .base import RelationPipe
+from ..pipe import LISTENER_CONFIG, LogitAdjustedLoss
+from .base import RELATION_DEFAULTS, RELATION_SCORE_WEIGHTS, RelationPipe
 from .dstc_model import entity_type_id
 from .extraction import extract_pairs
 
@@ -22,15 +22,7 @@ DEFAULT_DSTC_MODEL = """
 hidden_width = 256
 dropout = 0.1
 max_rows_tokens = 16384
-
-[model.tok2vec]
-@architectures = "spacy-transformers.TransformerListener.v1"
-grad_factor = 1.0
-upstream = "*"
-
-[model.tok2vec.pooling]
-@layers = "reduce_mean.v1"
-"""
+""" + LISTENER_CONFIG
 
 TOKEN_LABELS = ("O",) + DDI_LABELS  # O, then the pair labels (positive types and FALSE)
 
@@ -41,15 +33,11 @@ TOKEN_LABELS = ("O",) + DDI_LABELS  # O, then the pair labels (positive types an
     requires=["doc.ents"],
     default_config={
         "model": Config().from_str(DEFAULT_DSTC_MODEL)["model"],
-        **PRIOR_HEAD_DEFAULTS,
-        "store_false": False,
-        "same_name_rule": False,
-        "max_sentence_mentions": 500,
+        **RELATION_DEFAULTS,
         "symmetric_reading": False,
         "o_token_weight": 1.0,
-        "scorer": {"@scorers": "spacy-ddi.ddi_scorer.v1"},
     },
-    default_score_weights={"ddi_strict_f": 0.5, "ddi_strict_p": 0.0, "ddi_strict_r": 0.0},
+    default_score_weights=RELATION_SCORE_WEIGHTS,
 )
 def make_dstc_relations(
     nlp: Language,
@@ -108,23 +96,17 @@ class DSTCRelations(RelationPipe):
         model: Model,
         name: str = "dstc_relations",
         *,
-        loss: Optional[LogitAdjustedLoss] = None,
-        optimizer: Optional[Optimizer] = None,
-        prior_at_inference: float = 0.0,
-        store_false: bool = False,
-        same_name_rule: bool = False,
-        max_sentence_mentions: int = 500,
         symmetric_reading: bool = False,
         o_token_weight: float = 1.0,
-        scorer: Optional[Callable] = None,
+        **options,
     ) -> None:
+        """``options``: those of :class:`RelationPipe` (loss, optimizer, prior_at_inference,
+        store_false, same_name_rule, max_sentence_mentions, scorer)."""
         if not 0.0 <= o_token_weight <= 1.0:
             raise ValueError(f"[{name}] o_token_weight must lie in [0, 1], got {o_token_weight}")
         super().__init__(
-            vocab, model, name, labels=TOKEN_LABELS, loss=loss, optimizer=optimizer,
-            prior_at_inference=prior_at_inference, scorer=scorer, store_false=store_false,
-            same_name_rule=same_name_rule, max_sentence_mentions=max_sentence_mentions,
-            symmetric_reading=symmetric_reading, o_token_weight=o_token_weight,
+            vocab, model, name, labels=TOKEN_LABELS, symmetric_reading=symmetric_reading,
+            o_token_weight=o_token_weight, **options,
         )
 
     PREDICTION_MODEL_ATTRS = ("max_rows_tokens",)

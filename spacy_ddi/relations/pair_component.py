@@ -12,8 +12,8 @@ from ..extensions import FALSE_LABEL, POSITIVE_LABELS, InteractionRecord
 from ..gold import gold_drugs_and_pairs
 from ..layers.logit_adjustment import log_priors
 from ..layers.segments import doc_segments
-from ..pipe import PRIOR_HEAD_DEFAULTS, LogitAdjustedLoss
-from .base import RelationPipe
+from ..pipe import LISTENER_CONFIG, LogitAdjustedLoss
+from .base import RELATION_DEFAULTS, RELATION_SCORE_WEIGHTS, RelationPipe
 from .pair_model import entity_pairs
 
 DEFAULT_PAIR_MODEL = """
@@ -23,15 +23,7 @@ hidden_width = 256
 dropout = 0.1
 max_distance = 32
 max_pairs = 8192
-
-[model.tok2vec]
-@architectures = "spacy-transformers.TransformerListener.v1"
-grad_factor = 1.0
-upstream = "*"
-
-[model.tok2vec.pooling]
-@layers = "reduce_mean.v1"
-"""
+""" + LISTENER_CONFIG
 
 PAIR_LABELS = (FALSE_LABEL,) + POSITIVE_LABELS  # FALSE, then the positive types
 
@@ -42,13 +34,9 @@ PAIR_LABELS = (FALSE_LABEL,) + POSITIVE_LABELS  # FALSE, then the positive types
     requires=["doc.ents"],
     default_config={
         "model": Config().from_str(DEFAULT_PAIR_MODEL)["model"],
-        **PRIOR_HEAD_DEFAULTS,
-        "store_false": False,
-        "same_name_rule": False,
-        "max_sentence_mentions": 500,
-        "scorer": {"@scorers": "spacy-ddi.ddi_scorer.v1"},
+        **RELATION_DEFAULTS,
     },
-    default_score_weights={"ddi_strict_f": 0.5, "ddi_strict_p": 0.0, "ddi_strict_r": 0.0},
+    default_score_weights=RELATION_SCORE_WEIGHTS,
 )
 def make_pair_relations(
     nlp: Language,
@@ -92,25 +80,10 @@ class PairRelations(RelationPipe):
     The score of an interaction is the probability of its label.
     """
 
-    def __init__(
-        self,
-        vocab: Vocab,
-        model: Model,
-        name: str = "pair_relations",
-        *,
-        loss: Optional[LogitAdjustedLoss] = None,
-        optimizer: Optional[Optimizer] = None,
-        prior_at_inference: float = 0.0,
-        store_false: bool = False,
-        same_name_rule: bool = False,
-        max_sentence_mentions: int = 500,
-        scorer: Optional[Callable] = None,
-    ) -> None:
-        super().__init__(
-            vocab, model, name, labels=PAIR_LABELS, loss=loss, optimizer=optimizer,
-            prior_at_inference=prior_at_inference, scorer=scorer, store_false=store_false,
-            same_name_rule=same_name_rule, max_sentence_mentions=max_sentence_mentions,
-        )
+    def __init__(self, vocab: Vocab, model: Model, name: str = "pair_relations", **options) -> None:
+        """``options``: those of :class:`RelationPipe` (loss, optimizer, prior_at_inference,
+        store_false, same_name_rule, max_sentence_mentions, scorer)."""
+        super().__init__(vocab, model, name, labels=PAIR_LABELS, **options)
 
     PREDICTION_MODEL_ATTRS = ("max_pairs",)
 
