@@ -8,7 +8,9 @@ towards an unadjusted model (w = tau). This grid-searches w for both heads on de
 and, for dstc_relations, whether it reads each pair from both drugs' rows (symmetric_reading),
 and whether pairs of two mentions with the same name are read as FALSE (same_name_rule),
 selecting on the training objective (mean of strict NER F1 and strict DDI F1), and writes the
-pipeline with the chosen values in its cfg. The encoder runs once; only the heads re-run.
+pipeline with the chosen values in its cfg, with sentence_flags disabled (the auxiliary heads
+serve training; nothing reads their flags at prediction). The encoder runs once; only the
+heads re-run.
 The relation component is dstc_relations (MTMG) or pair_relations (the pipelined baseline).
 """
 import itertools
@@ -89,6 +91,12 @@ def main(
         # a pipeline trained from a config without the linker (it has nothing to learn)
         nlp.add_pipe("drug_linker", after="drug_ner").initialize()
         typer.echo("added drug_linker after drug_ner")
+    if "sentence_flags" in nlp.pipe_names and "sentence_flags" not in nlp.disabled:
+        # The auxiliary heads shape the encoder in training; at prediction nothing reads their
+        # sentence flags (not the interactions, the records or extract), so the tuned pipeline
+        # is saved with them disabled (nlp.enable_pipe("sentence_flags") brings them back).
+        nlp.disable_pipe("sentence_flags")
+        typer.echo("saved with sentence_flags disabled (nothing reads it at prediction)")
     nlp.to_disk(output)
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(json.dumps({"model": str(model), "dev": str(dev), "grid": results, "best": best}, indent=2))

@@ -8,7 +8,7 @@ import numpy
 import torch
 from spacy.tokens import Doc
 from spacy.util import registry
-from spacy_transformers.align import get_alignment, get_alignment_via_offset_mapping
+from spacy_transformers.align import get_alignment
 from spacy_transformers.architectures import create_TransformerModel_v3
 from spacy_transformers.data_classes import FullTransformerBatch, WordpieceBatch
 from spacy_transformers.layers.transformer_model import forward as transformer_forward
@@ -17,6 +17,7 @@ from spacy_transformers.truncate import truncate_oversize_splits
 from thinc.api import Model, PyTorchLSTM, chain, with_padded
 from transformers.file_utils import ModelOutput
 
+from .layers.alignment import alignment_from_offsets
 from .layers.averaging import read_averages
 from .layers.segments import length_groups
 
@@ -107,7 +108,7 @@ def length_bucketed_forward(model: Model, docs: List[Doc], is_train: bool):
     batch_encoding = huggingface_tokenize(tokenizer, [span.text for span in flat_spans])
     wordpieces = WordpieceBatch.from_batch_encoding(batch_encoding)
     if "offset_mapping" in batch_encoding:
-        align = get_alignment_via_offset_mapping(flat_spans, batch_encoding["offset_mapping"])
+        align = alignment_from_offsets(flat_spans, batch_encoding["offset_mapping"])
     else:
         align = get_alignment(flat_spans, wordpieces.strings, tokenizer.all_special_tokens)
     wordpieces, align = truncate_oversize_splits(wordpieces, align, tokenizer.model_max_length)
