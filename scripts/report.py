@@ -76,12 +76,20 @@ ERROR_KINDS = (
 )
 
 
-def what_helped(loaded: Dict[str, Optional[dict]], main_run: str) -> List[str]:
+def _mean_headline(runs: List[dict]) -> Dict[str, float]:
+    """The mean of each headline score over ``runs`` (the seeds of one setting)."""
+    scores = [headline(r["eval"]) for r in runs]
+    return {key: sum(s[key] for s in scores) / len(scores)
+            for key in scores[0] if all(s.get(key) is not None for s in scores)}
+
+
+def what_helped(loaded: Dict[str, Optional[dict]], main_run: str, records: Optional[Path] = None) -> List[str]:
     """One sentence per comparison run: what it changes, and what its scores say about the
     part it changes (a run *without* a part that scores lower means the part helped)."""
     lines = [
-        f"Each comparison is of single trainings (one seed each); differences under {NOISE:.2f} F1 are read as no",
-        "evidence either way, and the Seeds section shows how far one seed alone moves a run.",
+        f"Each comparison is of single trainings (one seed each) unless both runs have seeds (then of their means);",
+        f"differences under {NOISE:.2f} F1 are read as no evidence either way, and the Seeds section shows how far",
+        "one seed alone moves a run.",
         "",
     ]
     for name, run in loaded.items():
@@ -92,6 +100,12 @@ def what_helped(loaded: Dict[str, Optional[dict]], main_run: str) -> List[str]:
         if loaded.get(against) is None:
             continue
         base, scores = headline(loaded[against]["eval"]), headline(run["eval"])
+        base_seeds = seed_runs(records, against, loaded[against]) if records else []
+        run_seeds = seed_runs(records, name, run) if records else []
+        seeds_note = ""
+        if len(base_seeds) >= 2 and len(run_seeds) >= 2:  # both have seeds: compare their means
+            base, scores = _mean_headline(base_seeds), _mean_headline(run_seeds)
+            seeds_note = f" (means over {len(base_seeds)} and {len(run_seeds)} seeds)"
         verdicts = []
         for key, label in (("ner", "NER"), ("ddi", "DDI"), ("gold", "gold-entity DDI")):
             if scores.get(key) is None or base.get(key) is None:
@@ -103,7 +117,7 @@ def what_helped(loaded: Dict[str, Optional[dict]], main_run: str) -> List[str]:
                 word = f"{against} {'better' if delta > 0 else 'worse'} by {abs(delta):.3f}"
             verdicts.append(f"{label} {word} ({fmt(base[key])} vs {fmt(scores[key])})")
         lines.append(
-            f"- {tests[0].upper() + tests[1:]} (`{name}`, {change}; against `{against}`): "
+            f"- {tests[0].upper() + tests[1:]} (`{name}`, {change}; against `{against}`){seeds_note}: "
             + "; ".join(verdicts) + "."
         )
     return lines
@@ -588,7 +602,7 @@ def main(
             f"{minutes(tr)} |"
         )
     out += ["", "### What helped and what did not (generated from the table above)", ""]
-    out += what_helped(loaded, main_run)
+    out += what_helped(loaded, main_run, records)
     not_run = [f"- `{k}`: {v}" for k, v in PLANNED.items() if loaded.get(k) is None]
     if not_run:
         out += ["", "Not trained yet (so not in the table):", ""] + not_run
