@@ -50,6 +50,9 @@ CHANGES = {
                               "the scorer additions", "mtmg_paper_loss"),
     "ddi_mtmg_sharedlr": ("the heads on the encoder's learning rate", "the heads' own AdamW at 1e-3",
                           "ddi_mtmg_paper_scorer"),
+    "baseline_pairwise_v01": ("the pipelined baseline of spacy-ddi 0.1 (commit 8db9741): heads stepped by their own "
+                              "torch AdamW, no parameter averaging", "0.2's optimizers and averaging for the baseline",
+                              "baseline_pairwise"),
     "ddi_mtmg_v01": ("the 0.1 default: each head stepped by its own torch AdamW at 1e-3, no parameter "
                      "averaging (spacy-ddi 0.1, commit 8db9741)",
                      "parameter averaging with a thinc optimizer per head (0.2)", None),
