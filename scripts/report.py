@@ -90,9 +90,8 @@ def what_helped(loaded: Dict[str, Optional[dict]], main_run: str, records: Optio
     """One sentence per comparison run: what it changes, and what its scores say about the
     part it changes (a run *without* a part that scores lower means the part helped)."""
     lines = [
-        f"Each comparison is of single trainings (one seed each) unless both runs have seeds (then of their means);",
-        f"differences under {NOISE:.2f} F1 are read as no evidence either way, and the Seeds section shows how far",
-        "one seed alone moves a run.",
+        f"Each comparison is of single trainings (one seed each), or of seed means where both runs have seeds; differences",
+        f"under {NOISE:.2f} F1 are read as no evidence either way, and the Seeds section shows how far one seed alone moves a run.",
         "",
     ]
     for name, run in loaded.items():
