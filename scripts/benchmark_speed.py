@@ -9,9 +9,12 @@ into their documents (one text per document), it times:
   same sentences sorted by length, in the fastest of several batchings; no spaCy, no heads.
   This is the ceiling the pipeline is measured against.
 - ``pipe``: ``nlp.pipe(texts)`` in input order, as a user calls it (the default pipeline).
+- ``pipe_small_calls``: the same with the transformer's ``max_batch_items = 16384`` (spacy-ddi
+  0.2.0's setting: an ``nlp.pipe`` batch cut into several transformer calls, each sorted on its
+  own).
 - ``pipe_before``: the same with spacy-transformers' ``strided_spans`` (windows across
-  sentences) and ``prediction_batch_wordpieces = 0`` (one padded batch per transformer call):
-  how the transformer ran before sentence spans and length groups.
+  sentences), ``prediction_batch_wordpieces = 0`` (one padded batch per transformer call) and
+  ``max_batch_items = 16384``: how the transformer ran before sentence spans and length groups.
 
 The three are timed in one process, in turns (``--repeats`` rounds; the best of each counts),
 so a change in the machine's speed during the run touches them alike. Peak RSS is measured
@@ -28,7 +31,7 @@ from pathlib import Path
 
 import typer
 
-MODES = ("encoder", "pipe", "pipe_before")
+MODES = ("encoder", "pipe", "pipe_small_calls", "pipe_before")
 SETS = ("sentences", "documents")
 
 
@@ -84,12 +87,17 @@ def _encoder_seconds(nlp, texts, repeats: int):
 def load(model: str, mode: str):
     import spacy
 
-    if mode != "pipe_before":
+    if mode not in ("pipe_small_calls", "pipe_before"):
         return spacy.load(model)
-    spans = {"@span_getters": "spacy-transformers.strided_spans.v1", "window": 128, "stride": 96}
-    nlp = spacy.load(model, config={"components": {"transformer": {"model": {"get_spans": spans}}}})
-    # a model attribute: the saved value is restored on loading, so set it here
-    nlp.get_pipe("transformer").model.attrs["prediction_batch_wordpieces"] = 0
+    if mode == "pipe_small_calls":
+        nlp = spacy.load(model)
+    else:
+        spans = {"@span_getters": "spacy-transformers.strided_spans.v1", "window": 128, "stride": 96}
+        nlp = spacy.load(model, config={"components": {"transformer": {"model": {"get_spans": spans}}}})
+        # a model attribute: the saved value is restored on loading, so set it here
+        nlp.get_pipe("transformer").model.attrs["prediction_batch_wordpieces"] = 0
+    # the component's cfg is restored from disk on loading, so set it here
+    nlp.get_pipe("transformer").cfg["max_batch_items"] = 16384
     return nlp
 
 
@@ -102,7 +110,7 @@ def time_pipe(nlp, texts) -> float:
 
 def measure_speed(model: str, corpus: Path, which: str, repeats: int) -> list:
     """Seconds of each mode on one set, timed in turns in this process."""
-    pipelines = {mode: load(model, mode) for mode in ("pipe", "pipe_before")}
+    pipelines = {mode: load(model, mode) for mode in MODES if mode != "encoder"}
     nlp = pipelines["pipe"]
     texts = _texts(nlp, corpus, which)
     words = sum(len(doc) for doc in nlp.tokenizer.pipe(texts))

@@ -2,7 +2,7 @@
 import importlib.util
 from functools import partial
 from pathlib import Path
-from typing import Callable, List
+from typing import Callable, Dict, List
 
 import numpy
 import torch
@@ -10,11 +10,12 @@ from spacy.tokens import Doc
 from spacy.util import registry
 from spacy_transformers.align import get_alignment
 from spacy_transformers.architectures import create_TransformerModel_v3
-from spacy_transformers.data_classes import FullTransformerBatch, WordpieceBatch
+from spacy_transformers.data_classes import FullTransformerBatch, TransformerData, WordpieceBatch
 from spacy_transformers.layers.transformer_model import forward as transformer_forward
 from spacy_transformers.layers.transformer_model import huggingface_tokenize
 from spacy_transformers.truncate import truncate_oversize_splits
-from thinc.api import Model, PyTorchLSTM, chain, with_padded
+from thinc.api import Model, PyTorchLSTM, chain, get_array_module, torch2xp, with_padded, xp2torch
+from thinc.types import Ragged
 from transformers.file_utils import ModelOutput
 
 from .layers.alignment import alignment_from_offsets
@@ -96,7 +97,8 @@ def create_offline_transformer_model(
 
 def length_bucketed_forward(model: Model, docs: List[Doc], is_train: bool):
     """spacy-transformers' forward pass; at prediction, with the spans encoded in groups of
-    similar length (see ``prediction_batch_wordpieces``)."""
+    similar length (see ``prediction_batch_wordpieces``) and each doc's outputs laid out on
+    their own (see :class:`PerDocTransformerBatch`)."""
     budget = model.attrs.get("prediction_batch_wordpieces", 0)
     if is_train or not budget or not _groupable(model):
         return transformer_forward(model, docs, is_train)
@@ -105,18 +107,40 @@ def length_bucketed_forward(model: Model, docs: List[Doc], is_train: bool):
     flat_spans = [span for doc_spans in nested_spans for span in doc_spans]
     if not flat_spans:
         return transformer_forward(model, docs, is_train)
-    batch_encoding = huggingface_tokenize(tokenizer, [span.text for span in flat_spans])
+    batch_encoding = tokenize(tokenizer, [span.text for span in flat_spans])
     wordpieces = WordpieceBatch.from_batch_encoding(batch_encoding)
     if "offset_mapping" in batch_encoding:
         align = alignment_from_offsets(flat_spans, batch_encoding["offset_mapping"])
     else:
         align = get_alignment(flat_spans, wordpieces.strings, tokenizer.all_special_tokens)
     wordpieces, align = truncate_oversize_splits(wordpieces, align, tokenizer.model_max_length)
-    model_output = _encode_in_length_groups(model.layers[0], wordpieces, budget)
-    output = FullTransformerBatch(
-        spans=nested_spans, wordpieces=wordpieces, model_output=model_output, align=align
+    span_outputs = _encode_in_length_groups(model.layers[0], wordpieces, budget)
+    doc_data = _per_doc_data(docs, nested_spans, wordpieces, align, span_outputs)
+    output = PerDocTransformerBatch(
+        spans=nested_spans, wordpieces=wordpieces, model_output=None, align=align,
+        cached_doc_data=doc_data,
     )
     return output, lambda d_output: docs
+
+
+def tokenize(tokenizer, texts: List[str]):
+    """spacy-transformers' ``huggingface_tokenize``, taking the wordpiece strings from a fast
+    tokenizer's encodings (already built in Rust) instead of converting every id back."""
+    encodings_available = getattr(tokenizer, "is_fast", False)
+    if not encodings_available:
+        return huggingface_tokenize(tokenizer, texts)
+    token_data = tokenizer(
+        texts,
+        add_special_tokens=True,
+        return_attention_mask=True,
+        return_offsets_mapping=True,
+        return_tensors="np",
+        return_token_type_ids=None,  # the model's default
+        padding="longest",
+    )
+    token_data["input_texts"] = [encoding.tokens for encoding in token_data.encodings]
+    token_data["pad_token"] = tokenizer.pad_token
+    return token_data
 
 
 def _groupable(model: Model) -> bool:
@@ -128,14 +152,15 @@ def _groupable(model: Model) -> bool:
     )
 
 
-def _encode_in_length_groups(transformer: Model, wordpieces: WordpieceBatch, budget: int):
-    """Run the Hugging Face model on groups of similar-length spans; return one ModelOutput
-    laid out as if the whole batch had been encoded at once (zeros in the padding)."""
+def _encode_in_length_groups(transformer: Model, wordpieces: WordpieceBatch, budget: int) -> Dict[str, list]:
+    """Run the Hugging Face model on groups of similar-length spans. Returns, for each output
+    of the model that is a tensor, one entry per span (in the batch's order): the span's rows
+    (its wordpieces, without padding) for per-wordpiece outputs, its vector otherwise."""
     # the attention mask, not wordpieces.lengths: a literal "[PAD]" in the text is a pad
     # token that the mask keeps but the length count leaves out
     lengths = numpy.asarray(wordpieces.attention_mask).astype("int64").sum(axis=1)
-    n_spans, width = wordpieces.input_ids.shape
-    merged = ModelOutput()
+    n_spans = wordpieces.input_ids.shape[0]
+    outputs: Dict[str, list] = {}
     for group in length_groups(lengths, budget):
         longest = int(lengths[group].max())
         part = transformer.predict(
@@ -150,29 +175,102 @@ def _encode_in_length_groups(transformer: Model, wordpieces: WordpieceBatch, bud
             )
         )
         for key, value in part.items():
-            if isinstance(value, torch.Tensor):
-                merged[key] = _place_rows(merged.get(key), value, group, n_spans, width)
-            elif isinstance(value, tuple) and all(isinstance(t, torch.Tensor) for t in value):
-                previous = merged.get(key) or (None,) * len(value)
-                merged[key] = tuple(
-                    _place_rows(p, t, group, n_spans, width) for p, t in zip(previous, value)
-                )
+            if not isinstance(value, torch.Tensor):
+                continue
+            rows = outputs.setdefault(key, [None] * n_spans)
+            for r, i in enumerate(group):
+                rows[i] = value[r, : lengths[i]] if value.dim() >= 3 else value[r]
+    return outputs
+
+
+def _per_doc_data(docs, nested_spans, wordpieces, align, span_outputs) -> List[TransformerData]:
+    """One TransformerData per doc, as ``FullTransformerBatch.split_by_doc`` makes them but
+    padded to the doc's own longest span rather than the batch's: a batch of many docs does
+    not hold every short sentence at the width of the longest (memory), and it is built
+    without first laying out the whole batch."""
+    lengths = numpy.asarray(wordpieces.attention_mask).astype("int64").sum(axis=1)
+    batch_width = wordpieces.input_ids.shape[1]
+    doc_data = []
+    span_start = token_start = 0
+    for doc, doc_spans in zip(docs, nested_spans):
+        n = len(doc_spans)
+        if n == 0:
+            doc_data.append(TransformerData.empty())
+            continue
+        rows = range(span_start, span_start + n)
+        width = int(lengths[span_start : span_start + n].max())
+        model_output = ModelOutput()
+        for key, per_span in span_outputs.items():
+            first = per_span[span_start]
+            if first.dim() >= 2:  # per wordpiece: pad each span's rows to the doc's width
+                tensor = first.new_zeros((n, width, *first.shape[1:]))
+                for j, k in enumerate(rows):
+                    tensor[j, : per_span[k].shape[0]] = per_span[k]
+            else:
+                tensor = torch.stack([per_span[k] for k in rows])
+            model_output[key] = torch2xp(tensor)
+        doc_align = align[token_start : token_start + len(doc)]
+        # the alignment indexes the batch's (spans x batch width) wordpieces: re-index to the
+        # doc's (spans x doc width)
+        flat = numpy.asarray(doc_align.dataXd, dtype="int64")
+        flat = (flat // batch_width - span_start) * width + flat % batch_width
+        doc_data.append(
+            TransformerData(
+                wordpieces=WordpieceBatch(
+                    strings=wordpieces.strings[span_start : span_start + n],
+                    input_ids=wordpieces.input_ids[span_start : span_start + n, :width],
+                    attention_mask=wordpieces.attention_mask[span_start : span_start + n, :width],
+                    lengths=wordpieces.lengths[span_start : span_start + n],
+                    token_type_ids=None
+                    if wordpieces.token_type_ids is None
+                    else wordpieces.token_type_ids[span_start : span_start + n, :width],
+                ),
+                model_output=model_output,
+                align=Ragged(flat.astype("i"), doc_align.lengths),
+            )
+        )
+        span_start += n
+        token_start += len(doc)
+    return doc_data
+
+
+class PerDocTransformerBatch(FullTransformerBatch):
+    """The transformer's prediction for a batch, already split per doc (``doc_data``).
+
+    ``model_output`` (the whole batch laid out as one padded tensor per output, as
+    spacy-transformers returns it) is assembled from the docs' outputs only when something
+    reads it, e.g. an ``set_extra_annotations`` callback."""
+
+    @property
+    def model_output(self) -> ModelOutput:
+        if self._model_output is None:
+            self._model_output = _assemble(self.cached_doc_data, self.wordpieces)
+        return self._model_output
+
+    @model_output.setter
+    def model_output(self, value) -> None:
+        self._model_output = value
+
+
+def _assemble(doc_data: List[TransformerData], wordpieces: WordpieceBatch) -> ModelOutput:
+    n_spans, batch_width = wordpieces.input_ids.shape
+    merged = ModelOutput()
+    start = 0
+    for data in doc_data:
+        if "last_hidden_state" not in data.model_output:
+            continue
+        n = data.wordpieces.input_ids.shape[0]
+        for key, value in data.model_output.items():
+            if key not in merged:
+                shape = (n_spans, batch_width, *value.shape[2:]) if value.ndim >= 3 else (n_spans, *value.shape[1:])
+                merged[key] = xp2torch(get_array_module(value).zeros(shape, dtype=value.dtype))
+            target = merged[key]
+            if value.ndim >= 3:
+                target[start : start + n, : value.shape[1]] = xp2torch(value)
+            else:
+                target[start : start + n] = xp2torch(value)
+        start += n
     return merged
-
-
-def _place_rows(full, part: torch.Tensor, group: numpy.ndarray, n_spans: int, width: int):
-    """Write the rows of ``part`` (a group's output) at ``group`` in ``full`` (n_spans, ...),
-    allocated on the first call with ``part``'s dtype and device; 3-d outputs are padded to
-    ``width`` wordpieces."""
-    if full is None:
-        shape = (n_spans, width, *part.shape[2:]) if part.dim() >= 3 else (n_spans, *part.shape[1:])
-        full = part.new_zeros(shape)
-    index = torch.as_tensor(group, device=part.device)
-    if part.dim() >= 3:
-        full[index, : part.shape[1]] = part
-    else:
-        full[index] = part
-    return full
 
 
 def _init_then_freeze(model: Model, X=None, Y=None, *, init: Callable, n_layers: int) -> None:

@@ -15,6 +15,7 @@ from spacy.training import Example, validate_examples
 from thinc.api import Config, Optimizer, set_dropout_rate
 
 from .extensions import install_extensions
+from .layers.shared_pooling import share_pooling
 
 # The spacy-ddi version that saved a component, stored in its cfg.
 VERSION_KEY = "spacy_ddi_version"
@@ -98,7 +99,7 @@ class TorchHeadPipe(TrainablePipe):
         scorer: Optional[Callable] = None, **cfg,
     ) -> None:
         self.vocab = vocab
-        self.model = model
+        self.model = share_pooling(model)  # heads on one transformer pool its output once
         self.name = name
         self.scorer = scorer
         self.optimizer = optimizer

@@ -82,13 +82,37 @@ def test_length_grouped_prediction_matches_one_padded_batch(trained_nlp):
         single = model.predict(docs)
     finally:
         model.attrs["prediction_batch_wordpieces"] = budget
-    a, b = grouped.doc_data, single.doc_data
-    for x, y in zip(a, b):
-        xv = x.model_output.last_hidden_state
-        yv = y.model_output.last_hidden_state
-        mask = x.wordpieces.attention_mask.astype(bool)
-        assert xv.shape == yv.shape
-        assert numpy.allclose(xv[mask], yv[mask], atol=1e-5)
+    assert_same_doc_data(grouped.doc_data, single.doc_data)
+    # the whole batch's layout, for annotation setters that read it, is the one-batch layout
+    mask = single.wordpieces.attention_mask.astype(bool)
+    assert grouped.model_output.last_hidden_state.shape == single.model_output.last_hidden_state.shape
+    assert numpy.allclose(
+        grouped.model_output.last_hidden_state.numpy()[mask],
+        single.model_output.last_hidden_state.numpy()[mask],
+        atol=1e-5,
+    )
+
+
+def assert_same_doc_data(grouped, single):
+    """Each doc's wordpieces, their vectors and the pooled token vectors agree; the grouped
+    data is padded to the doc's own longest span only."""
+    from spacy_transformers.layers.trfs2arrays import trfs2arrays
+    from thinc.api import reduce_mean
+
+    pool = trfs2arrays(reduce_mean(), 1.0)
+    assert len(grouped) == len(single)
+    for x, y in zip(grouped, single):
+        lengths = y.wordpieces.attention_mask.astype("int64").sum(axis=1)
+        assert x.model_output.last_hidden_state.shape[1] == lengths.max()
+        for j, n in enumerate(lengths):
+            assert (x.wordpieces.input_ids[j, :n] == y.wordpieces.input_ids[j, :n]).all()
+            assert numpy.allclose(
+                x.model_output.last_hidden_state[j, :n], y.model_output.last_hidden_state[j, :n], atol=1e-5
+            )
+        assert x.align.lengths.tolist() == y.align.lengths.tolist()
+        (px,), _ = pool([x], is_train=False)
+        (py,), _ = pool([y], is_train=False)
+        assert px.shape == py.shape and numpy.allclose(px, py, atol=1e-5)
 
 
 def test_literal_pad_tokens_are_encoded(trained_nlp):
@@ -106,9 +130,7 @@ def test_literal_pad_tokens_are_encoded(trained_nlp):
         single = model.predict(docs).doc_data
     finally:
         model.attrs["prediction_batch_wordpieces"] = budget
-    for x, y in zip(grouped, single):
-        mask = y.wordpieces.attention_mask.astype(bool)
-        assert numpy.allclose(x.model_output.last_hidden_state[mask], y.model_output.last_hidden_state[mask], atol=1e-5)
+    assert_same_doc_data(grouped, single)
 
 
 def test_rows_of_a_big_sentence_are_split_over_chunks():
@@ -169,3 +191,27 @@ def test_a_700_token_sentence_loses_nothing(trained_nlp):
     assert pairs >= {(a, b) for i, a in enumerate(in_long) for b in in_long[i + 1 :]}
     assert all(d.subject.sent == d.object.sent for d in doc._.ddis)
     assert all(s._.enc_prob is not None and s._.pdc_prob is not None for s in sents)
+
+
+def test_heads_pool_the_transformer_output_once(trained_nlp, monkeypatch):
+    from spacy_transformers.layers.trfs2arrays import forward as pooling_forward
+
+    import spacy_ddi.layers.shared_pooling as shared
+
+    nodes = [
+        node for _, proc in trained_nlp.pipeline if hasattr(proc, "model") and hasattr(proc.model, "walk")
+        for node in proc.model.walk() if node.name == "trfs2arrays"
+    ]
+    assert len(nodes) >= 2 and all(node._func is shared.shared_trfs2arrays_forward for node in nodes)
+    calls = []
+
+    def counting(model, trf_datas, is_train):
+        calls.append(len(trf_datas))
+        return pooling_forward(model, trf_datas, is_train)
+
+    monkeypatch.setattr(shared, "trfs2arrays_forward", counting)
+    doc = trained_nlp(" ".join(row[0] for row in TRAIN_DATA))
+    assert calls == [1], "the heads should pool each doc's transformer output once"
+    cached = getattr(doc._.trf_data, shared.CACHE_ATTRIBUTE)["reduce_mean"]
+    fresh, _ = pooling_forward(nodes[0], [doc._.trf_data], False)
+    assert numpy.array_equal(fresh[0], cached)
