@@ -7,7 +7,9 @@ precision). Adding w * log(prior) back to the scores at prediction time moves th
 towards an unadjusted model (w = tau). This grid-searches w for both heads on dev only,
 and, for dstc_relations, whether it reads each pair from both drugs' rows (symmetric_reading),
 and whether pairs of two mentions with the same name are read as FALSE (same_name_rule),
-selecting on the training objective (mean of strict NER F1 and strict DDI F1), and writes the
+selecting on the training objective (mean of strict NER F1 and strict DDI F1); then, at the
+chosen NER prior, whether drug_linker relabels DRUG mentions that read as brand names
+(relabel_brands: it changes entity types only, so it is chosen on strict NER F1); and writes the
 pipeline with the chosen values in its cfg, with sentence_flags disabled (the auxiliary heads
 serve training; nothing reads their flags at prediction). The encoder runs once; only the
 heads re-run.
@@ -91,6 +93,18 @@ def main(
         # a pipeline trained from a config without the linker (it has nothing to learn)
         nlp.add_pipe("drug_linker", after="drug_ner").initialize()
         typer.echo("added drug_linker after drug_ner")
+    linker = nlp.get_pipe("drug_linker")
+    ner.cfg["prior_at_inference"] = best["ner"]
+    docs = list(ner.pipe(encoded, batch_size=64))
+    brands = {}
+    for relabel in (False, True):  # False first: it leaves the entities as drug_ner set them
+        linker.cfg["relabel_brands"] = relabel
+        linked = [linker(doc) for doc in docs]
+        brands[relabel] = score_ner_strict([Example(p, g) for p, g in zip(linked, gold)])["ents_f"]
+        typer.echo(json.dumps({"relabel_brands": relabel, "ner_f": brands[relabel]}))
+    best["relabel_brands"] = brands[True] > brands[False]
+    best["relabel_brands_ner_f"] = {str(k).lower(): v for k, v in brands.items()}
+    choose(nlp, "drug_linker", "relabel_brands", best["relabel_brands"])
     if "sentence_flags" in nlp.pipe_names and "sentence_flags" not in nlp.disabled:
         # The auxiliary heads shape the encoder in training; at prediction nothing reads their
         # sentence flags (not the interactions, the records or extract), so the tuned pipeline

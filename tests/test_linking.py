@@ -261,3 +261,29 @@ def test_missing_package_error_says_what_to_install(monkeypatch):
     monkeypatch.setattr(vocabulary_module.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(VocabularyError, match="pip install 'drug-named-entity-recognition"):
         DrugLinker().initialize()
+
+
+def test_relabel_brands_turns_drug_mentions_of_brand_names_into_brand_entities(linker_nlp):
+    """Off by default; on, a DRUG mention that is a capitalised name unlike its drug's name
+    (Trileptal -> Oxcarbazepine) becomes BRAND, while generic names and their spellings stay."""
+    text = "Trileptal and LEXAPRO raise Lithium levels; Verapamil and propranolol do not."
+    spans = [(0, 9), (14, 21), (28, 35), (44, 53), (58, 69)]
+
+    def tagged(nlp):
+        doc = nlp.make_doc(text)
+        doc.ents = [doc.char_span(a, b, "DRUG") for a, b in spans]
+        return doc
+
+    assert [e.label_ for e in linker_nlp(tagged(linker_nlp)).ents] == ["DRUG"] * 5
+    nlp = spacy.blank("en")
+    nlp.add_pipe("drug_linker", config={"relabel_brands": True})
+    nlp.initialize()
+    doc = nlp(tagged(nlp))
+    assert [(e.text, e.label_) for e in doc.ents] == [
+        ("Trileptal", "BRAND"), ("LEXAPRO", "BRAND"), ("Lithium", "DRUG"), ("Verapamil", "DRUG"), ("propranolol", "DRUG"),
+    ]
+    trileptal = doc.ents[0]
+    assert (trileptal._.drug_name, trileptal._.is_brand) == ("Oxcarbazepine", True)
+    assert doc.ents[1]._.drug_name == "Escitalopram"
+    # the setting is saved with the pipeline
+    assert nlp.get_pipe("drug_linker").cfg["relabel_brands"] is True

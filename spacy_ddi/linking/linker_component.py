@@ -5,10 +5,15 @@ canonical name, or None when nothing matched), ``span._.is_brand`` and
 ``span._.drug_candidates`` (the drugs the lookups found up to the deciding one, as
 ``{"name", "drug_id"}`` dicts, the chosen one among them). The rules are in :mod:`spacy_ddi.linking.vocabulary`.
 
+With ``relabel_brands``, a ``DRUG`` mention that reads as a brand name of the drug it links to
+becomes a ``BRAND`` entity (:func:`reads_as_brand`): the NER head often tags a brand it has not
+seen ("Trileptal", "LEXAPRO") as DRUG, while the vocabulary knows it names another drug.
+
 No training: ``initialize`` (or the first call, for a pipeline that gains the linker after
 it was trained) reads the vocabulary of the PyPI package ``drug-named-entity-recognition``;
 ``to_disk``/``to_bytes`` write it into the pipeline, so a saved pipeline links without it.
 """
+import difflib
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, List, Optional, Union
 
@@ -28,10 +33,31 @@ TABLE_FILE = "vocabulary.msgpack.gz"
     "drug_linker",
     assigns=["span._.drug_id", "span._.drug_name", "span._.is_brand", "span._.drug_candidates"],
     requires=["doc.ents"],
-    default_config={"labels": None},
+    default_config={"labels": None, "relabel_brands": False},
 )
-def make_drug_linker(nlp: Language, name: str, labels: Optional[List[str]]) -> "DrugLinker":
-    return DrugLinker(nlp, name, labels=labels)
+def make_drug_linker(
+    nlp: Language, name: str, labels: Optional[List[str]], relabel_brands: bool
+) -> "DrugLinker":
+    return DrugLinker(nlp, name, labels=labels, relabel_brands=relabel_brands)
+
+
+# a mention at least this similar (difflib's ratio, lower case) to the name of the drug it
+# links to is a spelling of that name, not a brand ("Propanolol" -> Propranolol)
+BRAND_MAX_SIMILARITY = 0.6
+
+
+def reads_as_brand(text: str, link: Link) -> bool:
+    """Whether a mention linked by ``link`` names a brand: the vocabulary says so, or, where
+    it does not say, the mention is capitalised and unlike the name of the drug it links to
+    ("Trileptal" -> Oxcarbazepine; not "Lithium" -> Lithium cation, "Verapamil")."""
+    if link.drug is None or link.is_brand is False:
+        return False
+    if link.is_brand:
+        return True
+    if not text[:1].isupper():
+        return False
+    similarity = difflib.SequenceMatcher(None, text.lower(), link.drug.name.lower()).ratio()
+    return similarity < BRAND_MAX_SIMILARITY
 
 
 class DrugLinker:
@@ -39,12 +65,21 @@ class DrugLinker:
 
     labels: the entity labels to link (default: all). A mention of another label gets
     ``drug_id`` and ``drug_name`` None and no candidates.
+    relabel_brands: turn a DRUG entity that :func:`reads_as_brand` into a BRAND entity
+    (a prediction setting; ``scripts/tune_priors.py`` chooses it on dev).
     """
 
-    def __init__(self, nlp: Optional[Language] = None, name: str = "drug_linker", *, labels: Optional[Iterable[str]] = None):
+    def __init__(
+        self, nlp: Optional[Language] = None, name: str = "drug_linker", *,
+        labels: Optional[Iterable[str]] = None, relabel_brands: bool = False,
+    ):
         install_extensions()
         self.name = name
-        self.cfg = {"labels": sorted(labels) if labels else None, VERSION_KEY: spacy_ddi_version()}
+        self.cfg = {
+            "labels": sorted(labels) if labels else None,
+            "relabel_brands": relabel_brands,
+            VERSION_KEY: spacy_ddi_version(),
+        }
         self._vocabulary: Optional[DrugVocabulary] = None
 
     @property
@@ -64,8 +99,17 @@ class DrugLinker:
         return self.vocabulary.link(span.text, span.label_)
 
     def __call__(self, doc: Doc) -> Doc:
-        for ent in doc.ents:
-            link = self.link(ent)
+        links = [self.link(ent) for ent in doc.ents]
+        if self.cfg.get("relabel_brands") and any(
+            ent.label_ == "DRUG" and reads_as_brand(ent.text, link) for ent, link in zip(doc.ents, links)
+        ):
+            # span extensions are keyed by the span's label too: relabel first, then write them
+            doc.ents = [
+                Span(doc, ent.start, ent.end, label="BRAND")
+                if ent.label_ == "DRUG" and reads_as_brand(ent.text, link) else ent
+                for ent, link in zip(doc.ents, links)
+            ]
+        for ent, link in zip(doc.ents, links):
             ent._.drug_id = link.drug_id
             ent._.drug_name = link.drug_name
             # the vocabulary's brand flag where it gives one, else the entity's label
