@@ -1,6 +1,6 @@
 """Write the meta.json that `spacy package --meta-path` uses for the en_ddi_mtmg package.
 
-    python scripts/package_meta.py packages/meta.json --name ddi_mtmg --version 0.2.0
+    python scripts/package_meta.py packages/meta.json --name ddi_mtmg --version 0.2.1
 
 `spacy package` merges it over the trained pipeline's own meta (labels, performance). It adds
 what a user of the installed package needs: a description, the licence of the training data,
@@ -26,7 +26,7 @@ CORPUS = {
 def main(
     output: Path = typer.Argument(..., help="meta.json to write"),
     name: str = typer.Option("ddi_mtmg", help="Pipeline name; the package is LANG_NAME"),
-    version: str = typer.Option("0.2.0", help="Package version"),
+    version: str = typer.Option("0.2.1", help="Package version"),
     lang: str = typer.Option("en", help="Language code"),
 ):
     meta = {

@@ -134,6 +134,12 @@ def dev_choices(best: Optional[dict]) -> str:
         parts.append("symmetric reading" if best["symmetric"] else "subject-row reading")
     if "same_name_rule" in best:
         parts.append("same-name rule " + ("on" if best["same_name_rule"] else "off"))
+    if "relabel_brands" in best:
+        f1 = best.get("relabel_brands_ner_f", {})
+        parts.append(
+            ("brand names relabelled" if best["relabel_brands"] else "brand names not relabelled")
+            + (f" (dev NER F1 {f1['true']:.3f} against {f1['false']:.3f})" if f1 else "")
+        )
     return ", ".join(parts) + f" (dev DDI F1 {best['ddi_f']:.3f})"
 
 

@@ -4,7 +4,7 @@ from .extensions import (
 )
 from .visualize import render, serve
 
-__version__ = "0.2.0"
+__version__ = "0.2.1"
 
 install_extensions()
 

@@ -217,7 +217,7 @@ def _per_doc_data(docs, nested_spans, wordpieces, align, span_outputs) -> List[T
         doc_data.append(
             TransformerData(
                 wordpieces=WordpieceBatch(
-                    strings=wordpieces.strings[span_start : span_start + n],
+                    strings=[strings[:width] for strings in wordpieces.strings[span_start : span_start + n]],
                     input_ids=wordpieces.input_ids[span_start : span_start + n, :width],
                     attention_mask=wordpieces.attention_mask[span_start : span_start + n, :width],
                     lengths=wordpieces.lengths[span_start : span_start + n],

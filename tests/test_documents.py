@@ -215,3 +215,16 @@ def test_heads_pool_the_transformer_output_once(trained_nlp, monkeypatch):
     cached = getattr(doc._.trf_data, shared.CACHE_ATTRIBUTE)["reduce_mean"]
     fresh, _ = pooling_forward(nodes[0], [doc._.trf_data], False)
     assert numpy.array_equal(fresh[0], cached)
+
+
+def test_tokenize_gives_spacy_transformers_wordpieces(trained_nlp):
+    from spacy_transformers.layers.transformer_model import huggingface_tokenize
+
+    from spacy_ddi.encoders import tokenize
+
+    tokenizer = trained_nlp.get_pipe("transformer").model.tokenizer
+    texts = [row[0] for row in TRAIN_DATA] + ["aspirin [PAD] warfarin", "Ça coûte 5 µg/kg."]
+    ours, theirs = tokenize(tokenizer, texts), huggingface_tokenize(tokenizer, texts)
+    assert ours["input_texts"] == theirs["input_texts"]
+    for key in ("input_ids", "attention_mask", "offset_mapping"):
+        assert (ours[key] == theirs[key]).all()

@@ -263,11 +263,11 @@ def test_missing_package_error_says_what_to_install(monkeypatch):
         DrugLinker().initialize()
 
 
-def test_relabel_brands_turns_drug_mentions_of_brand_names_into_brand_entities(linker_nlp):
+def test_relabel_brands_turns_drug_mentions_of_brand_names_into_brand_entities(linker_nlp, tmp_path):
     """Off by default; on, a DRUG mention that is a capitalised name unlike its drug's name
     (Trileptal -> Oxcarbazepine) becomes BRAND, while generic names and their spellings stay."""
-    text = "Trileptal and LEXAPRO raise Lithium levels; Verapamil and propranolol do not."
-    spans = [(0, 9), (14, 21), (28, 35), (44, 53), (58, 69)]
+    text = "Trileptal and LEXAPRO raise Lithium levels; Verapamil and Propanolol do not."
+    spans = [(0, 9), (14, 21), (28, 35), (44, 53), (58, 68)]
 
     def tagged(nlp):
         doc = nlp.make_doc(text)
@@ -278,12 +278,31 @@ def test_relabel_brands_turns_drug_mentions_of_brand_names_into_brand_entities(l
     nlp = spacy.blank("en")
     nlp.add_pipe("drug_linker", config={"relabel_brands": True})
     nlp.initialize()
+    expected = [("Trileptal", "BRAND"), ("LEXAPRO", "BRAND"), ("Lithium", "DRUG"), ("Verapamil", "DRUG"), ("Propanolol", "DRUG")]
     doc = nlp(tagged(nlp))
-    assert [(e.text, e.label_) for e in doc.ents] == [
-        ("Trileptal", "BRAND"), ("LEXAPRO", "BRAND"), ("Lithium", "DRUG"), ("Verapamil", "DRUG"), ("propranolol", "DRUG"),
-    ]
+    assert [(e.text, e.label_) for e in doc.ents] == expected
     trileptal = doc.ents[0]
     assert (trileptal._.drug_name, trileptal._.is_brand) == ("Oxcarbazepine", True)
     assert doc.ents[1]._.drug_name == "Escitalopram"
-    # the setting is saved with the pipeline
-    assert nlp.get_pipe("drug_linker").cfg["relabel_brands"] is True
+    assert doc.ents[4]._.drug_name == "Propranolol"  # a misspelling, not a brand
+    # saved in the pipeline's config; a value given at load time wins
+    nlp.to_disk(tmp_path / "nlp")
+    loaded = spacy.load(tmp_path / "nlp")
+    assert [(e.text, e.label_) for e in loaded(tagged(loaded)).ents] == expected
+    off = spacy.load(tmp_path / "nlp", config={"components": {"drug_linker": {"relabel_brands": False}}})
+    assert [e.label_ for e in off(tagged(off)).ents] == ["DRUG"] * 5
+
+
+def test_reads_as_brand_rules():
+    from spacy_ddi.linking.linker_component import reads_as_brand
+    from spacy_ddi.linking.vocabulary import Link
+
+    oxcarbazepine = Drug("oxcarbazepine", "Oxcarbazepine", "DB00776")
+    propranolol = Drug("propranolol", "Propranolol", "DB00571")
+    assert reads_as_brand("Trileptal", Link(oxcarbazepine, None))  # the vocabulary does not say
+    assert not reads_as_brand("trileptal", Link(oxcarbazepine, None))  # not capitalised
+    assert not reads_as_brand("Trileptal", Link(oxcarbazepine, False))  # the vocabulary says generic
+    assert reads_as_brand("trileptal", Link(oxcarbazepine, True))  # the vocabulary says brand
+    assert not reads_as_brand("Propanolol", Link(propranolol, None))  # a spelling of the name
+    assert not reads_as_brand("Oxcarbazepine", Link(oxcarbazepine, None))
+    assert not reads_as_brand("Xyzzyvir", Link(None, None))  # unlinked

@@ -66,8 +66,14 @@ class DrugLinker:
     labels: the entity labels to link (default: all). A mention of another label gets
     ``drug_id`` and ``drug_name`` None and no candidates.
     relabel_brands: turn a DRUG entity that :func:`reads_as_brand` into a BRAND entity
-    (a prediction setting; ``scripts/tune_priors.py`` chooses it on dev).
+    (a prediction setting; ``scripts/tune_priors.py`` chooses it on dev). It lives in the
+    pipeline's config.cfg, so a value given at load time
+    (``spacy.load(path, config={"components": {"drug_linker": {"relabel_brands": False}}})``)
+    wins: loading does not restore it from the saved cfg.
     """
+
+    # settings taken from the config (and so from a load-time override), not the saved cfg
+    CONFIG_SETTINGS = ("relabel_brands",)
 
     def __init__(
         self, nlp: Optional[Language] = None, name: str = "drug_linker", *,
@@ -100,15 +106,14 @@ class DrugLinker:
 
     def __call__(self, doc: Doc) -> Doc:
         links = [self.link(ent) for ent in doc.ents]
-        if self.cfg.get("relabel_brands") and any(
-            ent.label_ == "DRUG" and reads_as_brand(ent.text, link) for ent, link in zip(doc.ents, links)
-        ):
-            # span extensions are keyed by the span's label too: relabel first, then write them
-            doc.ents = [
-                Span(doc, ent.start, ent.end, label="BRAND")
-                if ent.label_ == "DRUG" and reads_as_brand(ent.text, link) else ent
-                for ent, link in zip(doc.ents, links)
-            ]
+        if self.cfg.get("relabel_brands"):
+            brands = [ent.label_ == "DRUG" and reads_as_brand(ent.text, link) for ent, link in zip(doc.ents, links)]
+            if any(brands):
+                # span extensions are keyed by the span's label too: relabel first, then write them
+                doc.ents = [
+                    Span(doc, ent.start, ent.end, label="BRAND", kb_id=ent.kb_id, span_id=ent.id) if brand else ent
+                    for ent, brand in zip(doc.ents, brands)
+                ]
         for ent, link in zip(doc.ents, links):
             ent._.drug_id = link.drug_id
             ent._.drug_name = link.drug_name
@@ -128,7 +133,7 @@ class DrugLinker:
     def from_bytes(self, data: bytes, *, exclude=tuple()) -> "DrugLinker":
         msg = srsly.msgpack_loads(data)
         check_saved_version(self.name, msg["cfg"])
-        self.cfg.update({k: v for k, v in msg["cfg"].items() if k != VERSION_KEY})
+        self.cfg.update({k: v for k, v in msg["cfg"].items() if k != VERSION_KEY and k not in self.CONFIG_SETTINGS})
         self._vocabulary = DrugVocabulary.from_bytes(msg["vocabulary"])
         return self
 
@@ -142,7 +147,7 @@ class DrugLinker:
         path = util.ensure_path(path)
         cfg = srsly.read_json(path / "cfg")
         check_saved_version(self.name, cfg)
-        self.cfg.update({k: v for k, v in cfg.items() if k != VERSION_KEY})
+        self.cfg.update({k: v for k, v in cfg.items() if k != VERSION_KEY and k not in self.CONFIG_SETTINGS})
         table = path / TABLE_FILE
         if not table.exists():
             raise ValueError(f"[{self.name}] {table} is missing: the pipeline folder is incomplete")
