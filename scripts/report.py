@@ -53,9 +53,13 @@ CHANGES = {
     "baseline_pairwise_v01": ("the pipelined baseline of spacy-ddi 0.1 (commit 8db9741): heads stepped by their own "
                               "torch AdamW, no parameter averaging", "0.2's optimizers and averaging for the baseline",
                               "baseline_pairwise"),
+    "ddi_mtmg_brands": ("the 0.2.0 default (encoder at 1.5e-4), its weights re-tuned with relabel_brands chosen on dev",
+                        "the encoder's learning rate at 3e-4 (0.2.1)", None),
+    "ddi_mtmg_v020": ("the 0.2.0 default as tuned then, without relabel_brands (the same weights as ddi_mtmg_brands)",
+                      "drug_linker relabelling brand names (`relabel_brands`, chosen on dev)", "ddi_mtmg_brands"),
     "ddi_mtmg_v01": ("the 0.1 default: each head stepped by its own torch AdamW at 1e-3, no parameter "
                      "averaging (spacy-ddi 0.1, commit 8db9741)",
-                     "parameter averaging with a thinc optimizer per head (0.2)", None),
+                     "parameter averaging with a thinc optimizer per head (0.2)", "ddi_mtmg_v020"),
     "ddi_mtmg_lexicon": ("drug_ner also reads each token's BIO tag of the longest drug-vocabulary name "
                          "(`lexicon_width = 16`; trained with 0.1)", "leaving the drug lexicon out", "ddi_mtmg_v01"),
     "ddi_mtmg_entity_types": ("DSTC also reads the specified drug's and each token's entity type "
