@@ -94,8 +94,7 @@ def main(
         nlp.add_pipe("drug_linker", after="drug_ner").initialize()
         typer.echo("added drug_linker after drug_ner")
     linker = nlp.get_pipe("drug_linker")
-    ner.cfg["prior_at_inference"] = best["ner"]
-    docs = list(ner.pipe(encoded, batch_size=64))
+    docs = list(ner.pipe(encoded, batch_size=64))  # at the chosen prior (set by choose above)
     brands = {}
     for relabel in (False, True):  # False first: it leaves the entities as drug_ner set them
         linker.cfg["relabel_brands"] = relabel

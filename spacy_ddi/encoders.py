@@ -114,8 +114,11 @@ def length_bucketed_forward(model: Model, docs: List[Doc], is_train: bool):
     else:
         align = get_alignment(flat_spans, wordpieces.strings, tokenizer.all_special_tokens)
     wordpieces, align = truncate_oversize_splits(wordpieces, align, tokenizer.model_max_length)
-    span_outputs = _encode_in_length_groups(model.layers[0], wordpieces, budget)
-    doc_data = _per_doc_data(docs, nested_spans, wordpieces, align, span_outputs)
+    # the attention mask, not wordpieces.lengths: a literal "[PAD]" in the text is a pad
+    # token that the mask keeps but the length count leaves out
+    lengths = numpy.asarray(wordpieces.attention_mask).astype("int64").sum(axis=1)
+    span_outputs = _encode_in_length_groups(model.layers[0], wordpieces, lengths, budget)
+    doc_data = _per_doc_data(docs, nested_spans, wordpieces, lengths, align, span_outputs)
     output = PerDocTransformerBatch(
         spans=nested_spans, wordpieces=wordpieces, model_output=None, align=align,
         cached_doc_data=doc_data,
@@ -152,13 +155,13 @@ def _groupable(model: Model) -> bool:
     )
 
 
-def _encode_in_length_groups(transformer: Model, wordpieces: WordpieceBatch, budget: int) -> Dict[str, list]:
-    """Run the Hugging Face model on groups of similar-length spans. Returns, for each output
-    of the model that is a tensor, one entry per span (in the batch's order): the span's rows
-    (its wordpieces, without padding) for per-wordpiece outputs, its vector otherwise."""
-    # the attention mask, not wordpieces.lengths: a literal "[PAD]" in the text is a pad
-    # token that the mask keeps but the length count leaves out
-    lengths = numpy.asarray(wordpieces.attention_mask).astype("int64").sum(axis=1)
+def _encode_in_length_groups(
+    transformer: Model, wordpieces: WordpieceBatch, lengths: numpy.ndarray, budget: int
+) -> Dict[str, list]:
+    """Run the Hugging Face model on groups of similar-length spans (``lengths``: each span's
+    wordpieces). Returns, for each output of the model that is a tensor, one entry per span
+    (in the batch's order): the span's rows (its wordpieces, without padding) for
+    per-wordpiece outputs, its vector otherwise."""
     n_spans = wordpieces.input_ids.shape[0]
     outputs: Dict[str, list] = {}
     for group in length_groups(lengths, budget):
@@ -183,12 +186,11 @@ def _encode_in_length_groups(transformer: Model, wordpieces: WordpieceBatch, bud
     return outputs
 
 
-def _per_doc_data(docs, nested_spans, wordpieces, align, span_outputs) -> List[TransformerData]:
+def _per_doc_data(docs, nested_spans, wordpieces, lengths, align, span_outputs) -> List[TransformerData]:
     """One TransformerData per doc, as ``FullTransformerBatch.split_by_doc`` makes them but
     padded to the doc's own longest span rather than the batch's: a batch of many docs does
     not hold every short sentence at the width of the longest (memory), and it is built
     without first laying out the whole batch."""
-    lengths = numpy.asarray(wordpieces.attention_mask).astype("int64").sum(axis=1)
     batch_width = wordpieces.input_ids.shape[1]
     doc_data = []
     span_start = token_start = 0
@@ -197,17 +199,17 @@ def _per_doc_data(docs, nested_spans, wordpieces, align, span_outputs) -> List[T
         if n == 0:
             doc_data.append(TransformerData.empty())
             continue
-        rows = range(span_start, span_start + n)
-        width = int(lengths[span_start : span_start + n].max())
+        rows = slice(span_start, span_start + n)
+        width = int(lengths[rows].max())
         model_output = ModelOutput()
         for key, per_span in span_outputs.items():
-            first = per_span[span_start]
-            if first.dim() >= 2:  # per wordpiece: pad each span's rows to the doc's width
-                tensor = first.new_zeros((n, width, *first.shape[1:]))
-                for j, k in enumerate(rows):
-                    tensor[j, : per_span[k].shape[0]] = per_span[k]
+            parts = per_span[rows]
+            if parts[0].dim() >= 2:  # per wordpiece: pad each span's rows to the doc's width
+                tensor = parts[0].new_zeros((n, width, *parts[0].shape[1:]))
+                for j, part in enumerate(parts):
+                    tensor[j, : part.shape[0]] = part
             else:
-                tensor = torch.stack([per_span[k] for k in rows])
+                tensor = torch.stack(parts)
             model_output[key] = torch2xp(tensor)
         doc_align = align[token_start : token_start + len(doc)]
         # the alignment indexes the batch's (spans x batch width) wordpieces: re-index to the
@@ -217,13 +219,11 @@ def _per_doc_data(docs, nested_spans, wordpieces, align, span_outputs) -> List[T
         doc_data.append(
             TransformerData(
                 wordpieces=WordpieceBatch(
-                    strings=[strings[:width] for strings in wordpieces.strings[span_start : span_start + n]],
-                    input_ids=wordpieces.input_ids[span_start : span_start + n, :width],
-                    attention_mask=wordpieces.attention_mask[span_start : span_start + n, :width],
-                    lengths=wordpieces.lengths[span_start : span_start + n],
-                    token_type_ids=None
-                    if wordpieces.token_type_ids is None
-                    else wordpieces.token_type_ids[span_start : span_start + n, :width],
+                    strings=[strings[:width] for strings in wordpieces.strings[rows]],
+                    input_ids=wordpieces.input_ids[rows, :width],
+                    attention_mask=wordpieces.attention_mask[rows, :width],
+                    lengths=wordpieces.lengths[rows],
+                    token_type_ids=None if wordpieces.token_type_ids is None else wordpieces.token_type_ids[rows, :width],
                 ),
                 model_output=model_output,
                 align=Ragged(flat.astype("i"), doc_align.lengths),

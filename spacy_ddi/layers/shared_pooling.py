@@ -38,7 +38,5 @@ def shared_trfs2arrays_forward(model: Model, trf_datas: List[TransformerData], i
     if any(value is None for value in cached):
         cached, _ = trfs2arrays_forward(model, trf_datas, is_train)
         for data, value in zip(trf_datas, cached):
-            if not hasattr(data, CACHE_ATTRIBUTE):
-                setattr(data, CACHE_ATTRIBUTE, {})
-            getattr(data, CACHE_ATTRIBUTE)[key] = value
+            vars(data).setdefault(CACHE_ATTRIBUTE, {})[key] = value
     return cached, lambda d_outputs: []

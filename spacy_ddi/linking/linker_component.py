@@ -127,13 +127,18 @@ class DrugLinker:
             yield self(doc)
 
     # -- serialisation ----------------------------------------------------------------------
+    def _restore_cfg(self, saved: dict) -> None:
+        """Take the saved cfg (after checking its spacy-ddi version), except the version itself
+        and the settings the config gives (``CONFIG_SETTINGS``)."""
+        check_saved_version(self.name, saved)
+        self.cfg.update({k: v for k, v in saved.items() if k != VERSION_KEY and k not in self.CONFIG_SETTINGS})
+
     def to_bytes(self, *, exclude=tuple()) -> bytes:
         return srsly.msgpack_dumps({"cfg": self.cfg, "vocabulary": self.vocabulary.to_bytes()})
 
     def from_bytes(self, data: bytes, *, exclude=tuple()) -> "DrugLinker":
         msg = srsly.msgpack_loads(data)
-        check_saved_version(self.name, msg["cfg"])
-        self.cfg.update({k: v for k, v in msg["cfg"].items() if k != VERSION_KEY and k not in self.CONFIG_SETTINGS})
+        self._restore_cfg(msg["cfg"])
         self._vocabulary = DrugVocabulary.from_bytes(msg["vocabulary"])
         return self
 
@@ -145,9 +150,7 @@ class DrugLinker:
 
     def from_disk(self, path: Union[str, Path], *, exclude=tuple()) -> "DrugLinker":
         path = util.ensure_path(path)
-        cfg = srsly.read_json(path / "cfg")
-        check_saved_version(self.name, cfg)
-        self.cfg.update({k: v for k, v in cfg.items() if k != VERSION_KEY and k not in self.CONFIG_SETTINGS})
+        self._restore_cfg(srsly.read_json(path / "cfg"))
         table = path / TABLE_FILE
         if not table.exists():
             raise ValueError(f"[{self.name}] {table} is missing: the pipeline folder is incomplete")
