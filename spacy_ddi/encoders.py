@@ -1,6 +1,7 @@
 """Resolve the offline encoder for configs: all-MiniLM-L6-v2 from the installed package."""
 import importlib.util
 from functools import partial
+import itertools
 from pathlib import Path
 from typing import Callable, Dict, List
 
@@ -16,6 +17,7 @@ from spacy_transformers.layers.transformer_model import huggingface_tokenize
 from spacy_transformers.truncate import truncate_oversize_splits
 from thinc.api import Model, PyTorchLSTM, chain, get_array_module, torch2xp, with_padded, xp2torch
 from thinc.types import Ragged
+from transformers import BatchEncoding
 from transformers.file_utils import ModelOutput
 
 from .layers.alignment import alignment_from_offsets
@@ -127,21 +129,40 @@ def length_bucketed_forward(model: Model, docs: List[Doc], is_train: bool):
 
 
 def tokenize(tokenizer, texts: List[str]):
-    """spacy-transformers' ``huggingface_tokenize``, taking the wordpiece strings from a fast
-    tokenizer's encodings (already built in Rust) instead of converting every id back."""
-    encodings_available = getattr(tokenizer, "is_fast", False)
-    if not encodings_available:
+    """spacy-transformers' ``huggingface_tokenize``: the same ids, mask, type ids, offsets and
+    wordpiece strings, padded to the longest text. With a fast tokenizer the Rust backend is
+    called directly and its encodings read into arrays in one pass each (the Hugging Face
+    wrapper converts them row by row, and every id back to its string)."""
+    backend = getattr(tokenizer, "_tokenizer", None) if getattr(tokenizer, "is_fast", False) else None
+    if backend is None or tokenizer.pad_token is None or not texts:
         return huggingface_tokenize(tokenizer, texts)
-    token_data = tokenizer(
-        texts,
-        add_special_tokens=True,
-        return_attention_mask=True,
-        return_offsets_mapping=True,
-        return_tensors="np",
-        return_token_type_ids=None,  # the model's default
-        padding="longest",
+    # the backend settings the wrapper's own call makes for padding="longest", no truncation
+    if backend.truncation is not None:
+        backend.no_truncation()
+    padding = {
+        "length": None, "direction": tokenizer.padding_side, "pad_id": tokenizer.pad_token_id,
+        "pad_token": tokenizer.pad_token, "pad_type_id": tokenizer.pad_token_type_id,
+        "pad_to_multiple_of": None,
+    }
+    if backend.padding != padding:
+        backend.enable_padding(**padding)
+    encodings = backend.encode_batch(texts, add_special_tokens=True)
+    n, width = len(encodings), len(encodings[0].ids)
+
+    def array(field, per_item=1):
+        values = itertools.chain.from_iterable(getattr(e, field) for e in encodings)
+        if per_item > 1:
+            values = itertools.chain.from_iterable(values)
+        flat = numpy.fromiter(values, dtype="int64", count=n * width * per_item)
+        return flat.reshape((n, width, per_item) if per_item > 1 else (n, width))
+
+    token_data = BatchEncoding(
+        {"input_ids": array("ids"), "attention_mask": array("attention_mask")}, encoding=encodings
     )
-    token_data["input_texts"] = [encoding.tokens for encoding in token_data.encodings]
+    if "token_type_ids" in tokenizer.model_input_names:
+        token_data["token_type_ids"] = array("type_ids")
+    token_data["offset_mapping"] = array("offsets", 2)
+    token_data["input_texts"] = [encoding.tokens for encoding in encodings]
     token_data["pad_token"] = tokenizer.pad_token
     return token_data
 

@@ -19,7 +19,7 @@ ends a sentence:
 Relations are read within sentences, so every boundary decides which drugs can pair.
 """
 import re
-from typing import Optional
+from typing import List, Optional
 
 import numpy
 from spacy.attrs import SENT_START
@@ -43,15 +43,16 @@ OPENERS = {"(", "[", "-", "*", "\u2022", "\u2013"}
 CLAUSE_END = ";"
 
 
-def _end_kind(doc: Doc, i: int) -> Optional[str]:
-    """How token ``i`` can end a sentence: "clause" (always, given text after it), "period"
-    (before a sentence-like start), "capital" (only before an upper-case word: an
+def _end_kind(words: List[str], spaces: List[bool], i: int) -> Optional[str]:
+    """How token ``i`` (of a doc whose token texts are ``words``, ``spaces`` telling which
+    have whitespace after them) can end a sentence: "clause" (always, given text after it),
+    "period" (before a sentence-like start), "capital" (only before an upper-case word: an
     abbreviation that often ends a sentence), or None."""
-    text = doc[i].text
+    text = words[i]
     if text == CLAUSE_END:  # "A; however" ends a clause, "A;B;C" is a list
-        return "clause" if doc[i].whitespace_ else None
+        return "clause" if spaces[i] else None
     if text and all(c in ENDS for c in text):
-        before = doc[i - 1].lower_.rstrip(".") if i > 0 else ""
+        before = words[i - 1].lower().rstrip(".") if i > 0 else ""
         if before in FINAL_ABBREVIATIONS:
             return "capital"
         return None if before in ABBREVIATIONS else "period"
@@ -63,13 +64,13 @@ def _end_kind(doc: Doc, i: int) -> Optional[str]:
     return None
 
 
-def _starts_sentence(token, kind: str) -> bool:
-    first = token.text[0]
+def _starts_sentence(text: str, kind: str) -> bool:
+    first = text[0]
     if kind == "clause":
         return True
     if kind == "capital":
         return first.isupper()
-    return first.isupper() or first.isdigit() or token.text in OPENERS or first in "(["
+    return first.isupper() or first.isdigit() or text in OPENERS or first in "(["
 
 
 NEWLINE = re.compile(r"\s*\n\s*\n?\s*")
@@ -78,30 +79,38 @@ NEWLINE = re.compile(r"\s*\n\s*\n?\s*")
 @Language.component("ddi_sentences", assigns=["token.is_sent_start"])
 def ddi_sentences(doc: Doc) -> Doc:
     """Set sentence starts on ``doc`` (every token gets True or False)."""
-    if len(doc) == 0:
+    n = len(doc)
+    if n == 0:
         return doc
-    starts = [False] * len(doc)
+    # each token's attributes read once (a Token object per access costs more than the rules)
+    words, spaces, blank = [], [], []
+    for token in doc:
+        words.append(token.text)
+        spaces.append(bool(token.whitespace_))
+        blank.append(token.is_space)
+    starts = [False] * n
     starts[0] = True
     depth = 0  # open brackets in the current sentence: "(20; 60)" is not a clause end
-    for i, token in enumerate(doc[:-1]):
+    for i in range(n - 1):
+        text = words[i]
         if starts[i]:
             depth = 0
-        if token.text in ("(", "["):
+        if text in ("(", "["):
             depth += 1
-        elif token.text in (")", "]"):
+        elif text in (")", "]"):
             depth = max(depth - 1, 0)
-        if token.is_space and "\n" in token.text:
+        if blank[i] and "\n" in text:
             starts[i + 1] = True
             continue
-        kind = _end_kind(doc, i)
+        kind = _end_kind(words, spaces, i)
         if kind is None or (kind == "clause" and depth):
             continue
         j = i + 1
-        while j < len(doc) and doc[j].text in CLOSERS:
+        while j < n and words[j] in CLOSERS:
             j += 1
-        while j < len(doc) and doc[j].is_space:
+        while j < n and blank[j]:
             j += 1
-        if j < len(doc) and _starts_sentence(doc[j], kind):
+        if j < n and _starts_sentence(words[j], kind):
             starts[j] = True
     # one array write: setting token.is_sent_start token by token costs O(n) each
     values = numpy.asarray([1 if start else -1 for start in starts], dtype="int32").reshape(-1, 1)

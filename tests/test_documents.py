@@ -205,16 +205,43 @@ def test_heads_pool_the_transformer_output_once(trained_nlp, monkeypatch):
     assert len(nodes) >= 2 and all(node._func is shared.shared_trfs2arrays_forward for node in nodes)
     calls = []
 
-    def counting(model, trf_datas, is_train):
-        calls.append(len(trf_datas))
-        return pooling_forward(model, trf_datas, is_train)
+    def counting(function):
+        def counted(trf_datas, *args):
+            calls.append(len(trf_datas))
+            return function(trf_datas, *args)
+        return counted
 
-    monkeypatch.setattr(shared, "trfs2arrays_forward", counting)
+    monkeypatch.setattr(shared, "mean_pool", counting(shared.mean_pool))
+    monkeypatch.setattr(shared, "trfs2arrays_forward", lambda model, datas, is_train: counting(
+        lambda d: pooling_forward(model, d, is_train))(datas))
     doc = trained_nlp(" ".join(row[0] for row in TRAIN_DATA))
     assert calls == [1], "the heads should pool each doc's transformer output once"
     cached = getattr(doc._.trf_data, shared.CACHE_ATTRIBUTE)["reduce_mean"]
     fresh, _ = pooling_forward(nodes[0], [doc._.trf_data], False)
-    assert numpy.array_equal(fresh[0], cached)
+    numpy.testing.assert_allclose(cached, fresh[0], rtol=1e-6, atol=1e-7)
+
+
+def test_mean_pool_equals_spacy_transformers_pooling(trained_nlp):
+    """The CPU fast path gives trfs2arrays' reduce_mean: tokens without wordpieces (spaces)
+    get zeros, an empty doc an empty array, docs of one and several sentences alike."""
+    from spacy_transformers.layers.trfs2arrays import forward as pooling_forward
+
+    from spacy_ddi.layers.shared_pooling import mean_pool
+
+    nlp = trained_nlp
+    texts = [row[0] for row in TRAIN_DATA] + [" ".join(row[0] for row in TRAIN_DATA), "a  \n\n  b", ""]
+    docs = list(nlp.pipe(texts, disable=[n for n in nlp.pipe_names if n not in ("ddi_sentences", "transformer")]))
+    node = next(n for n in nlp.get_pipe("drug_ner").model.walk() if n.name == "trfs2arrays")
+    datas = [doc._.trf_data for doc in docs]
+    ours = mean_pool(datas, node.ops)
+    theirs, _ = pooling_forward(node, datas, False)
+    assert len(ours) == len(docs)
+    for doc, a, b in zip(docs, ours, theirs):
+        assert a.shape[0] == len(doc) and a.dtype == b.dtype
+        if len(doc):
+            numpy.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    spaces = [t.i for t in docs[-2] if not len(docs[-2]._.trf_data.align[t.i].data)]
+    assert spaces and not ours[-2][spaces].any()
 
 
 def test_tokenize_gives_spacy_transformers_wordpieces(trained_nlp):

@@ -18,47 +18,67 @@ def alignment_from_offsets(spans: List[Span], offset_mapping) -> Ragged:
     tokens in doc order), the sorted indices of the wordpieces whose characters it covers, in
     the wordpieces of all spans flattened (span i's wordpieces start at the sum of the widths
     of the spans before it). A token covers its characters and the one after it (its
-    whitespace), as in spacy-transformers; a later token wins a shared character."""
-    if len(spans) != len(offset_mapping):
+    whitespace), as in spacy-transformers; a later token wins a shared character.
+
+    All spans at once: each span's characters get a slot in one character-to-token table
+    (spans one after the other), and every wordpiece looks its characters up in it."""
+    n_spans = len(spans)
+    if n_spans != len(offset_mapping):
         raise ValueError("Cannot align batches of different sizes.")
-    doc_base, doc_arrays, n_tokens = {}, {}, 0
-    for span in spans:
+    doc_base, doc_arrays, n_tokens = {}, [], 0
+    span_doc_base = numpy.zeros((n_spans,), dtype="int64")
+    span_start = numpy.zeros((n_spans,), dtype="int64")
+    span_end = numpy.zeros((n_spans,), dtype="int64")
+    span_char = numpy.zeros((n_spans,), dtype="int64")
+    text_length = numpy.zeros((n_spans,), dtype="int64")
+    for k, span in enumerate(spans):
         key = id(span.doc)
         if key not in doc_base:
             doc_base[key] = n_tokens
-            doc_arrays[key] = span.doc.to_array([IDX, LENGTH]).astype("int64").reshape((-1, 2))
+            doc_arrays.append(span.doc.to_array([IDX, LENGTH]).astype("int64").reshape((-1, 2)))
             n_tokens += len(span.doc)
-    positions, pieces = [], []
-    wp_start = 0
-    for span, offsets in zip(spans, offset_mapping):
-        offsets = numpy.asarray(offsets, dtype="int64").reshape((-1, 2))
-        width = offsets.shape[0]
-        if len(span):
-            arrays = doc_arrays[id(span.doc)][span.start : span.end]
-            text_length = len(span.text)
-            starts = arrays[:, 0] - arrays[0, 0]
-            ends = starts + arrays[:, 1] + 1  # the character after the token counts too
-            stops = numpy.minimum(ends, numpy.append(starts[1:], text_length + 1))
-            stops = numpy.maximum(stops, starts)
-            char_to_token = numpy.full((text_length + 1,), -1, dtype="int64")
-            char_to_token[_ranges(starts, stops)] = numpy.repeat(numpy.arange(len(starts)), stops - starts)
-            wp_lengths = numpy.maximum(offsets[:, 1] - offsets[:, 0], 0)
-            chars = _ranges(offsets[:, 0], offsets[:, 0] + wp_lengths)
-            wps = numpy.repeat(numpy.arange(width), wp_lengths)
-            inside = (chars >= 0) & (chars < char_to_token.shape[0])
-            tokens = numpy.full(chars.shape, -1, dtype="int64")
-            tokens[inside] = char_to_token[chars[inside]]
-            keep = tokens >= 0
-            positions.append(tokens[keep] + doc_base[id(span.doc)] + span.start)
-            pieces.append(wps[keep] + wp_start)
-        wp_start += width
-    if positions:
-        position = numpy.concatenate(positions)
-        piece = numpy.concatenate(pieces)
+        span_doc_base[k] = doc_base[key]
+        span_start[k], span_end[k] = span.start, span.end
+        span_char[k], text_length[k] = span.start_char, span.end_char - span.start_char
+    if isinstance(offset_mapping, numpy.ndarray) and offset_mapping.ndim == 3:
+        widths = numpy.full((n_spans,), offset_mapping.shape[1], dtype="int64")
+        offsets = offset_mapping.astype("int64", copy=False).reshape((-1, 2))
     else:
-        position = piece = numpy.zeros((0,), dtype="int64")
-    pairs = numpy.unique(position * (wp_start + 1) + piece)
-    position, piece = pairs // (wp_start + 1), pairs % (wp_start + 1)
+        parts = [numpy.asarray(o, dtype="int64").reshape((-1, 2)) for o in offset_mapping]
+        widths = numpy.asarray([len(o) for o in parts], dtype="int64")
+        offsets = numpy.concatenate(parts) if parts else numpy.zeros((0, 2), dtype="int64")
+    table = numpy.concatenate(doc_arrays) if doc_arrays else numpy.zeros((0, 2), dtype="int64")
+    # every token of every span: its index in the batch's docs, and its characters in the span
+    span_lengths = span_end - span_start
+    token = _ranges(span_doc_base + span_start, span_doc_base + span_end)
+    token_span = numpy.repeat(numpy.arange(n_spans), span_lengths)
+    starts = table[token, 0] - span_char[token_span]
+    ends = starts + table[token, 1] + 1  # the character after the token counts too
+    following = numpy.empty_like(starts)
+    following[:-1] = starts[1:]
+    last = numpy.cumsum(span_lengths)[span_lengths > 0] - 1
+    following[last] = text_length[span_lengths > 0] + 1
+    stops = numpy.maximum(numpy.minimum(ends, following), starts)
+    # one slot per character of each span plus the one after its text
+    slots = text_length + 1
+    slot_base = numpy.cumsum(slots) - slots
+    char_to_token = numpy.full((int(slots.sum()),), -1, dtype="int64")
+    base = slot_base[token_span]
+    char_to_token[_ranges(starts + base, stops + base)] = numpy.repeat(token, stops - starts)
+    # every character of every wordpiece (wordpieces of empty spans align to nothing)
+    wp_span = numpy.repeat(numpy.arange(n_spans), widths)
+    wp_lengths = numpy.maximum(offsets[:, 1] - offsets[:, 0], 0) * (span_lengths[wp_span] > 0)
+    chars = _ranges(offsets[:, 0], offsets[:, 0] + wp_lengths)
+    char_span = numpy.repeat(wp_span, wp_lengths)
+    wps = numpy.repeat(numpy.arange(offsets.shape[0]), wp_lengths)
+    inside = (chars >= 0) & (chars < slots[char_span])
+    tokens = numpy.full(chars.shape, -1, dtype="int64")
+    tokens[inside] = char_to_token[chars[inside] + slot_base[char_span[inside]]]
+    keep = tokens >= 0
+    position, piece = tokens[keep], wps[keep]
+    n_pieces = int(offsets.shape[0])
+    pairs = numpy.unique(position * (n_pieces + 1) + piece)
+    position, piece = pairs // (n_pieces + 1), pairs % (n_pieces + 1)
     lengths = numpy.bincount(position, minlength=n_tokens)
     return Ragged(piece.astype("i"), lengths.astype("i"))
 

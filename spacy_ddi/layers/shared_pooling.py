@@ -6,10 +6,15 @@ transformer the same arrays are computed two or three times (5% of the pipeline'
 the DDI test sentences). :func:`share_pooling` makes the listeners' ``trfs2arrays`` layers
 keep their output on the ``TransformerData`` they read, keyed by the pooling, so the next
 listener with the same pooling reuses it. Only at prediction, and only for poolings without
-weights (``reduce_mean.v1`` and the like); training is unchanged.
+weights (``reduce_mean.v1`` and the like); training is unchanged. With ``reduce_mean`` on the
+CPU the pooling is computed straight from each doc's output and alignment in a few array
+operations (:func:`mean_pool`), without first copying every token's wordpiece rows as
+``trfs2arrays`` does: the same numbers to float rounding.
 """
 from typing import List
 
+import numpy
+import torch
 from spacy_transformers.data_classes import TransformerData
 from spacy_transformers.layers.trfs2arrays import forward as trfs2arrays_forward
 from thinc.api import Model
@@ -36,7 +41,38 @@ def shared_trfs2arrays_forward(model: Model, trf_datas: List[TransformerData], i
     key = model.layers[0].name
     cached = [getattr(data, CACHE_ATTRIBUTE, {}).get(key) for data in trf_datas]
     if any(value is None for value in cached):
-        cached, _ = trfs2arrays_forward(model, trf_datas, is_train)
+        if key == "reduce_mean" and isinstance(model.ops.xp.zeros(0), numpy.ndarray):
+            cached = mean_pool(trf_datas, model.ops)
+        else:
+            cached, _ = trfs2arrays_forward(model, trf_datas, is_train)
         for data, value in zip(trf_datas, cached):
             vars(data).setdefault(CACHE_ATTRIBUTE, {})[key] = value
     return cached, lambda d_outputs: []
+
+
+def mean_pool(trf_datas: List[TransformerData], ops) -> List[numpy.ndarray]:
+    """Each token's mean of its wordpieces' last hidden states (zeros for a token without
+    wordpieces), per doc, as ``trfs2arrays`` with ``reduce_mean`` computes it: each row scaled
+    by one over the token's wordpiece count, then summed; one sum over the whole batch."""
+    width = 0
+    gathered, lengths, n_tokens = [], [], []
+    for data in trf_datas:
+        hidden = data.model_output.get("last_hidden_state") if data.model_output is not None else None
+        if hidden is None or hidden.size == 0:
+            n_tokens.append(0)
+            continue
+        width = hidden.shape[-1]
+        src = hidden.reshape((-1, width))
+        gathered.append(src[numpy.asarray(data.align.dataXd, dtype="int64")])
+        lengths.append(numpy.asarray(data.align.lengths, dtype="int64"))
+        n_tokens.append(lengths[-1].shape[0])
+    if not gathered:
+        return [ops.alloc2f(0, width) for _ in trf_datas]
+    rows = numpy.concatenate(gathered)
+    lengths = numpy.concatenate(lengths)
+    # scaled rows summed into their tokens (torch's index_add_: numpy's reduceat is ten times
+    # slower along rows)
+    rows *= numpy.repeat((1.0 / numpy.maximum(lengths, 1)).astype(rows.dtype), lengths)[:, None]
+    out = torch.zeros((lengths.shape[0], width), dtype=torch.from_numpy(rows[:0]).dtype)
+    out.index_add_(0, torch.from_numpy(numpy.repeat(numpy.arange(lengths.shape[0]), lengths)), torch.from_numpy(rows))
+    return numpy.split(out.numpy(), numpy.cumsum(n_tokens)[:-1])

@@ -105,21 +105,24 @@ class DrugLinker:
         return self.vocabulary.link(span.text, span.label_)
 
     def __call__(self, doc: Doc) -> Doc:
-        links = [self.link(ent) for ent in doc.ents]
+        ents = list(doc.ents)
+        links = [self.link(ent) for ent in ents]
         if self.cfg.get("relabel_brands"):
-            brands = [ent.label_ == "DRUG" and reads_as_brand(ent.text, link) for ent, link in zip(doc.ents, links)]
+            brands = [ent.label_ == "DRUG" and reads_as_brand(ent.text, link) for ent, link in zip(ents, links)]
             if any(brands):
                 # span extensions are keyed by the span's label too: relabel first, then write them
                 doc.ents = [
                     Span(doc, ent.start, ent.end, label="BRAND", kb_id=ent.kb_id, span_id=ent.id) if brand else ent
-                    for ent, brand in zip(doc.ents, brands)
+                    for ent, brand in zip(ents, brands)
                 ]
-        for ent, link in zip(doc.ents, links):
-            ent._.drug_id = link.drug_id
-            ent._.drug_name = link.drug_name
+                ents = list(doc.ents)
+        for ent, link in zip(ents, links):
+            underscore = ent._
+            underscore.drug_id = link.drug_id
+            underscore.drug_name = link.drug_name
             # the vocabulary's brand flag where it gives one, else the entity's label
-            ent._.is_brand = link.is_brand if link.is_brand is not None else ent.label_ == "BRAND"
-            ent._.drug_candidates = [{"name": d.name, "drug_id": d.drugbank_id} for d in link.candidates]
+            underscore.is_brand = link.is_brand if link.is_brand is not None else ent.label_ == "BRAND"
+            underscore.drug_candidates = [{"name": d.name, "drug_id": d.drugbank_id} for d in link.candidates]
         return doc
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:

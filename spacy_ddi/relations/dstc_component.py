@@ -161,7 +161,11 @@ class DSTCRelations(RelationPipe):
         docs = list(docs)
         drugs = self.readable_drugs(docs)
         segments, rows, scores = self.model.predict(self.model_input(docs, drugs))
-        return segments, rows, [self.probabilities(row) for row in scores]
+        if not scores:
+            return segments, rows, []
+        # one softmax over every row's tokens, then split back into rows
+        probs = self.probabilities(numpy.concatenate(scores))
+        return segments, rows, numpy.split(probs, numpy.cumsum([len(row) for row in scores])[:-1])
 
     def set_annotations(self, docs: Iterable[Doc], predictions) -> None:
         docs = list(docs)
