@@ -9,14 +9,16 @@ into their documents (one text per document), it times:
   same sentences sorted by length, in the fastest of several batchings; no spaCy, no heads.
   This is the ceiling the pipeline is measured against.
 - ``pipe``: ``nlp.pipe(texts)`` in input order, as a user calls it (the default pipeline).
-- ``pipe_small_calls``: the same with the transformer's ``max_batch_items = 16384`` (spacy-ddi
-  0.2.0's setting: an ``nlp.pipe`` batch cut into several transformer calls, each sorted on its
-  own).
+- ``pipe_batch_1024``: the same with 1,024 docs per ``nlp.pipe`` batch (spacy-ddi 0.2.1's
+  ``[nlp] batch_size``; 2,048 since: the DDI test sentences in one batch, sorted together).
+- ``pipe_small_calls``: ``pipe_batch_1024`` with the transformer's ``max_batch_items = 16384``
+  (spacy-ddi 0.2.0's setting: an ``nlp.pipe`` batch cut into several transformer calls, each
+  sorted on its own).
 - ``pipe_before``: the same with spacy-transformers' ``strided_spans`` (windows across
   sentences), ``prediction_batch_wordpieces = 0`` (one padded batch per transformer call) and
   ``max_batch_items = 16384``: how the transformer ran before sentence spans and length groups.
 
-The three are timed in one process, in turns (``--repeats`` rounds; the best of each counts),
+The modes are timed in one process, in turns (``--repeats`` rounds; the best of each counts),
 so a change in the machine's speed during the run touches them alike. Peak RSS is measured
 apart: one pass of each in a fresh subprocess. Words are spaCy tokens of the pipeline's
 tokenizer. Prints a table with the ratio of each to the encoder and writes JSON.
@@ -31,7 +33,7 @@ from pathlib import Path
 
 import typer
 
-MODES = ("encoder", "pipe", "pipe_small_calls", "pipe_before")
+MODES = ("encoder", "pipe", "pipe_batch_1024", "pipe_small_calls", "pipe_before")
 SETS = ("sentences", "documents")
 
 
@@ -87,10 +89,15 @@ def _encoder_seconds(nlp, texts, repeats: int):
 def load(model: str, mode: str):
     import spacy
 
+    if mode == "pipe_batch_1024":
+        nlp = spacy.load(model)
+        nlp.batch_size = 1024
+        return nlp
     if mode not in ("pipe_small_calls", "pipe_before"):
         return spacy.load(model)
     if mode == "pipe_small_calls":
         nlp = spacy.load(model)
+        nlp.batch_size = 1024
     else:
         spans = {"@span_getters": "spacy-transformers.strided_spans.v1", "window": 128, "stride": 96}
         nlp = spacy.load(model, config={"components": {"transformer": {"model": {"get_spans": spans}}}})
