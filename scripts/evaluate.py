@@ -72,11 +72,13 @@ def with_gold_entities(nlp, gold_docs):
             cfg["store_false"] = store_false
 
 
-def document_mode(nlp, sentences, conditions: str = ""):
-    """Strict scores of the pipeline on the documents the corpus sentences come from."""
+def document_mode(nlp, sentences, conditions: str = "", sentence_predictions=None):
+    """Strict scores of the pipeline on the documents the corpus sentences come from (with
+    ``sentence_predictions``, the pipeline's output on each sentence alone, also how many
+    sentences whose boundaries the splitter kept got the same predictions both ways)."""
     documents = join_documents(sentences)
     pred, seconds = predict(nlp, [d.text for d in documents])
-    scores = score_document_mode(documents, pred)
+    scores = score_document_mode(documents, pred, sentence_predictions)
     words = sum(len(d) for d in pred)
     scores["speed"] = {
         "words": words, "seconds": seconds, "words_per_second": words / seconds,
@@ -135,8 +137,8 @@ def main(
     out["paper_lenient"] = {"ner_token_level": token_level_ner(examples)}
     typer.echo(f"Document mode: {len(join_documents(test))} DDI test documents, {len(join_documents(test_ner))} DrugNER test documents")
     out["document_mode"] = {
-        "ddi_test": document_mode(nlp, test, conditions),
-        "drugner_test": document_mode(nlp, test_ner, conditions),
+        "ddi_test": document_mode(nlp, test, conditions, pred),
+        "drugner_test": document_mode(nlp, test_ner, conditions, pred_ner),
     }
     if predictions is not None:
         save_docs(pred, predictions / "test.spacy")
@@ -166,7 +168,9 @@ def main(
         typer.echo(
             f"  {name}: {scores['corpus_boundaries']} corpus sentence boundaries, {scores['merged']} "
             f"merged, {scores['split']} added by the splitter; {scores['entities_across_sentences']} "
-            f"entities and {scores['interactions_across_sentences']} interactions across sentences"
+            f"entities and {scores['interactions_across_sentences']} interactions across sentences; "
+            f"{scores['kept_same_as_sentence_mode']} of the {scores['sentences_boundaries_kept']} sentences "
+            "whose boundaries it kept predicted as alone"
         )
     typer.echo(f"{out['speed']['words_per_second']:.0f} words/s; wrote {output}")
 

@@ -9,7 +9,7 @@ matched: the scores are against the annotation, not against our tokenisation of 
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Sequence, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from spacy.tokens import Doc
 
@@ -231,18 +231,53 @@ def sentence_boundary_errors(document: JoinedDocument, predicted: Doc) -> Dict[s
     }
 
 
-def score_document_mode(documents: Sequence[JoinedDocument], predicted: Sequence[Doc]) -> Dict:
+def kept_boundaries(document: JoinedDocument, predicted: Doc) -> List[bool]:
+    """For each corpus sentence of a joined document, whether the pipeline's sentences start
+    at both its start and the next sentence's (or the text ends there)."""
+    if predicted.has_annotation("SENT_START"):
+        predicted_starts = {sent.start_char for sent in predicted.sents}
+    else:
+        predicted_starts = {0}
+    ends = document.starts[1:]
+    return [
+        start in predicted_starts and (k == len(ends) or ends[k] in predicted_starts)
+        for k, start in enumerate(document.starts)
+    ]
+
+
+def score_document_mode(
+    documents: Sequence[JoinedDocument], predicted: Sequence[Doc],
+    sentence_predictions: Optional[Sequence[Doc]] = None,
+) -> Dict:
     """Strict NER and DDI scores of predictions on joined documents against the corpus
-    sentences, with the sentence-boundary and cross-sentence counts summed."""
+    sentences, with the sentence-boundary and cross-sentence counts summed.
+
+    With ``sentence_predictions`` (the same pipeline's predictions on each corpus sentence
+    alone, in corpus order) it also counts the corpus sentences whose two boundaries the
+    splitter kept (``sentences_boundaries_kept``) and how many of those got exactly the
+    entities and interactions they get alone (``kept_same_as_sentence_mode``): where the
+    splitter agrees with the corpus, a sentence's result should not depend on its neighbours.
+    """
     ner_pairs, ddi_pairs = [], []
     totals: Dict[str, int] = defaultdict(int)
+    alone = iter(sentence_predictions) if sentence_predictions is not None else None
     for document, doc in zip(documents, predicted):
         if doc.text != document.text:
             raise ValueError(f"Document {document.id}: the predicted doc is not its joined text")
         ents, ddis, counts = document_keys(document, doc)
+        kept = kept_boundaries(document, doc) if alone is not None else None
         for k, gold in enumerate(document.sentences):
             ner_pairs.append((ents[k], entity_keys(gold, True)))
             ddi_pairs.append((ddis[k], ddi_keys(gold, True)))
+            if alone is not None:
+                sentence = next(alone)
+                if sentence.text != gold.text:
+                    raise ValueError(f"Document {document.id}: sentence predictions out of corpus order")
+                if kept[k]:
+                    totals["sentences_boundaries_kept"] += 1
+                    totals["kept_same_as_sentence_mode"] += (
+                        entity_keys(sentence, False) == ents[k] and ddi_keys(sentence, False) == ddis[k]
+                    )
         for key, value in counts.items():
             totals[key] += value
     return {

@@ -13,7 +13,8 @@ ends a sentence:
 - at ``;`` followed by a space and more text, as the DDI corpus does (its sentences end at
   such semicolons: 324 of the 335 ``; `` in the Train split end a sentence, and interactions
   are annotated within sentences only); ``A;B;C`` without spaces
-  (a list) and ``(20; 60)`` inside brackets stay whole;
+  (a list) and ``(20; 60)`` inside brackets stay whole (brackets are counted inside tokens
+  too, so a ``):`` token closes its bracket);
 - at newline-only tokens.
 
 Relations are read within sentences, so every boundary decides which drugs can pair.
@@ -95,10 +96,9 @@ def ddi_sentences(doc: Doc) -> Doc:
         text = words[i]
         if starts[i]:
             depth = 0
-        if text in ("(", "["):
-            depth += 1
-        elif text in (")", "]"):
-            depth = max(depth - 1, 0)
+        if "(" in text or "[" in text or ")" in text or "]" in text:
+            # brackets inside a token count too: "(Riboflavin):" closes what it opened
+            depth = max(depth + text.count("(") + text.count("[") - text.count(")") - text.count("]"), 0)
         if blank[i] and "\n" in text:
             starts[i + 1] = True
             continue

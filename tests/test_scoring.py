@@ -114,3 +114,16 @@ def test_document_mode_maps_predictions_back_to_corpus_sentences():
     assert (scores["merged"], scores["split"]) == (1, 0)
     with pytest.raises(ValueError, match="no document id"):
         join_documents([annotated_doc(nlp, "Heparin alone.", [], [])])
+    # against each sentence's prediction alone: sentences whose two boundaries the splitter
+    # kept are compared (entities and positive interactions, in sentence offsets)
+    first_alone = annotated_doc(
+        nlp, first.text, [("Aspirin", "DRUG"), ("warfarin", "DRUG")], [("Aspirin", "warfarin", "MECHANISM")]
+    )
+    second_alone = annotated_doc(nlp, second.text, [("Lithium", "BRAND")], [])
+    scores = score_document_mode(documents, [joined, alone], [first_alone, second_alone, alone])
+    assert (scores["sentences_boundaries_kept"], scores["kept_same_as_sentence_mode"]) == (3, 2)
+    # (the joined doc's warfarin-Lithium pair is kept with the first sentence: it differs)
+    scores = score_document_mode(documents, [unsplit, alone], [first_alone, second_alone, alone])
+    assert (scores["sentences_boundaries_kept"], scores["kept_same_as_sentence_mode"]) == (1, 1)
+    with pytest.raises(ValueError, match="corpus order"):
+        score_document_mode(documents, [joined, alone], [second_alone, first_alone, alone])

@@ -51,6 +51,10 @@ CASES = {
         "The dose fell from 40 (20; 60) units with epoetin.",
         ["The dose fell from 40 (20; 60) units with epoetin."],
     ),
+    "a bracket closed inside a token": (
+        "Interactions for Vitamin B2 (Riboflavin):  Probenecid decreases riboflavin;  requirements may rise.",
+        ["Interactions for Vitamin B2 (Riboflavin):  Probenecid decreases riboflavin;", "requirements may rise."],
+    ),
     "double period": (
         "Take it with the evening meal.. Phenytoin: altered levels.",
         ["Take it with the evening meal..", "Phenytoin: altered levels."],
