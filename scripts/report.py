@@ -45,6 +45,8 @@ CHANGES = {
     "mtmg_paper_loss": ("DSTC's loss over every token, O tokens included (`o_token_weight = 1`, the paper's)",
                         "training DSTC on the other drugs' tokens only", None),
     "mtmg_no_flags": ("no ENC and PDC heads", "the auxiliary sentence tasks", "mtmg_paper_loss"),
+    "ddi_mtmg_no_flags": ("the 0.2.1 default trained without ENC and PDC (`sentence_flags` left out of the pipeline)",
+                          "the auxiliary sentence tasks under 0.2.1's loss and optimizers", None),
     "mtmg_softmax_tagger": ("a softmax tagger instead of the CRF", "the CRF", "mtmg_paper_loss"),
     "ddi_mtmg_paper_scorer": ("the paper's DSTC scorer: no relative positions, no context pooling, subject-row reading",
                               "the scorer additions", "mtmg_paper_loss"),

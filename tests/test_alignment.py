@@ -48,3 +48,19 @@ def test_alignment_equals_spacy_transformers(tokenizer):
     numpy.testing.assert_array_equal(ours.dataXd, theirs.dataXd)
     assert ours.dataXd.dtype == theirs.dataXd.dtype and ours.lengths.dtype == theirs.lengths.dtype
     assert int(ours.lengths.sum()) > 0 and (ours.lengths == 0).any()  # whitespace tokens align to nothing
+
+
+def test_alignment_of_unpadded_offsets(tokenizer):
+    """Offsets given per span without padding (each span its own width) align the same way."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.tokenizer = create_drug_tokenizer(nlp)
+    spans = _spans([nlp(text) for text in TEXTS])
+    encoding = tokenizer([s.text for s in spans], return_offsets_mapping=True)
+    offsets = [numpy.asarray(o) for o in encoding["offset_mapping"]]
+    assert len({len(o) for o in offsets}) > 1
+    ours = alignment_from_offsets(spans, offsets)
+    theirs = get_alignment_via_offset_mapping(spans, offsets)
+    numpy.testing.assert_array_equal(ours.lengths, theirs.lengths)
+    numpy.testing.assert_array_equal(ours.dataXd, theirs.dataXd)

@@ -7,9 +7,9 @@ the DDI test sentences). :func:`share_pooling` makes the listeners' ``trfs2array
 keep their output on the ``TransformerData`` they read, keyed by the pooling, so the next
 listener with the same pooling reuses it. Only at prediction, and only for poolings without
 weights (``reduce_mean.v1`` and the like); training is unchanged. With ``reduce_mean`` on the
-CPU the pooling is computed straight from each doc's output and alignment in a few array
-operations (:func:`mean_pool`), without first copying every token's wordpiece rows as
-``trfs2arrays`` does: the same numbers to float rounding.
+CPU the pooling is computed doc by doc with one gather of the aligned rows and one
+``index_add_`` (:func:`mean_pool`) instead of ``trfs2arrays``' per-doc alignment, batch
+concatenation and ``reduce_mean``: the same numbers to float rounding.
 """
 from typing import List
 
@@ -41,7 +41,7 @@ def shared_trfs2arrays_forward(model: Model, trf_datas: List[TransformerData], i
     key = model.layers[0].name
     cached = [getattr(data, CACHE_ATTRIBUTE, {}).get(key) for data in trf_datas]
     if any(value is None for value in cached):
-        if key == "reduce_mean" and isinstance(model.ops.xp.zeros(0), numpy.ndarray):
+        if key == "reduce_mean" and model.ops.xp is numpy:
             cached = mean_pool(trf_datas, model.ops)
         else:
             cached, _ = trfs2arrays_forward(model, trf_datas, is_train)
