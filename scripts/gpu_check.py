@@ -132,7 +132,12 @@ def main(
             "training.max_steps": steps, "training.eval_frequency": steps,
             "training.optimizer.learn_rate.warmup_steps": max(1, steps // 5),
         }
-        typer.echo(f"Training {steps} steps on {n_train} sentences ({device})")
+        # every head on the device: the auxiliary sentence heads too, which the default
+        # config leaves out of training since 0.2.2
+        pipeline = spacy.util.load_config(config)["nlp"]["pipeline"]
+        if "sentence_flags" not in pipeline:
+            overrides["nlp.pipeline"] = list(pipeline) + ["sentence_flags"]
+        typer.echo(f"Training {steps} steps on {n_train} sentences ({device}): {', '.join(overrides.get('nlp.pipeline', pipeline))}")
         start = time.perf_counter()
         spacy_train(config, tmp / "output", use_gpu=0 if use_gpu else -1, overrides=overrides)
         seconds = time.perf_counter() - start

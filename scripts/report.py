@@ -45,8 +45,9 @@ CHANGES = {
     "mtmg_paper_loss": ("DSTC's loss over every token, O tokens included (`o_token_weight = 1`, the paper's)",
                         "training DSTC on the other drugs' tokens only", None),
     "mtmg_no_flags": ("no ENC and PDC heads", "the auxiliary sentence tasks", "mtmg_paper_loss"),
-    "ddi_mtmg_no_flags": ("the 0.2.1 default trained without ENC and PDC (`sentence_flags` left out of the pipeline)",
-                          "the auxiliary sentence tasks under 0.2.1's loss and optimizers", None),
+    "ddi_mtmg_v021": ("the 0.2.1 default: ENC and PDC trained beside the other heads (`sentence_flags` in the "
+                      "pipeline; 0.2.2 leaves it out, otherwise the same config)",
+                      "the auxiliary sentence tasks under 0.2's loss and optimizers", None),
     "mtmg_softmax_tagger": ("a softmax tagger instead of the CRF", "the CRF", "mtmg_paper_loss"),
     "ddi_mtmg_paper_scorer": ("the paper's DSTC scorer: no relative positions, no context pooling, subject-row reading",
                               "the scorer additions", "mtmg_paper_loss"),
@@ -56,7 +57,7 @@ CHANGES = {
                               "torch AdamW, no parameter averaging", "0.2's optimizers and averaging for the baseline",
                               "baseline_pairwise"),
     "ddi_mtmg_brands": ("the 0.2.0 default (encoder at 1.5e-4), its weights re-tuned with relabel_brands chosen on dev",
-                        "the encoder's learning rate at 3e-4 (0.2.1)", None),
+                        "the encoder's learning rate at 3e-4 (0.2.1)", "ddi_mtmg_v021"),
     "ddi_mtmg_v020": ("the 0.2.0 default as tuned then, without relabel_brands (the same weights as ddi_mtmg_brands)",
                       "drug_linker relabelling brand names (`relabel_brands`, chosen on dev)", "ddi_mtmg_brands"),
     "ddi_mtmg_v01": ("the 0.1 default: each head stepped by its own torch AdamW at 1e-3, no parameter "

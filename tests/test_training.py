@@ -24,6 +24,27 @@ def docbins(tiny_encoder, tmp_path_factory):
     return folder
 
 
+DEFAULT_PIPELINE = ["ddi_sentences", "transformer", "drug_ner", "drug_linker", "dstc_relations"]
+
+
+def test_the_auxiliary_heads_train_when_added_to_the_pipeline(tiny_encoder, docbins, tmp_path):
+    """The default leaves sentence_flags out of training; the config's block trains it when
+    the pipeline lists it."""
+    overrides = {
+        "paths.train": str(docbins / "train.spacy"),
+        "paths.dev": str(docbins / "dev.spacy"),
+        "components.transformer.model.name": tiny_encoder,
+        "training.max_steps": 2,
+        "training.eval_frequency": 2,
+        "training.optimizer.learn_rate.warmup_steps": 1,
+        "nlp.pipeline": DEFAULT_PIPELINE + ["sentence_flags"],
+    }
+    train(ROOT / "configs" / "ddi_mtmg.cfg", tmp_path / "out", overrides=overrides)
+    nlp = spacy.load(tmp_path / "out" / "model-last")
+    assert nlp.pipe_names == DEFAULT_PIPELINE + ["sentence_flags"]
+    assert {"enc_f", "pdc_f"} <= set(nlp.meta["performance"])
+
+
 def test_spacy_train_and_evaluate_with_the_default_config(tiny_encoder, docbins, tmp_path, capsys):
     overrides = {
         "paths.train": str(docbins / "train.spacy"),
@@ -35,13 +56,13 @@ def test_spacy_train_and_evaluate_with_the_default_config(tiny_encoder, docbins,
     }
     train(ROOT / "configs" / "ddi_mtmg.cfg", tmp_path / "out", overrides=overrides)
     nlp = spacy.load(tmp_path / "out" / "model-best")
-    assert nlp.pipe_names == ["ddi_sentences", "transformer", "drug_ner", "drug_linker", "dstc_relations", "sentence_flags"]
+    assert nlp.pipe_names == DEFAULT_PIPELINE
     doc = nlp(TRAIN_DATA[0][0])
     assert isinstance(doc._.ddis, list)
     # the linker's table travelled with the pipeline
     assert nlp.get_pipe("drug_linker").vocabulary.link("Ketoconazole", "DRUG").drug_id == "DB01026"
     meta = spacy.load(tmp_path / "out" / "model-last").meta
-    for key in ("ents_f", "ddi_strict_f", "enc_f", "pdc_f"):
+    for key in ("ents_f", "ddi_strict_f"):
         assert key in meta["performance"]
     scores = evaluate(str(tmp_path / "out" / "model-last"), docbins / "dev.spacy")
     assert {"ents_p", "ents_r", "ents_f", "ents_per_type", "ddi_strict_f", "ddi_strict_per_type"} <= set(scores)
