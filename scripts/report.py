@@ -223,7 +223,7 @@ def minutes(train_record: Optional[dict]) -> str:
     out = f"{train_record['seconds'] / 60:.1f} min" + (f" ({threads} thread)" if threads else "")
     # a 15-minute load average above the CPU count at start or end: something else ran too
     loads, cpus = train_record.get("load_average_15min") or [], train_record.get("cpus") or 0
-    if cpus and any(load > cpus + 0.5 for load in loads):
+    if train_record.get("not_a_timing") or (cpus and any(load > cpus + 0.5 for load in loads)):
         out += " (CPU shared: not a timing)"
     return out
 
