@@ -215,14 +215,18 @@ def document_keys(
     return ents, ddis, counts
 
 
+def predicted_sentence_starts(predicted: Doc) -> Set[int]:
+    """Character offsets where the pipeline's sentences start (only 0 without sentences)."""
+    if predicted.has_annotation("SENT_START"):
+        return {sent.start_char for sent in predicted.sents}
+    return {0}
+
+
 def sentence_boundary_errors(document: JoinedDocument, predicted: Doc) -> Dict[str, int]:
     """How the predicted sentences of a joined document differ from its corpus sentences:
     ``merged`` corpus boundaries (no predicted sentence starts there) and ``split`` (a
     predicted sentence starts inside a corpus sentence), out of ``corpus_boundaries``."""
-    if predicted.has_annotation("SENT_START"):
-        predicted_starts = {sent.start_char for sent in predicted.sents}
-    else:
-        predicted_starts = {0}
+    predicted_starts = predicted_sentence_starts(predicted)
     corpus_starts = set(document.starts)
     return {
         "corpus_boundaries": len(corpus_starts) - 1,
@@ -234,10 +238,7 @@ def sentence_boundary_errors(document: JoinedDocument, predicted: Doc) -> Dict[s
 def kept_boundaries(document: JoinedDocument, predicted: Doc) -> List[bool]:
     """For each corpus sentence of a joined document, whether the pipeline's sentences start
     at both its start and the next sentence's (or the text ends there)."""
-    if predicted.has_annotation("SENT_START"):
-        predicted_starts = {sent.start_char for sent in predicted.sents}
-    else:
-        predicted_starts = {0}
+    predicted_starts = predicted_sentence_starts(predicted)
     ends = document.starts[1:]
     return [
         start in predicted_starts and (k == len(ends) or ends[k] in predicted_starts)

@@ -82,6 +82,19 @@ def blank_nlp(
     return nlp
 
 
+def short_training_overrides(train, dev, encoder: str, max_steps: int, eval_frequency: int, **more) -> dict:
+    """``spacy train`` overrides for a few steps of a shipped config on the tiny encoder."""
+    return {
+        "paths.train": str(train),
+        "paths.dev": str(dev),
+        "components.transformer.model.name": encoder,
+        "training.max_steps": max_steps,
+        "training.eval_frequency": eval_frequency,
+        "training.optimizer.learn_rate.warmup_steps": 1,
+        **more,
+    }
+
+
 def annotated_doc(nlp, text, ents, rels):
     """A Doc of ``text`` with entities (word, label) and interactions (subject, object, label)."""
     doc = nlp.make_doc(text)

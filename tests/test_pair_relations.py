@@ -11,7 +11,7 @@ from spacy_ddi.extensions import positive_ddis
 from spacy_ddi.relations.pair_model import entity_pairs
 from spacy_ddi.relations.pytorch_pair import TorchPairClassifier, span_means
 
-from .conftest import TRAIN_DATA, blank_nlp, make_example, overfit, train_examples
+from .conftest import TRAIN_DATA, blank_nlp, make_example, overfit, short_training_overrides, train_examples
 
 ROOT = Path(__file__).parent.parent
 # small enough to train in seconds
@@ -150,14 +150,7 @@ def test_spacy_train_with_the_baseline_config(tiny_encoder, tmp_path):
     nlp = blank_nlp(tiny_encoder, heads=())
     docs = [make_example(nlp, *row).reference for row in TRAIN_DATA]
     DocBin(docs=docs, store_user_data=True).to_disk(tmp_path / "train.spacy")
-    overrides = {
-        "paths.train": str(tmp_path / "train.spacy"),
-        "paths.dev": str(tmp_path / "train.spacy"),
-        "components.transformer.model.name": tiny_encoder,
-        "training.max_steps": 4,
-        "training.eval_frequency": 2,
-        "training.optimizer.learn_rate.warmup_steps": 1,
-    }
+    overrides = short_training_overrides(tmp_path / "train.spacy", tmp_path / "train.spacy", tiny_encoder, 4, 2)
     train(ROOT / "configs" / "baseline_pairwise.cfg", tmp_path / "out", overrides=overrides)
     trained = spacy.load(tmp_path / "out" / "model-last")
     assert trained.pipe_names == ["ddi_sentences", "transformer", "drug_ner", "drug_linker", "pair_relations"]

@@ -9,7 +9,7 @@ from spacy.cli.evaluate import evaluate
 from spacy.cli.train import train
 from spacy.tokens import DocBin
 
-from .conftest import TRAIN_DATA, blank_nlp, make_example
+from .conftest import TRAIN_DATA, blank_nlp, make_example, short_training_overrides
 
 ROOT = Path(__file__).parent.parent
 
@@ -30,15 +30,10 @@ DEFAULT_PIPELINE = ["ddi_sentences", "transformer", "drug_ner", "drug_linker", "
 def test_the_auxiliary_heads_train_when_added_to_the_pipeline(tiny_encoder, docbins, tmp_path):
     """The default leaves sentence_flags out of training; the config's block trains it when
     the pipeline lists it."""
-    overrides = {
-        "paths.train": str(docbins / "train.spacy"),
-        "paths.dev": str(docbins / "dev.spacy"),
-        "components.transformer.model.name": tiny_encoder,
-        "training.max_steps": 2,
-        "training.eval_frequency": 2,
-        "training.optimizer.learn_rate.warmup_steps": 1,
-        "nlp.pipeline": DEFAULT_PIPELINE + ["sentence_flags"],
-    }
+    overrides = short_training_overrides(
+        docbins / "train.spacy", docbins / "dev.spacy", tiny_encoder, 2, 2,
+        **{"nlp.pipeline": DEFAULT_PIPELINE + ["sentence_flags"]},
+    )
     train(ROOT / "configs" / "ddi_mtmg.cfg", tmp_path / "out", overrides=overrides)
     nlp = spacy.load(tmp_path / "out" / "model-last")
     assert nlp.pipe_names == DEFAULT_PIPELINE + ["sentence_flags"]
@@ -46,14 +41,7 @@ def test_the_auxiliary_heads_train_when_added_to_the_pipeline(tiny_encoder, docb
 
 
 def test_spacy_train_and_evaluate_with_the_default_config(tiny_encoder, docbins, tmp_path, capsys):
-    overrides = {
-        "paths.train": str(docbins / "train.spacy"),
-        "paths.dev": str(docbins / "dev.spacy"),
-        "components.transformer.model.name": tiny_encoder,
-        "training.max_steps": 6,
-        "training.eval_frequency": 3,
-        "training.optimizer.learn_rate.warmup_steps": 1,
-    }
+    overrides = short_training_overrides(docbins / "train.spacy", docbins / "dev.spacy", tiny_encoder, 6, 3)
     train(ROOT / "configs" / "ddi_mtmg.cfg", tmp_path / "out", overrides=overrides)
     nlp = spacy.load(tmp_path / "out" / "model-best")
     assert nlp.pipe_names == DEFAULT_PIPELINE
