@@ -34,6 +34,8 @@ WHEELS = [
     "catalogue==2.0.10", "confection==1.3.4", "weasel==1.0.1", "cloudpathlib==0.26.0",
     "smart-open==9.0.2", "langcodes==3.5.1", "pydantic==2.14.4", "pydantic-core==2.50.5",
     "annotated-types==0.8.0", "typing-inspection==0.4.5",
+    # drug_linker's offline vocabulary (a data file read from the installed package)
+    "drug-named-entity-recognition==2.0.9",
 ]
 PLATFORMS = ["manylinux2014_x86_64", "manylinux_2_17_x86_64", "manylinux_2_24_x86_64", "manylinux_2_28_x86_64"]
 
