@@ -13,6 +13,9 @@ Protocols (each labelled in the output):
   space into one text (what a user gives the pipeline), the predictions mapped back to the
   corpus sentences; with how often the sentence splitter merged or split corpus sentences and
   how many predictions ran across corpus sentences (each counts as a false positive).
+By source: every strict, gold-entity and document-mode score also for the DrugBank (label
+text) and MedLine (abstract) parts of the DDI test set (``ents_f_medline``,
+``ddi_strict_f_drugbank``, ...), with a 95% bootstrap interval over each part's documents.
 Also: words per second of nlp.pipe over the DDI test set, sentence by sentence and as documents.
 
 With --predictions DIR, the predicted docs are kept for scripts/report.py (confusion matrix,
@@ -29,7 +32,12 @@ import typer
 from spacy.tokens import DocBin
 from spacy.training import Example
 
-from spacy_ddi.evaluation import join_documents, score_document_mode
+from spacy_ddi.calibration import precision_recall, reliability
+from spacy_ddi.corpus.convert import DOCUMENT_ID_KEY, SOURCES, doc_source
+from spacy_ddi.evaluation import (
+    ddi_keys, document_counts, entity_keys, join_documents, paired_bootstrap, score_document_mode,
+    scored_interactions, with_gold_entities,
+)
 from spacy_ddi.relations.base import relation_component
 from spacy_ddi.scoring import score_ddi_strict, score_ner_strict
 
@@ -51,27 +59,6 @@ def save_docs(docs, path: Path) -> None:
     DocBin(docs=docs, store_user_data=True).to_disk(path)
 
 
-def with_gold_entities(nlp, gold_docs):
-    """Run the pipeline without its NER step on docs whose entities are the gold ones, with
-    FALSE pairs kept on the docs (the scorers ignore them); the pipeline is left as it was."""
-    docs = []
-    for gold in gold_docs:
-        doc = nlp.make_doc(gold.text)
-        doc.ents = [doc.char_span(e.start_char, e.end_char, label=e.label_, alignment_mode="expand") for e in gold.ents]
-        docs.append(doc)
-    relations = relation_component(nlp)
-    cfg = nlp.get_pipe(relations).cfg if relations is not None else {}
-    store_false = cfg.get("store_false")
-    try:
-        if relations is not None:
-            cfg["store_false"] = True
-        with nlp.select_pipes(disable=[name for name in ("drug_ner", "ner") if name in nlp.pipe_names]):
-            return list(nlp.pipe(docs))
-    finally:
-        if relations is not None:
-            cfg["store_false"] = store_false
-
-
 def document_mode(nlp, sentences, conditions: str = "", sentence_predictions=None):
     """Strict scores of the pipeline on the documents the corpus sentences come from (with
     ``sentence_predictions``, the pipeline's output on each sentence alone, also how many
@@ -85,6 +72,36 @@ def document_mode(nlp, sentences, conditions: str = "", sentence_predictions=Non
         "conditions": conditions,
     }
     return scores
+
+
+def intervals(examples, keys) -> dict:
+    """Per corpus part: F1 with its 95% bootstrap interval over the part's documents."""
+    out = {}
+    for source in SOURCES:
+        part = [eg for eg in examples if doc_source(eg.reference) == source]
+        if not part:
+            continue
+        pairs = [(keys(eg.predicted, False), keys(eg.reference, True)) for eg in part]
+        counts = document_counts(pairs, [eg.reference.user_data.get(DOCUMENT_ID_KEY) for eg in part])
+        result = paired_bootstrap([counts])
+        out[source] = {"f": result["f1_a"], "low": result["a_low"], "high": result["a_high"], "documents": result["documents"]}
+    return out
+
+
+def calibration(examples) -> dict:
+    """How far the reported interactions' scores are from their share right, per corpus part:
+    the reliability diagram (10 bins) with its expected calibration error, and precision and
+    recall at each --min-score (the FALSE pairs are not reported, so not counted)."""
+    out = {}
+    for part in ("all",) + SOURCES:
+        chosen = [eg for eg in examples if part == "all" or doc_source(eg.reference) == part]
+        scored = [item for eg in chosen for item in scored_interactions(eg.predicted, eg.reference)]
+        if not chosen:
+            continue
+        n_gold = sum(len(ddi_keys(eg.reference, True)) for eg in chosen)
+        scores, right = [s for s, _ in scored], [r for _, r in scored]
+        out[part] = {**reliability(scores, right), "precision_recall": precision_recall(scores, right, n_gold), "gold": n_gold}
+    return out
 
 
 def token_level_ner(examples):
@@ -134,6 +151,14 @@ def main(
     if has_relations:
         strict["ddi"] = score_ddi_strict(examples)
     out["strict"] = strict
+    if has_relations:
+        out["calibration"] = calibration(examples)
+    # the DrugBank (label text) and MedLine (abstract) parts of the DDI test set: F1 with a 95%
+    # bootstrap interval over each part's documents (the scores themselves are in "strict" as
+    # ents_f_medline, ddi_strict_f_drugbank, ...)
+    out["by_source_intervals"] = {"ner": intervals(examples, entity_keys)}
+    if has_relations:
+        out["by_source_intervals"]["ddi"] = intervals(examples, ddi_keys)
     out["paper_lenient"] = {"ner_token_level": token_level_ner(examples)}
     typer.echo(f"Document mode: {len(join_documents(test))} DDI test documents, {len(join_documents(test_ner))} DrugNER test documents")
     out["document_mode"] = {
@@ -148,7 +173,9 @@ def main(
         gold_pred = with_gold_entities(nlp, test)
         if predictions is not None:
             save_docs(gold_pred, predictions / "test_gold_entities.spacy")
-        out["gold_entities"] = {"ddi": score_ddi_strict([Example(p, g) for p, g in zip(gold_pred, test)])}
+        gold_examples = [Example(p, g) for p, g in zip(gold_pred, test)]
+        out["gold_entities"] = {"ddi": score_ddi_strict(gold_examples)}
+        out["by_source_intervals"]["ddi_gold_entities"] = intervals(gold_examples, ddi_keys)
         kept = [Example(p, g) for p, g in zip(gold_pred, test) if len(g.ents) >= 2]
         out["paper_lenient"]["ddi_gold_positions_2plus_drugs"] = score_ddi_strict(kept)
         out["paper_lenient"]["sentences_kept"] = len(kept)
@@ -172,6 +199,21 @@ def main(
             f"{scores['kept_same_as_sentence_mode']} of the {scores['sentences_boundaries_kept']} sentences "
             "whose boundaries it kept predicted as alone"
         )
+    for part, record in out.get("calibration", {}).items():
+        typer.echo(f"calibration ({part}): ECE {record['ece'] if record['ece'] is None else round(record['ece'], 3)} over {record['n']} reported interactions")
+    for source in SOURCES:
+        key = source.lower()
+        if f"ents_f_{key}" not in s["ner_ddi_test"]:
+            continue
+        line = f"{source} part: NER F1 {s['ner_ddi_test'][f'ents_f_{key}']:.3f}"
+        if has_relations:
+            ddi = out["by_source_intervals"]["ddi"][source]
+            line += (
+                f"; DDI F1 {ddi['f']:.3f} (95% over its {ddi['documents']} documents {ddi['low']:.3f}-{ddi['high']:.3f})"
+                f"; with gold entities {out['gold_entities']['ddi'][f'ddi_strict_f_{key}']:.3f}"
+                f"; document mode {d['ddi_test']['ddi'][f'ddi_strict_f_{key}']:.3f}"
+            )
+        typer.echo(line)
     typer.echo(f"{out['speed']['words_per_second']:.0f} words/s; wrote {output}")
 
 

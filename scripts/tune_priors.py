@@ -7,10 +7,14 @@ precision). Adding w * log(prior) back to the scores at prediction time moves th
 towards an unadjusted model (w = tau). This grid-searches w for both heads on dev only,
 and, for dstc_relations, whether it reads each pair from both drugs' rows (symmetric_reading),
 and whether pairs of two mentions with the same name are read as FALSE (same_name_rule),
-selecting on the training objective (mean of strict NER F1 and strict DDI F1); then, at the
+selecting on the mean of strict NER F1 and strict DDI F1, weighted between the whole of dev
+and its MedLine (abstract) part by --medline-weight (0.5: half each; users mine abstracts);
+then, at the
 chosen NER prior, whether drug_linker relabels DRUG mentions that read as brand names
 (relabel_brands: it changes entity types only, so it is chosen on strict NER F1); and writes the
-pipeline with the chosen values in its cfg, with sentence_flags disabled (the auxiliary heads
+pipeline with the chosen values in its cfg, with an isotonic calibration of the interaction
+scores fitted on the interactions it reports on dev (``calibration``; both sources pooled, as
+dev's MedLine part alone holds too few), with sentence_flags disabled (the auxiliary heads
 serve training; nothing reads their flags at prediction). The encoder runs once; only the
 heads re-run.
 The relation component is dstc_relations (MTMG) or pair_relations (the pipelined baseline).
@@ -25,6 +29,9 @@ from spacy.tokens import DocBin
 from spacy.training import Example
 from spacy.util import minibatch
 
+from spacy_ddi.calibration import apply, isotonic_fit, reliability
+from spacy_ddi.corpus.convert import doc_source
+from spacy_ddi.evaluation import scored_interactions
 from spacy_ddi.relations.base import RELATION_COMPONENTS, relation_component
 from spacy_ddi.scoring import score_ddi_strict, score_ner_strict
 
@@ -46,18 +53,55 @@ def choose(nlp, name: str, key: str, value) -> None:
     nlp.get_pipe_config(name)[key] = value
 
 
+def fit_calibration(nlp, rel, ner, encoded, gold) -> dict:
+    """Fit the relation head's score calibration on the interactions it reports on dev at the
+    chosen settings; set it; return the knots and dev's reliability before and after."""
+    choose(nlp, rel.name, "calibration", None)
+    docs = list(ner.pipe(encoded, batch_size=64))
+    if "drug_linker" in nlp.pipe_names:
+        docs = [nlp.get_pipe("drug_linker")(doc) for doc in docs]
+    docs = list(rel.pipe(docs, batch_size=64))
+    scored = [(s, right, doc_source(g)) for p, g in zip(docs, gold) for s, right in scored_interactions(p, g)]
+    if not scored:
+        typer.echo("no interactions reported on dev: no calibration")
+        return {"knots": None}
+    knots = isotonic_fit([s for s, _, _ in scored], [r for _, r, _ in scored])
+    choose(nlp, rel.name, "calibration", knots)
+    record = {"knots": knots, "interactions": len(scored)}
+    for part in ("all", "MedLine", "DrugBank"):
+        chosen = [(s, r) for s, r, source in scored if part == "all" or source == part]
+        if chosen:
+            record[part] = {
+                "ece_before": reliability([s for s, _ in chosen], [r for _, r in chosen])["ece"],
+                "ece_after_in_sample": reliability([apply(knots, s) for s, _ in chosen], [r for _, r in chosen])["ece"],
+                "interactions": len(chosen),
+            }
+    typer.echo(f"calibration fitted on {len(scored)} dev interactions: {len(knots)} knots; {json.dumps(record)}")
+    return record
+
+
 def main(
     model: Path,
     dev: Path,
     output: Path,
     report: Path,
     gpu_id: int = typer.Option(-1, help="GPU to run the pipeline on; -1 for the CPU"),
+    medline_weight: float = typer.Option(
+        0.5, help="Weight of dev's MedLine (abstract) part in the objective, against the whole of dev"
+    ),
+    calibrate: bool = typer.Option(True, help="Fit the isotonic calibration of interaction scores on dev"),
 ):
+    if not 0 <= medline_weight <= 1:
+        raise typer.BadParameter(f"--medline-weight must be in [0, 1], not {medline_weight}")
     if gpu_id >= 0:
         spacy.require_gpu(gpu_id)
     nlp = spacy.load(model)
     gold = list(DocBin().from_disk(dev).get_docs(nlp.vocab))
     relations = required_relation_component(nlp)
+    has_medline = any(doc_source(g) == "MedLine" for g in gold)
+    if medline_weight and not has_medline:
+        typer.echo(f"{dev} has no MedLine sentences: choosing on the whole of dev")
+        medline_weight = 0.0
     heads = [name for name in ("drug_ner", relations, "sentence_flags") if name in nlp.pipe_names]
     with nlp.select_pipes(disable=heads):
         encoded = list(nlp.pipe([d.text for d in gold], batch_size=64))
@@ -67,7 +111,8 @@ def main(
     for w_ner in GRID:
         ner.cfg["prior_at_inference"] = w_ner
         docs = list(ner.pipe(encoded, batch_size=64))
-        ner_f = score_ner_strict([Example(p, g) for p, g in zip(docs, gold)])["ents_f"]
+        ner_scores = score_ner_strict([Example(p, g) for p, g in zip(docs, gold)])
+        ner_f, ner_f_medline = ner_scores["ents_f"], ner_scores.get("ents_f_medline", 0.0)
         for w_ddi, symmetric in itertools.product(GRID, readings):
             rel.cfg["prior_at_inference"] = w_ddi
             if symmetric is not None:
@@ -80,7 +125,11 @@ def main(
                 ddi = score_ddi_strict([Example(p, g) for p, g in zip(docs, gold)])
                 row = {"ner": w_ner, "ddi": w_ddi, "symmetric": symmetric, "same_name_rule": rule,
                        "ner_f": ner_f, "ddi_p": ddi["ddi_strict_p"], "ddi_r": ddi["ddi_strict_r"],
-                       "ddi_f": ddi["ddi_strict_f"], "score": (ner_f + ddi["ddi_strict_f"]) / 2}
+                       "ddi_f": ddi["ddi_strict_f"], "ner_f_medline": ner_f_medline,
+                       "ddi_f_medline": ddi.get("ddi_strict_f_medline", 0.0)}
+                row["score"] = (1 - medline_weight) * (ner_f + row["ddi_f"]) / 2 + medline_weight * (
+                    ner_f_medline + row["ddi_f_medline"]
+                ) / 2
                 typer.echo(json.dumps(row))
                 results.append(row)
     best = max(results, key=lambda r: r["score"])
@@ -104,6 +153,8 @@ def main(
     best["relabel_brands"] = brands[True] > brands[False]
     best["relabel_brands_ner_f"] = {str(k).lower(): v for k, v in brands.items()}
     choose(nlp, "drug_linker", "relabel_brands", best["relabel_brands"])
+    if calibrate:
+        best["calibration"] = fit_calibration(nlp, rel, ner, encoded, gold)
     if "sentence_flags" in nlp.pipe_names and "sentence_flags" not in nlp.disabled:
         # The auxiliary heads shape the encoder in training; at prediction nothing reads their
         # sentence flags (not the interactions, the records or extract), so the tuned pipeline

@@ -17,7 +17,10 @@ def main() -> None:
 def convert_cli(
     source: Path = typer.Argument(..., help="DDICorpus-2013.zip or the folder it unpacks to"),
     output_dir: Path = typer.Argument(..., help="Where to write train/dev/test/test_ner .spacy"),
-    dev_fraction: float = typer.Option(0.1, help="Share of Train documents held out as dev"),
+    dev_fraction: float = typer.Option(0.1, help="Share of the DrugBank Train documents held out as dev"),
+    medline_dev_fraction: float = typer.Option(
+        0.3, help="Share of the MedLine Train documents held out as dev (enough abstracts to choose settings by)"
+    ),
     seed: int = typer.Option(0, help="Seed of the document-level dev split"),
     report: Path = typer.Option(None, help="Also write the conversion report (JSON) here"),
 ) -> None:
@@ -30,7 +33,9 @@ def convert_cli(
     nlp = spacy.blank("en")
     nlp.tokenizer = create_drug_tokenizer(nlp)
     try:
-        reports = convert_corpus(source, output_dir, nlp, dev_fraction=dev_fraction, seed=seed)
+        reports = convert_corpus(
+            source, output_dir, nlp, dev_fraction=dev_fraction, seed=seed, medline_dev_fraction=medline_dev_fraction
+        )
     except (CorpusError, FileNotFoundError) as err:
         typer.echo(f"Error: {err}", err=True)
         raise typer.Exit(1)

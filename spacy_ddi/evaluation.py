@@ -13,7 +13,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from spacy.tokens import Doc
 
-from .corpus.convert import DOCUMENT_ID_KEY, GOLD_OFFSETS_KEY
+from .corpus.convert import DOCUMENT_ID_KEY, GOLD_OFFSETS_KEY, SOURCES, doc_source
 from .extensions import ENTITY_LABELS, POSITIVE_LABELS, records_of
 
 CharSpan = Tuple[int, int]
@@ -260,6 +260,8 @@ def score_document_mode(
     splitter agrees with the corpus, a sentence's result should not depend on its neighbours.
     """
     ner_pairs, ddi_pairs = [], []
+    ner_by_source: Dict[str, list] = {}
+    ddi_by_source: Dict[str, list] = {}
     totals: Dict[str, int] = defaultdict(int)
     alone = iter(sentence_predictions) if sentence_predictions is not None else None
     for document, doc in zip(documents, predicted):
@@ -267,9 +269,13 @@ def score_document_mode(
             raise ValueError(f"Document {document.id}: the predicted doc is not its joined text")
         ents, ddis, counts = document_keys(document, doc)
         kept = kept_boundaries(document, doc) if alone is not None else None
+        source = doc_source(document.sentences[0]) if document.sentences else None
         for k, gold in enumerate(document.sentences):
             ner_pairs.append((ents[k], entity_keys(gold, True)))
             ddi_pairs.append((ddis[k], ddi_keys(gold, True)))
+            if source is not None:
+                ner_by_source.setdefault(source, []).append(ner_pairs[-1])
+                ddi_by_source.setdefault(source, []).append(ddi_pairs[-1])
             if alone is not None:
                 sentence = next(alone)
                 if sentence.text != gold.text:
@@ -282,9 +288,142 @@ def score_document_mode(
         for key, value in counts.items():
             totals[key] += value
     return {
-        "ner": micro_and_per_type(ner_pairs, NER_PREFIX, ENTITY_LABELS),
-        "ddi": micro_and_per_type(ddi_pairs, "ddi_strict", POSITIVE_LABELS),
+        "ner": {**micro_and_per_type(ner_pairs, NER_PREFIX, ENTITY_LABELS), **with_sources(ner_by_source, NER_PREFIX)},
+        "ddi": {
+            **micro_and_per_type(ddi_pairs, "ddi_strict", POSITIVE_LABELS),
+            **with_sources(ddi_by_source, "ddi_strict"),
+        },
         "documents": len(documents),
         "sentences": sum(len(d.sentences) for d in documents),
         **totals,
     }
+
+
+def with_gold_entities(nlp, gold_docs):
+    """Run the pipeline without its NER step on docs whose entities are the gold ones, with
+    FALSE pairs kept on the docs (the scorers ignore them); the pipeline is left as it was."""
+    docs = []
+    for gold in gold_docs:
+        doc = nlp.make_doc(gold.text)
+        doc.ents = [doc.char_span(e.start_char, e.end_char, label=e.label_, alignment_mode="expand") for e in gold.ents]
+        docs.append(doc)
+    from .relations.base import relation_component
+
+    relations = relation_component(nlp)
+    cfg = nlp.get_pipe(relations).cfg if relations is not None else {}
+    store_false = cfg.get("store_false")
+    try:
+        if relations is not None:
+            cfg["store_false"] = True
+        with nlp.select_pipes(disable=[name for name in ("drug_ner", "ner") if name in nlp.pipe_names]):
+            return list(nlp.pipe(docs))
+    finally:
+        if relations is not None:
+            cfg["store_false"] = store_false
+
+
+# -- by source, and intervals over documents ------------------------------------------------
+
+
+def source_key(prefix: str, source: str) -> str:
+    """The scorer key of ``prefix`` (``ents_f``, ``ddi_strict_f``, ...) on one corpus part:
+    ``ents_f_medline``, ``ddi_strict_f_drugbank``."""
+    return f"{prefix}_{source.lower()}"
+
+
+def with_sources(pairs_by_source: Dict[str, List[Tuple[set, set]]], prefix: str) -> Dict[str, float]:
+    """Micro P/R/F1 of each corpus part, under :func:`source_key` names."""
+    scores = {}
+    for source, pairs in pairs_by_source.items():
+        tp = sum(len(p & g) for p, g in pairs)
+        total = prf(tp, sum(len(p) for p, _ in pairs), sum(len(g) for _, g in pairs))
+        for letter in ("p", "r", "f"):
+            scores[source_key(f"{prefix}_{letter}", source)] = total[letter]
+    return scores
+
+
+def document_counts(pairs: Sequence[Tuple[set, set]], documents: Sequence[str]) -> Dict[str, Tuple[int, int, int]]:
+    """(true positives, predicted, gold) per document, from the (predicted keys, gold keys) of
+    each sentence and the document id of each sentence."""
+    counts: Dict[str, List[int]] = {}
+    for (predicted, gold), doc_id in zip(pairs, documents):
+        c = counts.setdefault(doc_id, [0, 0, 0])
+        c[0] += len(predicted & gold)
+        c[1] += len(predicted)
+        c[2] += len(gold)
+    return {doc_id: tuple(c) for doc_id, c in counts.items()}
+
+
+def _f1_of_sums(sums) -> "object":
+    import numpy
+
+    tp, n_pred, n_gold = sums[..., 0], sums[..., 1], sums[..., 2]
+    with numpy.errstate(divide="ignore", invalid="ignore"):
+        f = numpy.where(n_pred + n_gold > 0, 2 * tp / (n_pred + n_gold), 0.0)
+    return f
+
+
+def paired_bootstrap(
+    runs_a: Sequence[Dict[str, Tuple[int, int, int]]],
+    runs_b: Sequence[Dict[str, Tuple[int, int, int]]] = (),
+    n_resamples: int = 2000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> Dict[str, float]:
+    """F1 with a bootstrap interval over documents, and with ``runs_b`` the paired difference.
+
+    Each run is the :func:`document_counts` of one trained pipeline (a seed) on the same gold
+    documents. A resample draws documents with replacement; each run's micro F1 is computed on
+    it and averaged over the runs of its side, so the interval holds the test set's own noise
+    (which averaging seeds does not shrink) and, for a difference, keeps the two sides paired on
+    the same documents. F1 of micro counts summed over documents is exactly the corpus-level F1.
+    Returns ``f1_a`` (mean over runs, on all documents), ``a_low`` / ``a_high``, and with
+    ``runs_b`` also ``f1_b``, ``b_low`` / ``b_high``, ``diff`` (a - b), ``diff_low`` /
+    ``diff_high`` and ``share_a_better`` (the share of resamples where a is ahead).
+    """
+    import numpy
+
+    if not runs_a:
+        raise ValueError("paired_bootstrap needs at least one run")
+    documents = sorted(runs_a[0])
+    for run in list(runs_a) + list(runs_b):
+        if sorted(run) != documents:
+            raise ValueError("paired_bootstrap: the runs are not on the same documents")
+
+    def array(runs):
+        return numpy.array([[run[d] for d in documents] for run in runs], dtype=float)  # runs x docs x 3
+
+    rng = numpy.random.default_rng(seed)
+    picks = rng.integers(0, len(documents), size=(n_resamples, len(documents)))
+    tail = (1 - level) / 2
+    out: Dict[str, float] = {"documents": len(documents), "resamples": n_resamples, "level": level}
+    sides = [("a", array(runs_a))] + ([("b", array(runs_b))] if runs_b else [])
+    samples = {}
+    for name, counts in sides:
+        out[f"f1_{name}"] = float(_f1_of_sums(counts.sum(axis=1)).mean())
+        # resamples x runs x 3: sum each run's counts over the drawn documents
+        drawn = counts[:, picks, :].sum(axis=2).transpose(1, 0, 2)
+        samples[name] = _f1_of_sums(drawn).mean(axis=1)
+        out[f"{name}_low"], out[f"{name}_high"] = (float(x) for x in numpy.quantile(samples[name], [tail, 1 - tail]))
+    if runs_b:
+        diff = samples["a"] - samples["b"]
+        out["diff"] = out["f1_a"] - out["f1_b"]
+        out["diff_low"], out["diff_high"] = (float(x) for x in numpy.quantile(diff, [tail, 1 - tail]))
+        out["share_a_better"] = float((diff > 0).mean())
+    return out
+
+
+def scored_interactions(predicted: Doc, gold: Doc) -> List[Tuple[float, bool]]:
+    """(score, right) of each interaction reported on ``predicted``: right when ``gold`` has
+    the same unordered pair of spans (character offsets) with the same type."""
+    gold_labels = pair_labels(gold, True)
+    out = []
+    for record in records_of(predicted):
+        if not record.is_positive:
+            continue
+        key = frozenset((
+            _char_span(predicted, record.subject_start, record.subject_end),
+            _char_span(predicted, record.object_start, record.object_end),
+        ))
+        out.append((record.score, gold_labels.get(key) == record.label))
+    return out

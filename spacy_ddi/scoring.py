@@ -8,7 +8,7 @@ from typing import Dict, Iterable
 from spacy.training import Example
 from spacy.util import registry
 
-from .evaluation import NER_PREFIX, ddi_keys, entity_keys, micro_and_per_type, prf
+from .evaluation import NER_PREFIX, ddi_keys, doc_source, entity_keys, micro_and_per_type, prf, with_sources
 from .extensions import ENTITY_LABELS, POSITIVE_LABELS, install_extensions, records_of
 
 
@@ -17,16 +17,29 @@ def score_ner_strict(examples: Iterable[Example], **kwargs) -> Dict:
     spaCy's names ``ents_p``, ``ents_r``, ``ents_f``, ``ents_per_type`` (spaCy's own entity
     scorer is exact too, but on the tokenised spans; this one uses the corpus' character
     offsets where the conversion had to widen an entity to token boundaries)."""
-    pairs = [(entity_keys(eg.predicted, False), entity_keys(eg.reference, True)) for eg in examples]
-    return micro_and_per_type(pairs, NER_PREFIX, ENTITY_LABELS)
+    return _scores(examples, entity_keys, NER_PREFIX, ENTITY_LABELS)
+
+
+def _scores(examples: Iterable[Example], keys, prefix: str, labels) -> Dict:
+    """Micro and per-type scores, and the micro scores of each corpus part (DrugBank label text,
+    MedLine abstracts) as ``{prefix}_f_medline`` etc. where the gold docs say their part."""
+    pairs, by_source = [], {}
+    for eg in examples:
+        pair = (keys(eg.predicted, False), keys(eg.reference, True))
+        pairs.append(pair)
+        source = doc_source(eg.reference)
+        if source is not None:
+            by_source.setdefault(source, []).append(pair)
+    scores = micro_and_per_type(pairs, prefix, labels)
+    scores.update(with_sources(by_source, prefix))
+    return scores
 
 
 def score_ddi_strict(examples: Iterable[Example], **kwargs) -> Dict:
     """DDI end to end: both spans exact (unordered pair) and the type exact; micro over the
     four positive types, and per type."""
     install_extensions()
-    pairs = [(ddi_keys(eg.predicted, False), ddi_keys(eg.reference, True)) for eg in examples]
-    return micro_and_per_type(pairs, "ddi_strict", POSITIVE_LABELS)
+    return _scores(examples, ddi_keys, "ddi_strict", POSITIVE_LABELS)
 
 
 def score_flags(examples: Iterable[Example], **kwargs) -> Dict:

@@ -1,9 +1,19 @@
-from .convert import GOLD_OFFSETS_KEY, SplitReport, convert_corpus, sentence_to_doc, split_train_dev
+from .convert import (
+    GOLD_OFFSETS_KEY,
+    SOURCES,
+    SplitReport,
+    convert_corpus,
+    doc_source,
+    sentence_to_doc,
+    split_train_dev,
+)
 from .ddi_xml import CorpusError, parse_document, read_split
 from .tokenizer import create_drug_tokenizer
 
 __all__ = [
     "GOLD_OFFSETS_KEY",
+    "SOURCES",
+    "doc_source",
     "SplitReport",
     "convert_corpus",
     "sentence_to_doc",

@@ -2,7 +2,7 @@
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Sequence, Tuple, Union
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin, Span
@@ -15,6 +15,26 @@ GOLD_OFFSETS_KEY = "spacy_ddi.gold_char_offsets"
 # joins the sentences of a document back into one text)
 SENTENCE_ID_KEY = "spacy_ddi.sentence_id"
 DOCUMENT_ID_KEY = "spacy_ddi.document_id"
+# the corpus part a converted sentence comes from: "DrugBank" (drug-label text) or "MedLine"
+# (abstracts); scores are reported by source and training can weight the sources
+SOURCE_KEY = "spacy_ddi.source"
+SOURCES = ("DrugBank", "MedLine")
+
+
+def doc_source(doc: Doc) -> Optional[str]:
+    """``"MedLine"`` or ``"DrugBank"``: the corpus part of a converted sentence; ``None`` for a
+    doc that does not come from the DDI corpus.
+
+    Read from the DocBin's user data; DocBins converted before the source was stored fall
+    back to the document id, which names the part (``DDI-MedLine.d1``, ``DDI-DrugBank.d1``).
+    """
+    source = doc.user_data.get(SOURCE_KEY)
+    if source:
+        return source
+    doc_id = doc.user_data.get(DOCUMENT_ID_KEY)
+    if not doc_id:
+        return None
+    return "MedLine" if "MedLine" in doc_id else "DrugBank"
 
 
 @dataclass
@@ -113,20 +133,36 @@ def documents_to_docs(
             doc = sentence_to_doc(nlp, sentence, report, f"{document.path}, sentence {sentence.id}")
             doc.user_data[SENTENCE_ID_KEY] = sentence.id
             doc.user_data[DOCUMENT_ID_KEY] = document.id
+            doc.user_data[SOURCE_KEY] = document.source
             docs.append(doc)
     return docs
 
 
 def split_train_dev(
-    documents: Sequence[XmlDocument], dev_fraction: float, seed: int
+    documents: Sequence[XmlDocument],
+    dev_fraction: float,
+    seed: int,
+    medline_dev_fraction: Optional[float] = None,
 ) -> Tuple[List[XmlDocument], List[XmlDocument]]:
-    """Hold out ``dev_fraction`` of the documents of each source (DrugBank, MedLine)."""
+    """Hold out ``dev_fraction`` of the DrugBank documents and ``medline_dev_fraction`` (default:
+    ``dev_fraction``) of the MedLine documents as dev.
+
+    The MedLine abstracts are a small part of Train (142 of 714 documents at 10%), so a dev split
+    that is to tell what transfers to abstracts holds out a larger share of them. Each source is
+    shuffled with the same seed, so a larger share holds out a superset of a smaller one.
+    """
+    for name, value in (("dev_fraction", dev_fraction), ("medline_dev_fraction", medline_dev_fraction)):
+        if value is not None and not 0 <= value < 1:
+            raise ValueError(f"{name} must be in [0, 1), not {value}")
     rng = random.Random(seed)
     train, dev = [], []
     for source in sorted({d.source for d in documents}):
         group = sorted((d for d in documents if d.source == source), key=lambda d: d.id)
         rng.shuffle(group)
-        n_dev = max(1, round(dev_fraction * len(group))) if dev_fraction > 0 else 0
+        fraction = dev_fraction
+        if source == "MedLine" and medline_dev_fraction is not None:
+            fraction = medline_dev_fraction
+        n_dev = max(1, round(fraction * len(group))) if fraction > 0 else 0
         dev.extend(group[:n_dev])
         train.extend(group[n_dev:])
     return train, dev
@@ -138,6 +174,7 @@ def convert_corpus(
     nlp: Language,
     dev_fraction: float = 0.1,
     seed: int = 0,
+    medline_dev_fraction: Optional[float] = None,
     log: Callable[[str], None] = print,
 ) -> Dict[str, SplitReport]:
     """Write train/dev/test/test_ner ``.spacy`` files to ``output_dir``; return the reports."""
@@ -148,7 +185,7 @@ def convert_corpus(
     for split in ("train", "test", "test_ner"):
         log(f"Reading {split} from {source}")
         splits[split] = read_split(source, split)
-    train, dev = split_train_dev(splits["train"], dev_fraction, seed)
+    train, dev = split_train_dev(splits["train"], dev_fraction, seed, medline_dev_fraction)
     plan = [("train", train), ("dev", dev), ("test", splits["test"]), ("test_ner", splits["test_ner"])]
     for name, documents in plan:
         report = SplitReport(name)

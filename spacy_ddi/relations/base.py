@@ -5,6 +5,7 @@ from typing import List, Optional, Tuple
 import numpy
 from spacy.language import Language
 
+from ..calibration import Knots, check_knots
 from ..extensions import FALSE_LABEL, InteractionRecord
 from ..gold import gold_drugs_and_pairs
 from ..layers.logit_adjustment import softmax_cross_entropy
@@ -20,6 +21,7 @@ RELATION_DEFAULTS = {
     "store_false": False,
     "same_name_rule": False,
     "max_sentence_mentions": 500,
+    "calibration": None,
     "scorer": {"@scorers": "spacy-ddi.ddi_scorer.v1"},
 }
 RELATION_SCORE_WEIGHTS = {"ddi_strict_f": 0.5, "ddi_strict_p": 0.0, "ddi_strict_r": 0.0}
@@ -37,7 +39,7 @@ class RelationPipe(PriorHeadPipe):
 
     PREDICTION_SETTINGS = (
         "prior_at_inference", "store_false", "same_name_rule", "symmetric_reading",
-        "max_sentence_mentions",
+        "max_sentence_mentions", "calibration",
     )
 
     def __init__(
@@ -53,13 +55,16 @@ class RelationPipe(PriorHeadPipe):
         store_false: bool = False,
         same_name_rule: bool = False,
         max_sentence_mentions: int = 500,
+        calibration: Optional[Knots] = None,
         scorer=None,
         **cfg,
     ) -> None:
+        check_knots(calibration, f"[{name}] calibration")
         super().__init__(
             vocab, model, name, labels=labels, loss=loss, optimizer=optimizer,
             prior_at_inference=prior_at_inference, scorer=scorer, store_false=store_false,
-            same_name_rule=same_name_rule, max_sentence_mentions=max_sentence_mentions, **cfg,
+            same_name_rule=same_name_rule, max_sentence_mentions=max_sentence_mentions,
+            calibration=calibration, **cfg,
         )
 
     def readable_drugs(self, docs) -> List[List[Tuple[int, int]]]:
@@ -128,11 +133,18 @@ class RelationPipe(PriorHeadPipe):
         ``doc._.ddi_records`` after the same-name rule: with ``cfg["same_name_rule"]``, a pair
         whose two mentions have the same text (ignoring case) is read as FALSE (kept as FALSE
         only with store_false). Such pairs ("Drug X ... than Drug X alone") are almost never
-        interactions: 6 of the 1,768 same-name pairs in the Train split are."""
+        interactions: 6 of the 1,768 same-name pairs in the Train split are.
+
+        With ``cfg["calibration"]`` (knots fitted on dev, :mod:`spacy_ddi.calibration`), each
+        interaction's score becomes its calibrated score: the share of interactions reported
+        at that score that were right on dev."""
         rule = bool(self.cfg.get("same_name_rule"))
+        knots = check_knots(self.cfg.get("calibration"), f"[{self.name}] calibration")
         for doc, doc_records in zip(docs, records):
             kept = []
             for record in map(InteractionRecord.read, doc_records):
+                if knots is not None and record.is_positive:
+                    record = record._replace(score=float(numpy.interp(record.score, *knots)))
                 if rule and record.is_positive:
                     subject = doc[record.subject_start : record.subject_end].text.lower()
                     if subject == doc[record.object_start : record.object_end].text.lower():

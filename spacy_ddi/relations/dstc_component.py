@@ -49,6 +49,7 @@ def make_dstc_relations(
     store_false: bool,
     same_name_rule: bool,
     max_sentence_mentions: int,
+    calibration: Optional[List[List[float]]],
     symmetric_reading: bool,
     o_token_weight: float,
     scorer: Optional[Callable],
@@ -57,6 +58,7 @@ def make_dstc_relations(
         nlp.vocab, model, name, loss=loss, optimizer=optimizer,
         prior_at_inference=prior_at_inference, store_false=store_false,
         same_name_rule=same_name_rule, max_sentence_mentions=max_sentence_mentions,
+        calibration=calibration,
         symmetric_reading=symmetric_reading, o_token_weight=o_token_weight,
         scorer=scorer,
     )

@@ -48,12 +48,14 @@ def make_pair_relations(
     store_false: bool,
     same_name_rule: bool,
     max_sentence_mentions: int,
+    calibration: Optional[List[List[float]]],
     scorer: Optional[Callable],
 ) -> "PairRelations":
     return PairRelations(
         nlp.vocab, model, name, loss=loss, optimizer=optimizer,
         prior_at_inference=prior_at_inference, store_false=store_false,
         same_name_rule=same_name_rule, max_sentence_mentions=max_sentence_mentions,
+        calibration=calibration,
         scorer=scorer,
     )
 

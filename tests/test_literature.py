@@ -1,0 +1,194 @@
+"""Literature-aware training and scoring: the MedLine share of dev, MedLine oversampling,
+scores by corpus part, bootstrap intervals over documents, calibrated interaction scores."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy
+import pytest
+import spacy
+from spacy.tokens import DocBin
+from spacy.training import Example
+
+from spacy_ddi.calibration import apply, check_knots, isotonic_fit, precision_recall, reliability
+from spacy_ddi.corpus.convert import DOCUMENT_ID_KEY, SOURCE_KEY, doc_source, split_train_dev
+from spacy_ddi.corpus.ddi_xml import XmlDocument
+from spacy_ddi.corpus.reader import create_ddi_corpus_reader
+from spacy_ddi.evaluation import document_counts, paired_bootstrap
+from spacy_ddi.scoring import score_ddi_strict, score_ner_strict
+
+from .conftest import TRAIN_DATA, blank_nlp, make_example, short_training_overrides
+
+ROOT = Path(__file__).parent.parent
+
+
+def documents(n_drugbank=50, n_medline=20):
+    return [XmlDocument(f"DDI-DrugBank.d{k}", "DrugBank", "x", []) for k in range(n_drugbank)] + [
+        XmlDocument(f"DDI-MedLine.d{k}", "MedLine", "x", []) for k in range(n_medline)
+    ]
+
+
+def test_dev_holds_a_larger_medline_share_and_a_superset_of_the_smaller_one():
+    train, dev = split_train_dev(documents(), 0.1, seed=0, medline_dev_fraction=0.3)
+    sources = [d.source for d in dev]
+    assert sources.count("DrugBank") == 5 and sources.count("MedLine") == 6
+    assert len(train) + len(dev) == 70 and not {d.id for d in train} & {d.id for d in dev}
+    _, small = split_train_dev(documents(), 0.1, seed=0)
+    assert {d.id for d in small} <= {d.id for d in dev}
+    # the DrugBank part is the same whatever the MedLine share
+    assert [d.id for d in small if d.source == "DrugBank"] == [d.id for d in dev if d.source == "DrugBank"]
+    with pytest.raises(ValueError, match="medline_dev_fraction"):
+        split_train_dev(documents(), 0.1, seed=0, medline_dev_fraction=1.5)
+
+
+def tagged_docs(tiny_encoder, sources=("DrugBank", "MedLine", "MedLine", "DrugBank")):
+    nlp = blank_nlp(tiny_encoder, heads=())
+    docs = []
+    for k, (row, source) in enumerate(zip(TRAIN_DATA, sources)):
+        doc = make_example(nlp, *row).reference
+        doc.user_data[SOURCE_KEY] = source
+        doc.user_data[DOCUMENT_ID_KEY] = f"DDI-{source}.d{k}"
+        docs.append(doc)
+    return nlp, docs
+
+
+def test_doc_source_reads_the_stored_part_then_the_document_id(tiny_encoder):
+    nlp, docs = tagged_docs(tiny_encoder)
+    assert [doc_source(d) for d in docs] == ["DrugBank", "MedLine", "MedLine", "DrugBank"]
+    del docs[1].user_data[SOURCE_KEY]
+    assert doc_source(docs[1]) == "MedLine"  # from DDI-MedLine.d1
+    assert doc_source(nlp.make_doc("not from the corpus")) is None
+
+
+def test_the_reader_repeats_medline_sentences(tiny_encoder, tmp_path):
+    nlp, docs = tagged_docs(tiny_encoder)
+    DocBin(docs=docs, store_user_data=True).to_disk(tmp_path / "train.spacy")
+    plain = list(create_ddi_corpus_reader(tmp_path / "train.spacy")(nlp))
+    assert len(plain) == 4
+    repeated = list(create_ddi_corpus_reader(tmp_path / "train.spacy", shuffle=True, medline_repeat=3)(nlp))
+    assert len(repeated) == 2 + 2 * 3
+    texts = [eg.reference.text for eg in repeated]
+    assert texts.count(TRAIN_DATA[1][0]) == 3 and texts.count(TRAIN_DATA[0][0]) == 1
+    # each copy has its own predicted doc (training writes to them)
+    copies = [eg for eg in repeated if eg.reference.text == TRAIN_DATA[1][0]]
+    assert len({id(eg.predicted) for eg in copies}) == 3
+    with pytest.raises(ValueError, match="medline_repeat"):
+        create_ddi_corpus_reader(tmp_path / "train.spacy", medline_repeat=0)
+
+
+def test_scorers_give_each_corpus_part(tiny_encoder):
+    nlp, docs = tagged_docs(tiny_encoder)
+    predicted = [nlp.make_doc(d.text) for d in docs]
+    predicted[0] = docs[0]  # a DrugBank sentence predicted right, nothing else predicted
+    examples = [Example(p, g) for p, g in zip(predicted, docs)]
+    ner, ddi = score_ner_strict(examples), score_ddi_strict(examples)
+    assert ner["ents_f_medline"] == 0.0 and ner["ents_r_drugbank"] == 1.0
+    assert ddi["ddi_strict_r_drugbank"] == 1.0 and ddi["ddi_strict_r_medline"] == 0.0
+    # docs from outside the corpus get no per-part keys
+    plain = [Example(nlp.make_doc(d.text), nlp.make_doc(d.text)) for d in docs]
+    assert not [k for k in score_ner_strict(plain) if k.endswith(("_medline", "_drugbank"))]
+
+
+def test_paired_bootstrap_on_known_counts():
+    # two runs of one side, 40 documents, a better than b on every document
+    a = {f"d{k}": (2, 2, 3) for k in range(40)}
+    b = {f"d{k}": (1, 2, 3) for k in range(40)}
+    result = paired_bootstrap([a, a], [b], n_resamples=500)
+    assert result["f1_a"] == pytest.approx(0.8) and result["f1_b"] == pytest.approx(0.4)
+    assert result["diff"] == pytest.approx(0.4) and result["share_a_better"] == 1.0
+    assert result["diff_low"] == pytest.approx(0.4) and result["diff_high"] == pytest.approx(0.4)
+    # uneven documents: the interval widens and holds the point estimate
+    rng = numpy.random.default_rng(0)
+    c = {f"d{k}": (int(t), int(t) + int(rng.integers(0, 3)), int(t) + int(rng.integers(0, 3)))
+         for k, t in enumerate(rng.integers(0, 4, size=40))}
+    alone = paired_bootstrap([c])
+    assert alone["a_low"] < alone["f1_a"] < alone["a_high"]
+    with pytest.raises(ValueError, match="same documents"):
+        paired_bootstrap([a], [{"other": (1, 1, 1)}])
+
+
+def test_document_counts_sum_sentences_of_a_document():
+    pairs = [({1, 2}, {2, 3}), ({4}, set()), ({5}, {5})]
+    assert document_counts(pairs, ["x", "x", "y"]) == {"x": (1, 3, 2), "y": (1, 1, 1)}
+
+
+def test_isotonic_fit_is_monotone_and_calibrates_its_data():
+    rng = numpy.random.default_rng(0)
+    scores = rng.uniform(0.3, 1.0, size=2000)
+    # right with probability (score - 0.3) / 0.7 x 0.8: overconfident scores
+    right = rng.uniform(size=2000) < (scores - 0.3) / 0.7 * 0.8
+    knots = isotonic_fit(scores, right)
+    xs, ys = check_knots(knots)
+    assert numpy.all(numpy.diff(xs) >= 0) and numpy.all(numpy.diff(ys) >= 0)
+    before = reliability(scores, right)["ece"]
+    after = reliability([apply(knots, s) for s in scores], right)["ece"]
+    assert before > 0.1 and after < 0.03
+    assert sum(b["n"] for b in reliability(scores, right)["bins"]) == 2000
+    rows = precision_recall(scores, right, n_gold=int(right.sum()))
+    assert rows[0]["recall"] == 1.0 and rows[-1]["precision"] >= rows[0]["precision"]
+
+
+@pytest.mark.parametrize("bad", [[[0.5]], [[0.9, 0.1], [0.2, 0.3]], "x", [[0.1, 1.5]]])
+def test_malformed_calibration_is_refused(bad):
+    with pytest.raises(ValueError, match="calibration"):
+        check_knots(bad)
+
+
+def test_calibration_maps_the_reported_scores_and_is_a_load_time_setting(trained_nlp, tmp_path):
+    text = TRAIN_DATA[0][0]
+    raw = [d.score for d in trained_nlp(text)._.ddis]
+    assert raw
+    rel = trained_nlp.get_pipe("dstc_relations")
+    config = trained_nlp.get_pipe_config("dstc_relations")
+    try:
+        # as scripts/tune_priors.py sets it: in the cfg and in the saved config.cfg
+        rel.cfg["calibration"] = config["calibration"] = [[0.0, 0.0], [1.0, 0.5]]
+        halved = [d.score for d in trained_nlp(text)._.ddis]
+        assert halved == pytest.approx([s / 2 for s in raw], abs=1e-6)
+        trained_nlp.to_disk(tmp_path / "model")
+    finally:
+        rel.cfg["calibration"] = config["calibration"] = None
+    loaded = spacy.load(tmp_path / "model")
+    assert [d.score for d in loaded(text)._.ddis] == pytest.approx(halved, abs=1e-6)
+    plain = spacy.load(tmp_path / "model", config={"components": {"dstc_relations": {"calibration": None}}})
+    assert [d.score for d in plain(text)._.ddis] == pytest.approx(raw, abs=1e-6)
+
+
+@pytest.mark.slow
+def test_tune_evaluate_and_compare_by_source(tiny_encoder, tmp_path):
+    """The project's tune, evaluate and compare commands on a tiny model: the MedLine part is
+    chosen by, scored and compared, with intervals, and the calibration is fitted."""
+    nlp, docs = tagged_docs(tiny_encoder)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("train", "dev", "test", "test_ner"):
+        DocBin(docs=docs, store_user_data=True).to_disk(corpus / f"{name}.spacy")
+    from spacy.cli.train import train
+
+    overrides = short_training_overrides(corpus / "train.spacy", corpus / "dev.spacy", tiny_encoder, 4, 2)
+    overrides["corpora.train.medline_repeat"] = 2
+    train(ROOT / "configs" / "ddi_mtmg.cfg", tmp_path / "out", overrides=overrides)
+
+    def run(*args):
+        done = subprocess.run([sys.executable, *map(str, args)], cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done.stdout
+
+    run("scripts/tune_priors.py", tmp_path / "out" / "model-best", corpus / "dev.spacy", tmp_path / "tuned",
+        tmp_path / "tuning.json")
+    tuning = json.loads((tmp_path / "tuning.json").read_text())
+    assert "ddi_f_medline" in tuning["grid"][0] and "calibration" in tuning["best"]
+    printed = run("scripts/evaluate.py", tmp_path / "tuned", corpus, tmp_path / "eval.json",
+                  "--predictions", tmp_path / "pred")
+    assert "MedLine part: NER F1" in printed
+    record = json.loads((tmp_path / "eval.json").read_text())
+    assert {"ents_f_medline", "ents_f_drugbank"} <= set(record["strict"]["ner_ddi_test"])
+    assert "ddi_strict_f_medline" in record["document_mode"]["ddi_test"]["ddi"]
+    assert set(record["by_source_intervals"]["ddi"]) == {"DrugBank", "MedLine"}
+    assert "MedLine" in record["calibration"]
+    run("scripts/compare_runs.py", corpus / "test.spacy", tmp_path / "cmp.json",
+        "--a", tmp_path / "pred" / "test.spacy", "--b", tmp_path / "tuned")
+    compared = json.loads((tmp_path / "cmp.json").read_text())["scores"]
+    assert set(compared) == {"ner", "ddi", "ddi_gold_entities"}
+    assert compared["ddi"]["MedLine"]["documents"] == 2
