@@ -3,7 +3,7 @@ loading a lazily built torch head from disk, and the loss of the heads trained w
 logit-adjusted loss (the ``spacy-ddi.LogitAdjusted.v1`` block)."""
 import os
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy
 import srsly
@@ -11,10 +11,11 @@ import torch
 from spacy import util
 from spacy.util import registry
 from spacy.pipeline import TrainablePipe
-from spacy.training import Example, validate_examples
+from spacy.training import Example, validate_examples, validate_get_examples
 from thinc.api import Config, Optimizer, set_dropout_rate
 
 from .extensions import install_extensions
+from .layers.logit_adjustment import log_priors
 from .layers.shared_pooling import share_pooling
 
 # The spacy-ddi version that saved a component, stored in its cfg.
@@ -334,6 +335,37 @@ class PriorHeadPipe(TorchHeadPipe):
     @property
     def _label_index(self) -> Dict[str, int]:
         return {label: i for i, label in enumerate(self.labels)}
+
+    # -- initialize: one sequence for every head; each head says how to count its classes
+
+    def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp=None, labels: Optional[Sequence[str]] = None) -> None:
+        """Set the labels, count the class priors on the training data (``cfg["log_priors"]``),
+        size the model's output and initialize it on a sample of 10 docs."""
+        validate_get_examples(get_examples, f"{type(self).__name__}.initialize")
+        self._initialize_labels(get_examples, labels)
+        counts = numpy.zeros((self._n_classes(),))
+        sample = []
+        for eg in get_examples():
+            counts += self._class_counts(eg)
+            if len(sample) < 10:
+                sample.append(eg.predicted)
+        self.cfg["log_priors"] = log_priors(counts)
+        self._set_model_dims()
+        self.model.initialize(X=self._initialize_input(sample))
+        self._store_dims()
+
+    def _initialize_labels(self, get_examples, labels: Optional[Sequence[str]]) -> None:
+        """Take or check the labels given to ``initialize`` (a head with fixed labels refuses others)."""
+
+    def _n_classes(self) -> int:
+        return len(self.labels)
+
+    def _class_counts(self, example: Example) -> numpy.ndarray:
+        """How often each class is a gold target in ``example`` (for the class priors)."""
+        raise NotImplementedError
+
+    def _initialize_input(self, sample: List):
+        return sample
 
     def training_log_prior(self) -> Optional[numpy.ndarray]:
         """tau x log priors to add to the scores in training, or None (no adjustment)."""

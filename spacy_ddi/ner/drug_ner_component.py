@@ -5,12 +5,11 @@ import numpy
 import torch
 from spacy.language import Language
 from spacy.tokens import Doc, Span
-from spacy.training import Example, validate_get_examples
+from spacy.training import Example
 from spacy.vocab import Vocab
 from thinc.api import Config, Model, Optimizer, torch2xp, xp2torch
 
 from ..extensions import ENTITY_LABELS
-from ..layers.logit_adjustment import log_priors
 from ..layers.torch_head import torch_device, torch_module
 from ..pipe import LISTENER_CONFIG, LogitAdjustedLoss, PRIOR_HEAD_DEFAULTS, PriorHeadPipe
 
@@ -114,14 +113,8 @@ class DrugNER(PriorHeadPipe):
     def _set_model_dims(self) -> None:
         self.model.set_dim("nO", len(self.tags))
 
-    def initialize(
-        self,
-        get_examples: Callable[[], Iterable[Example]],
-        *,
-        nlp: Optional[Language] = None,
-        labels: Optional[Sequence[str]] = None,
-    ) -> None:
-        validate_get_examples(get_examples, "DrugNER.initialize")
+    def _initialize_labels(self, get_examples, labels) -> None:
+        """The labels given, or those of the training data (the corpus' types first)."""
         if labels is None:
             found = {ent.label_ for eg in get_examples() for ent in eg.reference.ents}
             labels = [l for l in ENTITY_LABELS if l in found] + sorted(found - set(ENTITY_LABELS))
@@ -129,18 +122,16 @@ class DrugNER(PriorHeadPipe):
             self.add_label(label)
         if not self.labels:
             raise ValueError(f"[{self.name}] No entity labels in the training data")
+        self._tag_index = {t: i for i, t in enumerate(self.tags)}
+
+    def _n_classes(self) -> int:
+        return len(self.tags)
+
+    def _class_counts(self, example: Example) -> numpy.ndarray:
         counts = numpy.zeros((len(self.tags),))
-        tag_index = {t: i for i, t in enumerate(self.tags)}
-        sample = []
-        for eg in get_examples():
-            for tag in self._gold_tags(eg):
-                counts[tag_index.get(tag, 0)] += 1
-            if len(sample) < 10:
-                sample.append(eg.predicted)
-        self.cfg["log_priors"] = log_priors(counts)
-        self._set_model_dims()
-        self.model.initialize(X=sample)
-        self._store_dims()
+        for tag in self._gold_tags(example):
+            counts[self._tag_index.get(tag, 0)] += 1
+        return counts
 
     def _gold_tags(self, example: Example) -> List[str]:
         tags = []

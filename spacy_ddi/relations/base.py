@@ -102,7 +102,10 @@ class RelationPipe(PriorHeadPipe):
     def _set_model_dims(self) -> None:
         self.model.set_dim("nO", len(self.labels))
 
-    def _check_labels(self, labels) -> None:
+    def _initialize_input(self, sample):
+        return sample, [[] for _ in sample]
+
+    def _initialize_labels(self, get_examples, labels) -> None:
         """A relation head's labels are fixed: refuse any other label given to initialize."""
         unknown = set(labels or ()) - set(self.labels)
         if unknown:

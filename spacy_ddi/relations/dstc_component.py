@@ -4,13 +4,12 @@ from typing import Callable, Iterable, List, Optional, Sequence
 import numpy
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.training import Example, validate_get_examples
+from spacy.training import Example
 from spacy.vocab import Vocab
 from thinc.api import Config, Model, Optimizer
 
 from ..extensions import DDI_LABELS, FALSE_LABEL, InteractionRecord
 from ..gold import gold_drug_labels, gold_drugs_and_pairs
-from ..layers.logit_adjustment import log_priors
 from ..pipe import LISTENER_CONFIG, LogitAdjustedLoss
 from .base import RELATION_DEFAULTS, RELATION_SCORE_WEIGHTS, RelationPipe
 from .dstc_model import entity_type_id
@@ -113,28 +112,13 @@ class DSTCRelations(RelationPipe):
 
     PREDICTION_MODEL_ATTRS = ("max_rows_tokens",)
 
-    def initialize(
-        self,
-        get_examples: Callable[[], Iterable[Example]],
-        *,
-        nlp: Optional[Language] = None,
-        labels: Optional[Sequence[str]] = None,
-    ) -> None:
-        validate_get_examples(get_examples, "DSTCRelations.initialize")
-        self._check_labels(labels)
+    def _class_counts(self, example: Example) -> numpy.ndarray:
         counts = numpy.zeros((len(self.labels),))
-        sample = []
-        for eg in get_examples():
-            drugs, pairs = gold_drugs_and_pairs(eg)
-            for drug in drugs:
-                row = self._row_target(0, len(eg.predicted), drug, drugs, pairs)
-                counts += numpy.bincount(row, minlength=len(self.labels))
-            if len(sample) < 10:
-                sample.append(eg.predicted)
-        self.cfg["log_priors"] = log_priors(counts)
-        self._set_model_dims()
-        self.model.initialize(X=(sample, [[] for _ in sample]))
-        self._store_dims()
+        drugs, pairs = gold_drugs_and_pairs(example)
+        for drug in drugs:
+            row = self._row_target(0, len(example.predicted), drug, drugs, pairs)
+            counts += numpy.bincount(row, minlength=len(self.labels))
+        return counts
 
     def _row_target(self, start: int, end: int, drug, drugs, pairs) -> numpy.ndarray:
         """Gold token labels of segment [start, end) with ``drug`` as the specified drug."""

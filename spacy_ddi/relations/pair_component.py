@@ -4,13 +4,12 @@ from typing import Callable, Iterable, List, Optional, Sequence
 import numpy
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.training import Example, validate_get_examples
+from spacy.training import Example
 from spacy.vocab import Vocab
 from thinc.api import Config, Model, Optimizer
 
 from ..extensions import FALSE_LABEL, POSITIVE_LABELS, InteractionRecord
 from ..gold import gold_drugs_and_pairs
-from ..layers.logit_adjustment import log_priors
 from ..layers.segments import doc_segments
 from ..pipe import LISTENER_CONFIG, LogitAdjustedLoss
 from .base import RELATION_DEFAULTS, RELATION_SCORE_WEIGHTS, RelationPipe
@@ -89,30 +88,11 @@ class PairRelations(RelationPipe):
 
     PREDICTION_MODEL_ATTRS = ("max_pairs",)
 
-    def initialize(
-        self,
-        get_examples: Callable[[], Iterable[Example]],
-        *,
-        nlp: Optional[Language] = None,
-        labels: Optional[Sequence[str]] = None,
-    ) -> None:
-        validate_get_examples(get_examples, "PairRelations.initialize")
-        self._check_labels(labels)
-        counts = numpy.zeros((len(self.labels),))
-        sample = []
-        for eg in get_examples():
-            gold = [gold_drugs_and_pairs(eg)]
-            segments = doc_segments([eg.predicted])
-            pairs = entity_pairs(segments, [gold[0][0]])
-            counts += numpy.bincount(
-                self._pair_targets(segments, pairs, gold), minlength=len(self.labels)
-            )
-            if len(sample) < 10:
-                sample.append(eg.predicted)
-        self.cfg["log_priors"] = log_priors(counts)
-        self._set_model_dims()
-        self.model.initialize(X=(sample, [[] for _ in sample]))
-        self._store_dims()
+    def _class_counts(self, example: Example) -> numpy.ndarray:
+        gold = [gold_drugs_and_pairs(example)]
+        segments = doc_segments([example.predicted])
+        pairs = entity_pairs(segments, [gold[0][0]])
+        return numpy.bincount(self._pair_targets(segments, pairs, gold), minlength=len(self.labels))
 
     def _pair_targets(self, segments, pairs: numpy.ndarray, gold) -> numpy.ndarray:
         """The gold label index of each pair row; FALSE for a pair without an interaction."""
