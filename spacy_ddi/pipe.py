@@ -69,7 +69,51 @@ def check_saved_version(name: str, cfg: dict) -> None:
     )
 
 
-class TorchHeadPipe(TrainablePipe):
+class LoadTimeSettings:
+    """Prediction-time settings that a load-time override can change, for every spacy-ddi
+    component (the heads and ``drug_linker``).
+
+    They are saved in the component's cfg like the rest; a value given at load time
+    (``spacy.load(path, config={"components": {name: {key: value}}})``) that differs from the
+    saved pipeline's ``config.cfg`` wins over the saved cfg. A component lists them in
+    ``PREDICTION_SETTINGS`` and calls :meth:`_remember_configured` when it is built.
+    """
+
+    PREDICTION_SETTINGS: Tuple[str, ...] = ()
+    name: str
+    cfg: Dict
+
+    def _saved_cfg(self) -> dict:
+        """The cfg to save, stamped with the installed spacy-ddi version."""
+        return {**self.cfg, VERSION_KEY: spacy_ddi_version()}
+
+    def _remember_configured(self, cfg: dict) -> None:
+        self._configured = {key: cfg[key] for key in self.PREDICTION_SETTINGS if key in cfg}
+
+    def _load_cfg(self, cfg: dict, saved_config: Optional[dict] = None) -> None:
+        """Take the saved ``cfg`` (after checking the spacy-ddi version that saved it), except
+        for prediction-time settings the component was constructed with a value other than its
+        saved ``config.cfg`` had (``saved_config``, this component's block): those are
+        load-time overrides, and they win."""
+        check_saved_version(self.name, cfg)
+        overrides = {
+            key: value
+            for key, value in self._configured.items()
+            if saved_config is not None and key in saved_config and saved_config[key] != value
+        }
+        self.cfg.update(cfg)
+        self.cfg.update(overrides)
+
+    def _saved_pipeline_config(self, path: Path) -> Optional[dict]:
+        """This component's block of the config.cfg saved beside its folder, if any."""
+        config_path = Path(path).parent / "config.cfg"
+        if not config_path.exists() or not (Path(path).parent / "meta.json").exists():
+            return None  # not a component folder inside a saved pipeline
+        config = Config().from_disk(config_path, interpolate=False)
+        return config.get("components", {}).get(self.name)
+
+
+class TorchHeadPipe(LoadTimeSettings, TrainablePipe):
     """A TrainablePipe whose model is built by ``build_torch_head``.
 
     The torch module's input width and output size live in ``self.cfg`` so the model can be
@@ -86,10 +130,6 @@ class TorchHeadPipe(TrainablePipe):
     (``get_loss``); :meth:`update` is written once, here.
     """
 
-    # Settings read only at prediction time. They are saved in cfg like the rest, but a
-    # value given at load time (spacy.load(path, config={"components": {name: {key: value}}}))
-    # that differs from the saved pipeline's config.cfg wins over the saved cfg.
-    PREDICTION_SETTINGS: Tuple[str, ...] = ()
     # Attributes of the model's top layer that only bound memory at prediction: the saved
     # model would restore its own value, so the value of the config that built the pipeline
     # (and so a load-time override) is put back after loading.
@@ -105,7 +145,7 @@ class TorchHeadPipe(TrainablePipe):
         self.scorer = scorer
         self.optimizer = optimizer
         self.cfg: Dict = dict(cfg)
-        self._configured = {key: cfg[key] for key in self.PREDICTION_SETTINGS if key in cfg}
+        self._remember_configured(cfg)
         _register_fork_hook()
 
     def training_input(self, examples: List[Example]) -> Tuple[Any, dict]:
@@ -165,30 +205,6 @@ class TorchHeadPipe(TrainablePipe):
 
     def _configured_model_attrs(self) -> dict:
         return {k: self.model.attrs[k] for k in self.PREDICTION_MODEL_ATTRS if k in self.model.attrs}
-
-    def _saved_cfg(self) -> dict:
-        return {**self.cfg, VERSION_KEY: spacy_ddi_version()}
-
-    def _load_cfg(self, cfg: dict, saved_config: Optional[dict] = None) -> None:
-        """Take the saved ``cfg``, except for prediction-time settings the pipeline was
-        constructed with a value other than its saved ``config.cfg`` had (``saved_config``,
-        this component's block): those are load-time overrides, and they win."""
-        check_saved_version(self.name, cfg)
-        overrides = {
-            key: value
-            for key, value in self._configured.items()
-            if saved_config is not None and key in saved_config and saved_config[key] != value
-        }
-        self.cfg.update(cfg)
-        self.cfg.update(overrides)
-
-    def _saved_pipeline_config(self, path: Path) -> Optional[dict]:
-        """This component's block of the config.cfg saved beside its folder, if any."""
-        config_path = Path(path).parent / "config.cfg"
-        if not config_path.exists() or not (Path(path).parent / "meta.json").exists():
-            return None  # not a component folder inside a saved pipeline
-        config = Config().from_disk(config_path, interpolate=False)
-        return config.get("components", {}).get(self.name)
 
     def to_bytes(self, *, exclude=tuple()):
         serialize = {

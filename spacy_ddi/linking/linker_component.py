@@ -23,7 +23,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from ..extensions import install_extensions
-from ..pipe import VERSION_KEY, check_saved_version, spacy_ddi_version
+from ..pipe import VERSION_KEY, LoadTimeSettings, spacy_ddi_version
 from .vocabulary import DrugVocabulary, Link
 
 TABLE_FILE = "vocabulary.msgpack.gz"
@@ -60,20 +60,18 @@ def reads_as_brand(text: str, link: Link) -> bool:
     return similarity < BRAND_MAX_SIMILARITY
 
 
-class DrugLinker:
+class DrugLinker(LoadTimeSettings):
     """Rule-based linking of drug mentions to DrugBank (see the module docstring).
 
     labels: the entity labels to link (default: all). A mention of another label gets
     ``drug_id`` and ``drug_name`` None and no candidates.
     relabel_brands: turn a DRUG entity that :func:`reads_as_brand` into a BRAND entity
-    (a prediction setting; ``scripts/tune_priors.py`` chooses it on dev). It lives in the
-    pipeline's config.cfg, so a value given at load time
-    (``spacy.load(path, config={"components": {"drug_linker": {"relabel_brands": False}}})``)
-    wins: loading does not restore it from the saved cfg.
+    (a prediction setting; ``scripts/tune_priors.py`` chooses it on dev). A value given at load
+    time (``spacy.load(path, config={"components": {"drug_linker": {"relabel_brands": False}}})``)
+    wins over the saved one, as for the heads' prediction settings (:class:`LoadTimeSettings`).
     """
 
-    # settings taken from the config (and so from a load-time override), not the saved cfg
-    CONFIG_SETTINGS = ("relabel_brands",)
+    PREDICTION_SETTINGS = ("relabel_brands",)
 
     def __init__(
         self, nlp: Optional[Language] = None, name: str = "drug_linker", *,
@@ -86,6 +84,7 @@ class DrugLinker:
             "relabel_brands": relabel_brands,
             VERSION_KEY: spacy_ddi_version(),
         }
+        self._remember_configured(self.cfg)
         self._vocabulary: Optional[DrugVocabulary] = None
 
     @property
@@ -130,30 +129,24 @@ class DrugLinker:
             yield self(doc)
 
     # -- serialisation ----------------------------------------------------------------------
-    def _restore_cfg(self, saved: dict) -> None:
-        """Take the saved cfg (after checking its spacy-ddi version), except the version itself
-        and the settings the config gives (``CONFIG_SETTINGS``)."""
-        check_saved_version(self.name, saved)
-        self.cfg.update({k: v for k, v in saved.items() if k != VERSION_KEY and k not in self.CONFIG_SETTINGS})
-
     def to_bytes(self, *, exclude=tuple()) -> bytes:
-        return srsly.msgpack_dumps({"cfg": self.cfg, "vocabulary": self.vocabulary.to_bytes()})
+        return srsly.msgpack_dumps({"cfg": self._saved_cfg(), "vocabulary": self.vocabulary.to_bytes()})
 
     def from_bytes(self, data: bytes, *, exclude=tuple()) -> "DrugLinker":
         msg = srsly.msgpack_loads(data)
-        self._restore_cfg(msg["cfg"])
+        self._load_cfg(msg["cfg"])
         self._vocabulary = DrugVocabulary.from_bytes(msg["vocabulary"])
         return self
 
     def to_disk(self, path: Union[str, Path], *, exclude=tuple()) -> None:
         path = util.ensure_path(path)
         path.mkdir(parents=True, exist_ok=True)
-        srsly.write_json(path / "cfg", self.cfg)
+        srsly.write_json(path / "cfg", self._saved_cfg())
         (path / TABLE_FILE).write_bytes(self.vocabulary.to_bytes())
 
     def from_disk(self, path: Union[str, Path], *, exclude=tuple()) -> "DrugLinker":
         path = util.ensure_path(path)
-        self._restore_cfg(srsly.read_json(path / "cfg"))
+        self._load_cfg(srsly.read_json(path / "cfg"), self._saved_pipeline_config(path))
         table = path / TABLE_FILE
         if not table.exists():
             raise ValueError(f"[{self.name}] {table} is missing: the pipeline folder is incomplete")
