@@ -1,6 +1,8 @@
-"""Fetch the wheels that scripts/gpu_check.py needs on a GPU machine without network or spaCy.
+"""Fetch the wheels that scripts/gpu_cpu_agreement.py needs on a GPU machine without network or spaCy.
 
-    python scripts/gpu_wheels.py wheels
+    python scripts/gpu_wheels.py wheels && python -m pip wheel . --no-deps --wheel-dir wheels
+
+(``spacy project run gpu-wheels``; the second step adds spacy-ddi's own wheel.)
 
 The lent GPU machine (Python 3.12, a CUDA build of torch, numpy 2, CuPy, transformers 5; no
 spaCy, thinc, spacy-transformers or pytorch-crf; nothing can be downloaded there, and at most
@@ -12,8 +14,8 @@ debug symbols (spaCy 3.8's wheel is 35 MB); they are stripped (``strip --strip-d
 RECORD hashes rewritten), which brings the folder to about a third of the size. On the GPU
 machine:
 
-    pip install --no-deps wheels/*.whl && pip install --no-deps --no-build-isolation -e .
-    python scripts/gpu_check.py corpus/train.spacy corpus/test.spacy --output benchmarks/gpu_check.json
+    pip install --no-index --no-deps wheels/*.whl
+    python scripts/gpu_cpu_agreement.py corpus/train.spacy corpus/test.spacy --output benchmarks/gpu_check.json
 """
 import base64
 import hashlib

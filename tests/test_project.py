@@ -36,9 +36,19 @@ def test_workflow_all_runs_every_step_in_order(project):
     assert project["workflows"]["all"] == [
         "corpus", "convert", "train", "tune", "evaluate", "report", "package", "install", "visualize",
     ]
-    # outside "all": the tests, the linker's figures (they need a hand check of a sample) and
-    # the seed repeats (two more trainings)
-    assert set(project["workflows"]["all"]) | {"test", "linking", "seeds"} == commands
+    # outside "all": the tests, the linker's figures (they need a hand check of a sample), the
+    # seed repeats (two more trainings), the comparisons, benchmarks and the GPU check
+    outside = {
+        "test", "linking", "seeds", "compare", "compare-predictions", "speed", "extract-speed",
+        "picture", "corpus-doc", "gpu-wheels", "gpu-check",
+    }
+    assert set(project["workflows"]["all"]) | outside == commands
+
+
+def test_scripts_holds_only_what_project_commands_run(project):
+    run = {word for cmd in project["commands"] for line in cmd["script"] for word in line.split()}
+    for script in (ROOT / "scripts").glob("*.py"):
+        assert f"scripts/{script.name}" in run, f"scripts/{script.name} is not run by a project command"
 
 
 def test_commands_reference_existing_scripts_and_configs(project):
@@ -60,8 +70,9 @@ def test_package_and_train_use_the_variables(project):
 
 def test_skippable_commands_declare_outputs(project):
     for cmd in project["commands"]:
-        if cmd["name"] not in ("install", "test"):
-            assert cmd["outputs"], f"{cmd['name']} would rerun every time"
+        # checks that write nothing: they run every time they are asked for
+        if cmd["name"] not in ("install", "test", "compare-predictions"):
+            assert cmd.get("outputs"), f"{cmd['name']} would rerun every time"
 
 
 @pytest.fixture
@@ -115,10 +126,10 @@ def test_fetch_rejects_a_file_that_is_not_a_zip(tmp_path):
     assert f"{page} is not a zip archive" in result.stderr
 
 
-def test_check_gpu_passes_on_cpu_and_explains_a_missing_gpu():
+def test_require_device_passes_on_cpu_and_explains_a_missing_gpu():
     import torch
 
-    script = [sys.executable, str(ROOT / "scripts" / "check_gpu.py"), "--gpu-id"]
+    script = [sys.executable, str(ROOT / "scripts" / "require_device.py"), "--gpu-id"]
     assert subprocess.run(script + ["-1"], capture_output=True).returncode == 0
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU")

@@ -101,12 +101,12 @@ def test_convert_cli_reports_a_missing_corpus(tmp_path):
     assert "missing.zip" in result.stderr
 
 
-def test_gpu_check_script_runs_on_the_cpu(docbins, tmp_path):
-    """scripts/gpu_check.py, the prepared GPU check, end to end with --device cpu (so it
+def test_gpu_cpu_agreement_script_runs_on_the_cpu(docbins, tmp_path):
+    """scripts/gpu_cpu_agreement.py, the prepared GPU check, end to end with --device cpu (so it
     cannot rot on machines without a GPU): trains, saves, predicts twice, compares."""
     out = tmp_path / "gpu_check.json"
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "gpu_check.py"), str(docbins / "train.spacy"),
+        [sys.executable, str(ROOT / "scripts" / "gpu_cpu_agreement.py"), str(docbins / "train.spacy"),
          str(docbins / "train.spacy"), "--device", "cpu", "--steps", "3", "--n-train", "4",
          "--output", str(out)],
         capture_output=True, text=True, timeout=600,

@@ -1,7 +1,7 @@
 """What each component adds to ``nlp.pipe``'s time: the pipeline run with the first k components
 only, for k = 0 (the tokenizer) to all, best of ``--repeats`` rounds.
 
-    python scripts/pipe_stages.py training/ddi_mtmg/model-tuned corpus/test.spacy [--repeats 2]
+    python experiments/pipe_stages.py training/ddi_mtmg/model-tuned corpus/test.spacy [--repeats 2]
 
 Prints the seconds with the first k components and what the k-th added. Time nothing else
 meanwhile (torch's threads slow down badly on a busy CPU).

@@ -1,7 +1,7 @@
 """How many gold drug mentions the offline drug lexicon covers, per split and entity type: the
 leakage guard for ``drug_ner``'s lexicon feature (``lexicon_width``).
 
-    python scripts/lexicon_coverage.py corpus benchmarks/lexicon_coverage.json
+    python experiments/lexicon_coverage.py corpus experiments/records/lexicon_coverage.json
 
 For the Train split and the DDI and DrugNER test sets (``corpus/{train,test,test_ner}.spacy``):
 each gold mention counts as *in the lexicon* when its text (lower case, single spaces) is one
@@ -33,7 +33,7 @@ def main(
     nlp = spacy.blank("en")
     splits = {"train": "train.spacy", "ddi_test": "test.spacy", "drugner_test": "test_ner.spacy"}
     train_texts = set()
-    out = {"date": time.strftime("%Y-%m-%d"), "command": " ".join(["python", "scripts/lexicon_coverage.py"] + sys.argv[1:]),
+    out = {"date": time.strftime("%Y-%m-%d"), "command": " ".join(["python", "experiments/lexicon_coverage.py"] + sys.argv[1:]),
            "lexicon_names": len(names), "splits": {}}
     for split, file in splits.items():
         path = corpus / file

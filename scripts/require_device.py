@@ -1,6 +1,6 @@
 """Stop early, with a clear message, when training is asked to use a GPU that is not usable.
 
-    python scripts/check_gpu.py --gpu-id GPU_ID
+    python scripts/require_device.py --gpu-id GPU_ID
 
 GPU_ID -1 means the CPU and always passes. For GPU_ID >= 0, spaCy needs CuPy (thinc's GPU
 ops) and torch needs a CUDA build that sees that device; without them ``spacy train

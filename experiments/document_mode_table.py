@@ -1,7 +1,7 @@
 """Strict NER and DDI F1 with 1, 2, 4, ... corpus sentences per text: does a sentence's result
 depend on its neighbours?
 
-    python scripts/document_mode_table.py training/ddi_mtmg/model-tuned corpus/test.spacy benchmarks/document_mode_table.json
+    python experiments/document_mode_table.py training/ddi_mtmg/model-tuned corpus/test.spacy experiments/records/document_mode_table.json
 
 Each test document's sentences are joined by one space in consecutive groups of k (k = 1: one
 corpus sentence per text, as every other figure; "all": the whole document per text, as
@@ -65,7 +65,7 @@ def main(
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps({
             "date": time.strftime("%Y-%m-%d"),
-            "command": " ".join(["python", "scripts/document_mode_table.py"] + sys.argv[1:]),
+            "command": " ".join(["python", "experiments/document_mode_table.py"] + sys.argv[1:]),
             "model": model, "rows": rows,
         }, indent=2))
         typer.echo(f"wrote {output}")

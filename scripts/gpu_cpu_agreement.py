@@ -1,8 +1,8 @@
 """Train a small pipeline of the default architecture on a GPU, save it, and predict the DDI
 test set with it on the GPU and on the CPU; report speeds and whether the two agree.
 
-    python scripts/gpu_check.py corpus/train.spacy corpus/test.spacy --output benchmarks/gpu_check.json
-    python scripts/gpu_check.py corpus/train.spacy corpus/test.spacy --device cpu   # the same on the CPU
+    python scripts/gpu_cpu_agreement.py corpus/train.spacy corpus/test.spacy --output benchmarks/gpu_check.json
+    python scripts/gpu_cpu_agreement.py corpus/train.spacy corpus/test.spacy --device cpu   # the same on the CPU
 
 What it does, in about a minute on a GPU (nothing is downloaded):
 1. builds a small BERT (2 layers, 128 wide) with a WordPiece vocabulary learnt from the
@@ -107,7 +107,7 @@ def main(
         raise typer.BadParameter(f"--device must be gpu or cpu, not {device!r}")
     use_gpu = device == "gpu"
     record = {"device": device, "steps": steps, "n_train": n_train, "date": time.strftime("%Y-%m-%d"),
-              "command": " ".join(["python", "scripts/gpu_check.py"] + sys.argv[1:])}
+              "command": " ".join(["python", "scripts/gpu_cpu_agreement.py"] + sys.argv[1:])}
     if use_gpu:
         import torch
 

@@ -1,6 +1,6 @@
 """Dynamic int8 quantization of a trained pipeline's encoder, variant by variant, on dev.
 
-    python scripts/int8_check.py training/ddi_mtmg/model-tuned corpus/dev.spacy fp32,all,keepfirst3,attn
+    python experiments/int8_check.py training/ddi_mtmg/model-tuned corpus/dev.spacy fp32,all,keepfirst3,attn
 
 Each variant applies torch's dynamic int8 quantization (torch.ao.quantization.quantize_dynamic)
 to the Linear layers of part of the transformer after loading, then times nlp.pipe over the

@@ -1,6 +1,6 @@
 """Where the time of ``nlp.pipe`` goes, component by component, on the DDI test sentences.
 
-    python scripts/profile_pipe.py training/ddi_mtmg/model-tuned corpus/test.spacy [--threads 1] [--repeats 2]
+    python experiments/profile_pipe.py training/ddi_mtmg/model-tuned corpus/test.spacy [--threads 1] [--repeats 2]
 
 Runs the pipeline's components one after the other over all texts (each component's own
 ``pipe`` with the pipeline's batch size, as ``nlp.pipe`` chains them), ``--repeats`` times,

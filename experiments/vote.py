@@ -1,7 +1,7 @@
 """Score a majority vote of several runs' saved test predictions: the ceiling a seed ensemble
 distilled into one model could reach.
 
-    python scripts/vote.py ddi_mtmg,ddi_mtmg_seed1,ddi_mtmg_seed2 [--output benchmarks/vote_ddi_mtmg.json]
+    python experiments/vote.py ddi_mtmg,ddi_mtmg_seed1,ddi_mtmg_seed2 [--output experiments/records/vote_ddi_mtmg.json]
 
 Reads ``metrics/predictions/RUN/{test,test_ner,test_gold_entities}.spacy`` (written by
 ``scripts/evaluate.py --predictions``) and the gold ``corpus/test.spacy`` and
@@ -43,7 +43,7 @@ def main(
 
     need = len(names) // 2 + 1
     out = {"runs": names, "date": time.strftime("%Y-%m-%d"), "votes_needed": need,
-           "command": f"python scripts/vote.py {runs}" + (f" --output {output}" if output else "")}
+           "command": f"python experiments/vote.py {runs}" + (f" --output {output}" if output else "")}
 
     def ner(gold_file: str, pred_file: str):
         gold = load(corpus / gold_file)

@@ -1,6 +1,6 @@
 """Prediction-time rules suggested by the error analysis, counted on dev before any is built.
 
-    python scripts/dev_rules.py training/ddi_mtmg/model-tuned corpus/dev.spacy
+    python experiments/dev_rules.py training/ddi_mtmg/model-tuned corpus/dev.spacy
 
 Runs the pipeline over the dev sentences and counts, against the gold annotation, what each
 candidate rule would turn right and wrong (nothing is changed in the pipeline):
