@@ -23,8 +23,9 @@ setup(
         "spacy>=3.7.0,<3.9.0",
         "spacy-transformers>=1.3.0,<1.5.0",
         "thinc>=8.2.0,<8.4.0",
-        # the CPU wheel that lies on disk here; a looser range pulls a multi-GB CUDA build
-        "torch==2.13.0",
+        # capped at the newest version tested: with no torch installed, pip would otherwise
+        # take a newer CUDA build (several GB); the README gives the CPU-wheel advice
+        "torch>=2.1,<=2.13.0",
         "pytorch-crf>=0.7.2,<0.8.0",
         # spacy-transformers 1.4 needs transformers < 4.53.3
         "transformers>=4.30.0,<4.53.3",

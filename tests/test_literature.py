@@ -189,6 +189,12 @@ def test_tune_evaluate_and_compare_by_source(tiny_encoder, tmp_path):
     assert "MedLine" in record["calibration"]
     run("scripts/compare_runs.py", corpus / "test.spacy", tmp_path / "cmp.json",
         "--a", tmp_path / "pred" / "test.spacy", "--b", tmp_path / "tuned")
+    run("scripts/error_atlas.py", tmp_path / "tuned", corpus / "dev.spacy", tmp_path / "atlas.json",
+        "--markdown", tmp_path / "atlas.md")
+    atlas = json.loads((tmp_path / "atlas.json").read_text())
+    gold_medline = 2  # the MedLine sentences of tagged_docs hold two interactions
+    assert atlas["true_positives"] + sum(k["fn"] for k in atlas["kinds"].values()) == gold_medline
+    assert (tmp_path / "atlas.md").read_text().startswith("# Interaction errors on the MedLine part")
     compared = json.loads((tmp_path / "cmp.json").read_text())["scores"]
     assert set(compared) == {"ner", "ddi", "ddi_gold_entities"}
     assert compared["ddi"]["MedLine"]["documents"] == 2

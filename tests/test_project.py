@@ -39,7 +39,7 @@ def test_workflow_all_runs_every_step_in_order(project):
     # outside "all": the tests, the linker's figures (they need a hand check of a sample), the
     # seed repeats (two more trainings), the comparisons, benchmarks and the GPU check
     outside = {
-        "test", "linking", "seeds", "compare", "compare-predictions", "speed", "extract-speed",
+        "test", "linking", "seeds", "compare", "atlas", "compare-predictions", "speed", "extract-speed",
         "picture", "corpus-doc", "gpu-wheels", "gpu-check",
     }
     assert set(project["workflows"]["all"]) | outside == commands
