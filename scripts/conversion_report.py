@@ -14,13 +14,14 @@ def main(report: Path, output: Path):
     lines = [
         "# Corpus conversion",
         "",
-        f"Generated {time.strftime('%Y-%m-%d')} by `python -m spacy_ddi convert "
-        "../shared/data/DDICorpus-2013.zip corpus --report corpus/conversion.json` and "
-        "`python scripts/conversion_report.py corpus/conversion.json docs/corpus.md`.",
+        f"Generated {time.strftime('%Y-%m-%d')} by `spacy project run convert` (`python -m spacy_ddi "
+        "convert assets/DDICorpus-2013.zip corpus --report corpus/conversion.json`) and "
+        "`spacy project run corpus-doc`.",
         "",
-        "dev = 10% of the Train documents of each source (DrugBank, MedLine), seed 0, so no",
-        "document has sentences on both sides. test = the DDI Extraction test set (all",
-        "sentences); test_ner = the DrugNER test set.",
+        "dev = 10% of the DrugBank and 30% of the MedLine Train documents (seed 0), so no",
+        "document has sentences on both sides and dev holds enough abstracts to choose",
+        "settings by. test = the DDI Extraction test set (all sentences); test_ner = the",
+        "DrugNER test set.",
         "",
         "| split | documents | sentences | entities | pairs | positive | not on token boundaries | discontinuous | overlapping dropped | pairs dropped | untyped true -> INT |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
