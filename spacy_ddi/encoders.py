@@ -20,6 +20,7 @@ from thinc.types import Ragged
 from transformers import BatchEncoding
 from transformers.file_utils import ModelOutput
 
+from .layers import replace_forward
 from .layers.alignment import alignment_from_offsets
 from .layers.averaging import read_averages
 from .layers.segments import length_groups
@@ -88,7 +89,8 @@ def create_offline_transformer_model(
             f"prediction_batch_wordpieces must be 0 or more, not {prediction_batch_wordpieces}"
         )
     model.attrs["prediction_batch_wordpieces"] = prediction_batch_wordpieces
-    model._func = length_bucketed_forward
+    # thinc's public replace_callbacks, checked to replace spacy-transformers' own forward
+    replace_forward(model, length_bucketed_forward, expected=transformer_forward)
     read_averages(model)  # so use_averages applies to the encoder (thinc 8.3 misses its keys)
     if frozen_layers < 0:
         raise ValueError(f"frozen_layers must be 0 or more, not {frozen_layers}")

@@ -21,17 +21,21 @@ Segment = Tuple[int, int, int]  # (doc index, start token, end token)
 PREDICTION_PADDED_TOKENS = 8192
 
 
+def sentence_bounds(doc: Doc) -> List[Tuple[int, int]]:
+    """(start, end) token offsets of each sentence of ``doc`` (``doc.sents``); the whole doc
+    when it has no sentence boundaries; none for an empty doc. The heads' segments
+    (:func:`doc_segments`) and the transformer's spans (``spacy-ddi.sentence_windows.v1``)
+    both follow these."""
+    if len(doc) == 0:
+        return []
+    if doc.has_annotation("SENT_START"):
+        return [(sent.start, sent.end) for sent in doc.sents]
+    return [(0, len(doc))]
+
+
 def doc_segments(docs: Sequence[Doc]) -> List[Segment]:
-    segments = []
-    for i, doc in enumerate(docs):
-        if len(doc) == 0:
-            continue
-        if doc.has_annotation("SENT_START"):
-            bounds = [(s.start, s.end) for s in doc.sents]
-        else:
-            bounds = [(0, len(doc))]
-        segments.extend((i, start, end) for start, end in bounds)
-    return segments
+    """The (doc index, start, end) of every sentence of ``docs`` (:func:`sentence_bounds`)."""
+    return [(i, start, end) for i, doc in enumerate(docs) for start, end in sentence_bounds(doc)]
 
 
 def pad_segments(

@@ -17,14 +17,7 @@ from typing import Callable, Iterable, List, Tuple
 from spacy.tokens import Doc, Span
 from spacy_transformers.util import registry
 
-
-def sentence_bounds(doc: Doc) -> List[Tuple[int, int]]:
-    """(start, end) token offsets of each sentence; the whole doc without sentence marks."""
-    if len(doc) == 0:
-        return []
-    if doc.has_annotation("SENT_START"):
-        return [(sent.start, sent.end) for sent in doc.sents]
-    return [(0, len(doc))]
+from .segments import sentence_bounds
 
 
 def strided_windows(start: int, end: int, window: int, stride: int) -> List[Tuple[int, int]]:

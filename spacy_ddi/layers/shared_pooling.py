@@ -19,6 +19,8 @@ from spacy_transformers.data_classes import TransformerData
 from spacy_transformers.layers.trfs2arrays import forward as trfs2arrays_forward
 from thinc.api import Model
 
+from . import forward_of, replace_forward
+
 CACHE_ATTRIBUTE = "_spacy_ddi_pooled"
 
 
@@ -26,8 +28,8 @@ def share_pooling(model: Model) -> Model:
     """Give every ``trfs2arrays`` layer under ``model`` whose pooling has no weights the
     sharing forward; returns ``model``."""
     for node in model.walk():
-        if node.name == "trfs2arrays" and node._func is trfs2arrays_forward and _weightless(node.layers[0]):
-            node._func = shared_trfs2arrays_forward
+        if node.name == "trfs2arrays" and forward_of(node) is trfs2arrays_forward and _weightless(node.layers[0]):
+            replace_forward(node, shared_trfs2arrays_forward, expected=trfs2arrays_forward)
     return model
 
 
