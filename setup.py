@@ -84,6 +84,11 @@ setup(
         "spacy_readers": [
             "spacy-ddi.DDICorpus.v1 = spacy_ddi.corpus.reader:create_ddi_corpus_reader",
         ],
+        # the heads' loss options (weight, tau): a misc block since 1.0; the losses entry keeps
+        # configs and saved pipelines that name it @losses loading
+        "spacy_misc": [
+            "spacy-ddi.LogitAdjusted.v1 = spacy_ddi.pipe:make_logit_adjusted_loss",
+        ],
         "thinc_losses": [
             "spacy-ddi.LogitAdjusted.v1 = spacy_ddi.pipe:make_logit_adjusted_loss",
         ],

@@ -283,7 +283,8 @@ class LogitAdjustedLoss:
         return f"LogitAdjustedLoss(weight={self.weight}, tau={self.tau})"
 
 
-@registry.losses("spacy-ddi.LogitAdjusted.v1")
+@registry.misc("spacy-ddi.LogitAdjusted.v1")
+@registry.losses("spacy-ddi.LogitAdjusted.v1")  # kept: configs and saved pipelines before 1.0 name it @losses
 def make_logit_adjusted_loss(weight: float = 1.0, tau: float = 1.0) -> LogitAdjustedLoss:
     return LogitAdjustedLoss(weight=weight, tau=tau)
 
@@ -302,7 +303,7 @@ upstream = "*"
 
 # What every head trained with the logit-adjusted loss adds to its factory's default config.
 PRIOR_HEAD_DEFAULTS = {
-    "loss": {"@losses": "spacy-ddi.LogitAdjusted.v1", "weight": 1.0, "tau": 1.0},
+    "loss": {"@misc": "spacy-ddi.LogitAdjusted.v1", "weight": 1.0, "tau": 1.0},
     "optimizer": None,
     "prior_at_inference": 0.0,
 }

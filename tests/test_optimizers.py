@@ -29,8 +29,10 @@ def _predict(nlp):
     return [numpy.asarray(e).copy() for _, e in emissions]
 
 
-def test_the_loss_block_is_registered_and_checked():
-    loss = registry.resolve({"x": {"@losses": "spacy-ddi.LogitAdjusted.v1", "weight": 2.0, "tau": 0.5}})["x"]
+@pytest.mark.parametrize("registry_name", ["@misc", "@losses"])
+def test_the_loss_block_is_registered_and_checked(registry_name):
+    """A misc block since 1.0; configs and saved pipelines that name it @losses still load."""
+    loss = registry.resolve({"x": {registry_name: "spacy-ddi.LogitAdjusted.v1", "weight": 2.0, "tau": 0.5}})["x"]
     assert (loss.weight, loss.tau) == (2.0, 0.5)
     assert loss.training_log_prior(None) is None
     numpy.testing.assert_allclose(loss.training_log_prior([0.0, -1.0]), [0.0, -0.5])
@@ -43,7 +45,7 @@ def test_the_loss_weight_scales_the_heads_gradient(tiny_encoder):
     grads = {}
     for weight in (1.0, 3.0):
         nlp = blank_nlp(tiny_encoder, heads=("drug_ner",), configs={
-            "drug_ner": {"loss": {"@losses": "spacy-ddi.LogitAdjusted.v1", "weight": weight, "tau": 1.0}}})
+            "drug_ner": {"loss": {"@misc": "spacy-ddi.LogitAdjusted.v1", "weight": weight, "tau": 1.0}}})
         examples = train_examples(nlp)
         fix_random_seed(0)
         nlp.initialize(lambda: examples)
