@@ -50,15 +50,23 @@ def _register_fork_hook() -> None:
         _FORK_HOOK_REGISTERED = True
 
 
+# Minor versions whose saved pipelines an installed minor version also loads, because the saved
+# components did not change: 1.0 added only prediction settings with defaults (calibration).
+LOADS_ALSO = {"1.0": ("0.2",)}
+
+
 def check_saved_version(name: str, cfg: dict) -> None:
     """Raise a clear error when ``cfg`` was saved by an incompatible spacy-ddi version.
 
-    A pipeline loads with the spacy-ddi minor version that saved it (0.1.x with 0.1.y).
+    A pipeline loads with the spacy-ddi minor version that saved it (0.1.x with 0.1.y), and
+    with the later versions that declare it compatible (``LOADS_ALSO``: 1.0 loads 0.2).
     Components saved before the stamp existed (no version in their cfg) load as they are.
     """
     saved = cfg.get(VERSION_KEY)
     installed = spacy_ddi_version()
     if saved is None or util.get_minor_version(saved) == util.get_minor_version(installed):
+        return
+    if util.get_minor_version(saved) in LOADS_ALSO.get(util.get_minor_version(installed), ()):
         return
     wanted = util.get_minor_version_range(saved)
     raise ValueError(

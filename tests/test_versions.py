@@ -61,6 +61,17 @@ def test_other_minor_version_fails_to_load_with_a_clear_message(saved_pipeline, 
     assert "pip install 'spacy-ddi>=9.4.2,<9.5.0'" in message
 
 
+def test_1_0_loads_pipelines_saved_by_0_2(saved_pipeline, tmp_path):
+    """1.0 changed no saved component (it added prediction settings with defaults)."""
+    _, path = saved_pipeline
+    copy = tmp_path / "pipeline"
+    spacy.load(path).to_disk(copy)
+    set_saved_version(copy, "0.2.2")
+    assert spacy.load(copy).pipe_names == ["ddi_sentences", "transformer", "drug_ner"]
+    with pytest.raises(ValueError, match="saved by spacy-ddi 0.1.0"):
+        check_saved_version("drug_ner", {VERSION_KEY: "0.1.0"})
+
+
 def test_from_bytes_checks_the_version_too(saved_pipeline):
     nlp, _ = saved_pipeline
     ner = nlp.get_pipe("drug_ner")
