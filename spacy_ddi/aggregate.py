@@ -27,7 +27,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Un
 from spacy.tokens import Doc
 
 from .batch.records import doc_record
-from .batch.tables import interaction_rows, is_null
+from .batch.tables import interaction_rows, is_null, write_rows
 from .extensions import POSITIVE_LABELS
 from .linking.normalise import clean, squash
 
@@ -37,6 +37,11 @@ COLUMNS = [
 ]
 INPUT_SUFFIXES = (".jsonl", ".csv", ".parquet")
 OUTPUT_SUFFIXES = (".csv", ".parquet", ".jsonl")
+# the Parquet type of a column that is not text (see spacy_ddi.batch.tables.write_rows)
+PAIR_TYPES = {
+    "drug_a_by_name": "bool", "drug_b_by_name": "bool", "documents": "int", "sentences": "int",
+    **{label: "int" for label in POSITIVE_LABELS}, "max_score": "float", "mean_score": "float",
+}
 
 
 @dataclass
@@ -219,29 +224,6 @@ def write_pairs(rows: List[Dict], output: Path) -> None:
     output = Path(output)
     if output.suffix not in OUTPUT_SUFFIXES:
         raise ValueError(f"{output}: the pair table is .csv, .parquet or .jsonl, not {output.suffix!r}")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    if output.suffix == ".jsonl":
-        with output.open("w", encoding="utf8") as handle:
-            for row in rows:
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-        return
-    flat = [{**row, "evidence": json.dumps(row["evidence"], ensure_ascii=False)} for row in rows]
-    if output.suffix == ".csv":
-        with output.open("w", encoding="utf8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=COLUMNS)
-            writer.writeheader()
-            writer.writerows(flat)
-        return
-    try:
-        import pyarrow
-        import pyarrow.parquet
-    except ImportError as err:
-        raise ImportError(f"{output}: Parquet output needs pyarrow: pip install 'spacy-ddi[parquet]'") from err
-    types = {
-        "drug_a_by_name": pyarrow.bool_(), "drug_b_by_name": pyarrow.bool_(),
-        "documents": pyarrow.int64(), "sentences": pyarrow.int64(),
-        **{label: pyarrow.int64() for label in POSITIVE_LABELS},
-        "max_score": pyarrow.float64(), "mean_score": pyarrow.float64(),
-    }
-    schema = pyarrow.schema([(name, types.get(name, pyarrow.string())) for name in COLUMNS])
-    pyarrow.parquet.write_table(pyarrow.table({c: [r[c] for r in flat] for c in COLUMNS}, schema=schema), output)
+    if output.suffix != ".jsonl":
+        rows = [{**row, "evidence": json.dumps(row["evidence"], ensure_ascii=False)} for row in rows]
+    write_rows(rows, output, COLUMNS, PAIR_TYPES)

@@ -1,11 +1,37 @@
 """Command line (``spacy-ddi`` or ``python -m spacy_ddi``): convert, extract, aggregate, visualize."""
 import sys
 from pathlib import Path
-from typing import List
+from typing import List, NoReturn
 
 import typer
 
-app = typer.Typer(help="spacy-ddi: drug NER and drug-drug interactions for spaCy", no_args_is_help=True)
+app = typer.Typer(
+    help="spacy-ddi: drug NER and drug-drug interactions for spaCy",
+    no_args_is_help=True,
+    rich_markup_mode=None,  # help is plain text: "spacy-ddi[ray]" keeps its [ray]
+)
+
+# the options only one engine of ``extract`` reads (parameter names)
+ENGINE_OPTIONS = {
+    "local": ("n_process", "gpu_id", "quiet", "resume"),
+    "ray": ("actors", "address", "gpus_per_actor", "cpus_per_actor"),
+}
+
+
+def fail(title: str, text: str = "", exits: int = 1) -> NoReturn:
+    """Print an error as spaCy's CLI does (wasabi's ``msg.fail``: a red ✘ line with ``title``,
+    then ``text``), to standard error, and exit with ``exits``. Unlike wasabi the title is not
+    wrapped at 80 columns (a long path stays on one line); the colour is dropped where
+    standard error is not a terminal."""
+    from wasabi import Printer, color
+    from wasabi.util import locale_escape
+
+    printer = Printer()
+    line = locale_escape(f"{printer.icons['fail']} {title}")
+    if printer.show_color:
+        line = color(line, fg=printer.colors["fail"])
+    typer.echo(f"\n{line}" + (f"\n{text}" if text else "") + "\n", err=True)
+    raise typer.Exit(exits)
 
 
 @app.callback()
@@ -24,7 +50,10 @@ def convert_cli(
     seed: int = typer.Option(0, help="Seed of the document-level dev split"),
     report: Path = typer.Option(None, help="Also write the conversion report (JSON) here"),
 ) -> None:
-    """Convert the DDI 2013 corpus XML to DocBin files with entities and interactions."""
+    """Convert the DDI 2013 corpus XML to spaCy DocBin files.
+
+    Writes train, dev, test and test_ner .spacy files with the drug entities and the
+    interactions; dev holds out whole documents of the DrugBank and MedLine Train parts."""
     import spacy
     import srsly
 
@@ -37,8 +66,7 @@ def convert_cli(
             source, output_dir, nlp, dev_fraction=dev_fraction, seed=seed, medline_dev_fraction=medline_dev_fraction
         )
     except (CorpusError, FileNotFoundError) as err:
-        typer.echo(f"Error: {err}", err=True)
-        raise typer.Exit(1)
+        fail(str(err), exits=1)
     if report is not None:
         srsly.write_json(
             report,
@@ -63,6 +91,7 @@ def convert_cli(
 
 @app.command("extract")
 def extract_cli(
+    ctx: typer.Context,
     model: str = typer.Argument(..., help="Trained pipeline: a folder or an installed package"),
     inputs: List[str] = typer.Argument(..., help=".txt files, .jsonl files, folders of them, or - for standard input"),
     output: Path = typer.Option(..., "--output", "-o", help=".jsonl: one record per document; .csv or .parquet: one row per interaction (the records also go to OUTPUT.records.jsonl)"),
@@ -71,30 +100,32 @@ def extract_cli(
     id_field: str = typer.Option("id", "--id-field", help="JSONL field with the document id"),
     text_field: str = typer.Option("text", "--text-field", help="JSONL field with the text"),
     batch_size: int = typer.Option(0, "--batch-size", help="Documents per nlp.pipe batch (0: the pipeline's own, [nlp] batch_size)"),
-    n_process: int = typer.Option(1, "--n-process", help="Worker processes of nlp.pipe"),
-    gpu_id: int = typer.Option(-1, "--gpu-id", help="GPU to run on; -1 for the CPU"),
-    resume: bool = typer.Option(False, "--resume", help="Keep OUTPUT and skip the ids already in it"),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),
+    n_process: int = typer.Option(1, "--n-process", help="Worker processes of nlp.pipe (--engine local)"),
+    gpu_id: int = typer.Option(-1, "--gpu-id", help="GPU to run on; -1 for the CPU (--engine local)"),
+    resume: bool = typer.Option(False, "--resume", help="Keep OUTPUT and skip the ids already in it (--engine local)"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (--engine local; Ray shows none)"),
     engine: str = typer.Option("local", "--engine", help="local, or ray (Ray Data; pip install 'spacy-ddi[ray]'; every input kind but standard input)"),
     address: str = typer.Option(None, "--address", help="Ray cluster to join (default: RAY_ADDRESS, else a local Ray)"),
     actors: int = typer.Option(1, "--actors", help="Ray actors, each with one pipeline"),
     gpus_per_actor: float = typer.Option(0, "--gpus-per-actor", help="GPUs per Ray actor"),
     cpus_per_actor: float = typer.Option(1, "--cpus-per-actor", help="CPUs each Ray actor reserves (and torch threads it uses); 0.5 fits 2 actors and the reading on 2 CPUs"),
 ) -> None:
-    """Extract drug mentions and interactions from documents into JSON lines.
+    """Extract drug mentions and interactions from documents.
 
-    Each output line: id, text, entities (start, end, text, label) and interactions (subject
-    and object with start, end, text; label; score; the sentence), character offsets into the
-    text as read. Exit code 1 when some documents failed (they are in the errors file)."""
+    Writes JSON lines, one record per document, or a CSV/Parquet table of the interactions
+    (or mentions). Each record: id, text, entities (start, end, text, label) and interactions
+    (subject and object with start, end, text; label; score; the sentence), character offsets
+    into the text as read. Exit code 1 when some documents failed (they are in the errors file), 2 on
+    a usage error (an option of the other engine, a missing input, ...)."""
     import spacy
 
     from .batch.readers import count_listed, files_and_ids, read_listed
     from .batch.runner import extract
     from .batch.tables import TABLE_SUFFIXES
 
-    if engine not in ("local", "ray"):
-        typer.echo(f"Error: --engine is local or ray, not {engine!r}", err=True)
-        raise typer.Exit(2)
+    if engine not in ENGINE_OPTIONS:
+        fail(f"--engine is local or ray, not {engine!r}", exits=2)
+    _refuse_other_engines_options(ctx, engine)
     table = output.suffix in TABLE_SUFFIXES
     # a table is written at the end from the per-document records, kept (resumable) beside it
     records = output.with_name(output.name + ".records.jsonl") if table else output
@@ -113,15 +144,13 @@ def extract_cli(
             files = list(files_and_ids(inputs))  # listed once (a folder may hold many files)
             total = count_listed(path for path, _ in files) if progress else None
         except (FileNotFoundError, ValueError) as err:
-            typer.echo(f"Error: {err}", err=True)
-            raise typer.Exit(2)
+            fail(str(err), exits=2)
         if gpu_id >= 0:
             spacy.require_gpu(gpu_id)
         try:
             nlp = spacy.load(model)
         except OSError as err:
-            typer.echo(f"Error: cannot load the model {model!r}: {err}", err=True)
-            raise typer.Exit(2)
+            fail(f"cannot load the model {model!r}: {err}", exits=2)
         summary = extract(
             nlp, read_listed(files, id_field=id_field, text_field=text_field), records,
             errors=errors, batch_size=batch_size or nlp.batch_size, n_process=n_process,
@@ -133,13 +162,21 @@ def extract_cli(
         try:
             n_rows = write_table(read_records(records), output, mentions=mentions)
         except ImportError as err:
-            typer.echo(f"Error: {err} (the records are in {records})", err=True)
-            raise typer.Exit(2)
+            fail(str(err), f"The records are in {records}.", exits=2)
         typer.echo(f"{n_rows} {'mention' if mentions else 'interaction'} rows in {output}", err=True)
     typer.echo(f"{summary.line()}; wrote {output}" + (f" (Ray, {actors} actors)" if engine == "ray" else ""), err=True)
     if summary.failures:
-        typer.echo(f"{summary.failures} documents failed, e.g. {summary.errors[0]}", err=True)
-        raise typer.Exit(1)
+        fail(f"{summary.failures} documents failed, e.g. {summary.errors[0]}", f"They are in {errors}.", exits=1)
+
+
+def _refuse_other_engines_options(ctx: typer.Context, engine: str) -> None:
+    """Exit 2 when an option only the other engine reads was given a value other than its
+    default (it would silently do nothing)."""
+    other = "ray" if engine == "local" else "local"
+    for param in ctx.command.params:
+        if param.name in ENGINE_OPTIONS[other] and ctx.params.get(param.name) != param.default:
+            option = max(param.opts, key=len)  # --quiet, not -q
+            fail(f"{option} is an option of --engine {other}; --engine {engine} does not use it", exits=2)
 
 
 def _run_with_ray(model, inputs, records, errors, id_field, text_field, batch_size, actors, gpus_per_actor, cpus_per_actor, address):
@@ -148,8 +185,7 @@ def _run_with_ray(model, inputs, records, errors, id_field, text_field, batch_si
 
         from .batch import ray as ray_engine
     except ImportError:
-        typer.echo("Error: --engine ray needs Ray: pip install 'spacy-ddi[ray]'", err=True)
-        raise typer.Exit(2)
+        fail("--engine ray needs Ray: pip install 'spacy-ddi[ray]'", exits=2)
     try:
         return ray_engine.run(
             model, inputs, records, errors, id_column=id_field, text_column=text_field,
@@ -157,8 +193,7 @@ def _run_with_ray(model, inputs, records, errors, id_field, text_field, batch_si
             cpus_per_actor=cpus_per_actor, address=address,
         )
     except (FileNotFoundError, ValueError) as err:
-        typer.echo(f"Error: {err}", err=True)
-        raise typer.Exit(2)
+        fail(str(err), exits=2)
 
 
 @app.command("aggregate")
@@ -168,24 +203,23 @@ def aggregate_cli(
     evidence: int = typer.Option(3, "--evidence", "-k", help="Evidence sentences kept per pair"),
     min_score: float = typer.Option(0.0, "--min-score", help="Leave out interactions scored below this"),
 ) -> None:
-    """One row per unordered pair of drugs across the extracted documents: names, DrugBank
+    """Gather extracted interactions into one row per drug pair.
+
+    One row per unordered pair of drugs across the extracted documents: names, DrugBank
     ids (or the normalised name, flagged, where a mention is not linked), documents and
     sentences stating an interaction, counts per type and the majority type, highest and
     mean score, and the best evidence sentences; sorted by support."""
     from .aggregate import OUTPUT_SUFFIXES, pair_rows, read_interaction_rows, write_pairs
 
     if output.suffix not in OUTPUT_SUFFIXES:
-        typer.echo(f"Error: {output}: the pair table is .csv, .parquet or .jsonl", err=True)
-        raise typer.Exit(2)
+        fail(f"{output}: the pair table is .csv, .parquet or .jsonl", exits=2)
     if evidence < 0:
-        typer.echo("Error: --evidence is 0 or more", err=True)
-        raise typer.Exit(2)
+        fail("--evidence is 0 or more", exits=2)
     try:
         rows = pair_rows(read_interaction_rows(extracted), evidence=evidence, min_score=min_score)
         write_pairs(rows, output)
     except (FileNotFoundError, ValueError, ImportError) as err:
-        typer.echo(f"Error: {err}", err=True)
-        raise typer.Exit(2)
+        fail(str(err), exits=2)
     by_name = sum(1 for r in rows if r["drug_a_by_name"] or r["drug_b_by_name"])
     typer.echo(f"{len(rows)} drug pairs ({by_name} with a drug known by name only) in {output}", err=True)
 
@@ -206,7 +240,10 @@ def visualize_cli(
     show_scores: bool = typer.Option(False, "--show-scores", help="Print scores on the arcs"),
     width: int = typer.Option(900, "--width", help="Wrap sentences at this many pixels"),
 ) -> None:
-    """Draw the drugs and interactions the model finds in TEXT (an HTML page; stdout by default)."""
+    """Draw the drugs and interactions the model finds in TEXT.
+
+    An HTML page (displaCy-style arcs), written to stdout by default, to --output, or served
+    with --serve."""
     import spacy
 
     from .visualize import render, serve as serve_page
@@ -216,8 +253,7 @@ def visualize_cli(
     try:
         nlp = spacy.load(model)
     except OSError as err:
-        typer.echo(f"Error: cannot load the model {model!r}: {err}", err=True)
-        raise typer.Exit(1)
+        fail(f"cannot load the model {model!r}: {err}", exits=1)
     options = {"show_false": show_false, "show_scores": show_scores, "width": width}
     if labels:
         options["labels"] = [label.strip() for label in labels.split(",") if label.strip()]

@@ -4,7 +4,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from spacy_ddi.aggregate import aggregate_frame, pair_rows, read_interaction_rows
+from spacy_ddi.aggregate import aggregate_frame, pair_rows, read_interaction_rows, write_pairs
 from spacy_ddi.batch.tables import write_table
 from spacy_ddi.cli import app
 
@@ -199,3 +199,21 @@ def test_nan_scores_are_left_out_and_nan_ids_are_missing():
     ]
     (row,) = pair_rows(rows)
     assert (row["drug_a"], row["drug_a_by_name"], row["drug_b"], row["drug_b_by_name"]) == ("c", True, "e", True)
+
+
+def test_the_pair_table_is_written_by_the_one_table_writer(extracted, tmp_path, monkeypatch):
+    """write_pairs goes through spacy_ddi.batch.tables.write_rows: streamed in row groups, typed columns."""
+    parquet = pytest.importorskip("pyarrow.parquet")
+    from spacy_ddi.batch import tables
+
+    monkeypatch.setattr(tables, "ROW_GROUP", 1)
+    rows = pair_rows(read_interaction_rows([extracted]), evidence=2, min_score=0.1)
+    write_pairs(rows, tmp_path / "pairs.parquet")
+    assert parquet.ParquetFile(tmp_path / "pairs.parquet").num_row_groups == 2
+    schema = parquet.read_schema(tmp_path / "pairs.parquet")
+    types = {name: str(schema.field(name).type) for name in ("drug_a_by_name", "documents", "max_score", "evidence")}
+    assert types == {"drug_a_by_name": "bool", "documents": "int64", "max_score": "double", "evidence": "string"}
+    with pytest.raises(ValueError, match=r"pairs.txt: the pair table is .csv, .parquet or .jsonl"):
+        write_pairs(rows, tmp_path / "pairs.txt")
+    with pytest.raises(ValueError, match=r"t.txt: a table is .csv, .parquet or .jsonl"):
+        tables.write_rows(rows, tmp_path / "t.txt", ["drug_a"])

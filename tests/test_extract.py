@@ -117,6 +117,29 @@ def test_a_document_that_makes_the_pipeline_raise_is_recorded_and_the_run_goes_o
     assert summary.failures == 1 and "RuntimeError: cannot read BOOM" in summary.errors[0]
 
 
+def test_the_ray_actor_fails_the_documents_the_local_runner_fails(trained_nlp, tmp_path):
+    """Both engines run a batch with runner.pipe_documents: the same records, the same error
+    for the document that makes the pipeline raise (no Ray needed: the actor is called as is)."""
+    import numpy
+
+    from spacy_ddi.batch.ray import PipelineActor
+    from spacy_ddi.batch.readers import Item
+
+    items = [Item("ok1", TEXTS[0]), Item("bad", "BOOM " + TEXTS[1]), Item("ok2", TEXTS[2])]
+    out = tmp_path / "o.jsonl"
+    summary = extract(Raising(trained_nlp), items, out, batch_size=3)
+    actor = PipelineActor.__new__(PipelineActor)  # __init__ would load a model by name
+    actor.nlp, actor.id_column, actor.text_column = Raising(trained_nlp), "id", "text"
+    batch = {"id": numpy.array([i.id for i in items]), "text": numpy.array([i.text for i in items], dtype=object)}
+    result = actor(batch)
+    assert [json.loads(r) for r in result["record"] if r is not None] == read_records(out)
+    assert result["error"] == [None, summary.errors[0], None]
+    assert summary.errors[0] == "bad: the pipeline raised RuntimeError: cannot read BOOM"
+    assert read_records(out.with_name("o.jsonl.errors.jsonl")) == [
+        {"id": "bad", "source": "", "error": "the pipeline raised RuntimeError: cannot read BOOM"}
+    ]
+
+
 MEDLINE = """<?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2024//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_240101.dtd">
 <PubmedArticleSet>

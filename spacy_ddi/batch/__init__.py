@@ -2,5 +2,8 @@
 
 ``readers`` turn inputs into (id, text) items, ``records`` turns a processed Doc into a plain
 record (the one record builder every engine uses), ``runner`` drives a pipeline over the
-items with progress, resume and an errors file.
+items with progress, resume and an errors file (its ``pipe_documents``, a batch through
+``nlp.pipe`` with a document-by-document fallback, serves the Ray engine too), ``tables``
+writes rows as CSV, Parquet or JSONL (``write_rows``, the one table writer, also behind
+``spacy-ddi aggregate``).
 """

@@ -8,8 +8,9 @@
     out.write_parquet("s3://bucket/interactions/")
 
 Each actor loads the pipeline once in its ``__init__`` (a loaded ``nlp`` cannot travel
-through Ray's object store) and builds records with the local path's ``doc_record``, so both
-give identical records. The output has the columns ``id``, ``record`` (the record as JSON, as
+through Ray's object store), runs its batches with ``runner.pipe_documents`` and builds
+records with ``records.doc_record``, as the local runner does, so both give identical records
+and fail the same documents. The output has the columns ``id``, ``record`` (the record as JSON, as
 one line of ``spacy-ddi extract``'s JSONL) and ``error`` (why a document failed, or null).
 """
 import json
@@ -21,6 +22,7 @@ import numpy
 
 from .readers import files_and_ids, read_file
 from .records import doc_record
+from .runner import Summary, pipe_documents
 from .tables import is_null
 
 READ_ERROR_COLUMN = "read_error"
@@ -66,19 +68,12 @@ class PipelineActor:
                 errors[k] = str(read_errors[k])
             elif texts[k] is None:
                 errors[k] = f"{ids[k]}: no text in column {self.text_column!r}"
-        try:
-            docs = list(self.nlp.pipe([texts[k] for k in good]))
-        except Exception:  # noqa: BLE001 - find the document that raises, keep the rest
-            docs = []
-            for k in good:
-                try:
-                    docs.append(self.nlp(texts[k]))
-                except Exception as err:  # noqa: BLE001
-                    docs.append(None)
-                    errors[k] = f"{ids[k]}: the pipeline raised {type(err).__name__}: {err}"
-        for k, doc in zip(good, docs):
-            if doc is not None:
-                records[k] = json.dumps(doc_record(ids[k], doc), ensure_ascii=False)
+
+        def fail(j: int, reason: str) -> None:
+            errors[good[j]] = f"{ids[good[j]]}: {reason}"
+
+        for j, doc in pipe_documents(self.nlp, [texts[k] for k in good], fail):
+            records[good[j]] = json.dumps(doc_record(ids[good[j]], doc), ensure_ascii=False)
         return {"id": ids, "record": records, "error": errors}
 
 
@@ -133,8 +128,6 @@ def run(
     whole in one task), so both engines see the same documents and the same unreadable ones. Without
     ``address`` (or ``RAY_ADDRESS``) a local Ray is started."""
     import ray
-
-    from .runner import Summary
 
     start = time.perf_counter()
     if any(str(p) == "-" for p in inputs):

@@ -10,7 +10,9 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, Optional, Set
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+
+from spacy.tokens import Doc
 
 from .readers import Item
 from .records import doc_record
@@ -117,8 +119,11 @@ def extract(
                     fail(item, item.error)
                 else:
                     todo.append(item)
-            for item, doc in _process(nlp, todo, batch_size, n_process, fail):
-                record = doc_record(item.id, doc)
+            texts = [item.text for item in todo]
+            for k, doc in pipe_documents(
+                nlp, texts, lambda k, reason: fail(todo[k], reason), batch_size=batch_size, n_process=n_process
+            ):
+                record = doc_record(todo[k].id, doc)
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 summary.count(record)
             out.flush()
@@ -133,18 +138,22 @@ def extract(
     return summary
 
 
-def _process(nlp, items: List[Item], batch_size: int, n_process: int, fail):
-    """(item, doc) for each item the pipeline handles; one that raises is reported by
-    ``fail`` and left out (the batch is redone one by one to find it)."""
-    if not items:
+def pipe_documents(nlp, texts: Sequence[str], fail: Callable[[int, str], None], **pipe_kwargs) -> Iterator[Tuple[int, Doc]]:
+    """The one way every engine runs a batch: ``(k, doc)`` for each text the pipeline handles,
+    ``k`` its position in ``texts``. The batch goes through ``nlp.pipe(texts, **pipe_kwargs)``;
+    if that raises, it is redone one document at a time, and a document that raises is
+    reported by ``fail(k, reason)`` and left out, so one bad document does not lose the batch."""
+    if not texts:
         return
     try:
-        docs = list(nlp.pipe((item.text for item in items), batch_size=batch_size, n_process=n_process))
+        docs = list(nlp.pipe(texts, **pipe_kwargs))
     except Exception:  # noqa: BLE001 - one bad document must not stop the run
-        for item in items:
+        for k, text in enumerate(texts):
             try:
-                yield item, nlp(item.text)
+                doc = nlp(text)
             except Exception as err:  # noqa: BLE001
-                fail(item, f"the pipeline raised {type(err).__name__}: {err}")
+                fail(k, f"the pipeline raised {type(err).__name__}: {err}")
+                continue
+            yield k, doc
         return
-    yield from zip(items, docs)
+    yield from enumerate(docs)

@@ -1,12 +1,13 @@
 """Flat tables of the records: one row per interaction (or, with ``mentions``, per drug
 mention), with the document id and the evidence sentence, as CSV (standard library) or
-Parquet (pyarrow, the ``spacy-ddi[parquet]`` extra)."""
+Parquet (pyarrow, the ``spacy-ddi[parquet]`` extra). :func:`write_rows` is the one table
+writer (CSV, Parquet, JSONL); ``spacy-ddi aggregate`` writes its pair table with it too."""
 import csv
 import json
 import math
 import numbers
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence
 
 INTERACTION_COLUMNS = [
     "doc_id", "subject", "subject_start", "subject_end", "subject_id", "subject_name",
@@ -57,18 +58,42 @@ def read_records(path: Path) -> Iterator[Dict]:
 
 # rows held in memory at a time while a Parquet table is written (one row group each)
 ROW_GROUP = 50_000
+# the Parquet type of a column that is not text
+INTERACTION_TYPES = {
+    **{name: "int" for name in INTERACTION_COLUMNS if name.endswith(("start", "end"))}, "score": "float",
+}
+MENTION_TYPES = {"start": "int", "end": "int"}
+ROW_SUFFIXES = (".csv", ".parquet", ".jsonl")
 
 
 def write_table(records: Iterable[Dict], output: Path, mentions: bool = False) -> int:
     """Write the rows of ``records`` to ``output`` (.csv or .parquet) as a stream (at most
     ROW_GROUP rows in memory); return the row count."""
-    columns = MENTION_COLUMNS if mentions else INTERACTION_COLUMNS
-    rows_of = mention_rows if mentions else interaction_rows
-    rows: Iterator[Dict] = (row for record in records for row in rows_of(record))
     if output.suffix not in TABLE_SUFFIXES:
         raise ValueError(f"{output}: a table is .csv or .parquet, not {output.suffix!r}")
+    if mentions:
+        columns, types, rows_of = MENTION_COLUMNS, MENTION_TYPES, mention_rows
+    else:
+        columns, types, rows_of = INTERACTION_COLUMNS, INTERACTION_TYPES, interaction_rows
+    return write_rows((row for record in records for row in rows_of(record)), output, columns, types)
+
+
+def write_rows(rows: Iterable[Dict], output: Path, columns: Sequence[str], types: Optional[Dict[str, str]] = None) -> int:
+    """The one table writer: ``rows`` (dicts with at least ``columns``) to ``output`` as .csv,
+    .parquet or .jsonl (one JSON object a line, the columns in order), as a stream (at most
+    ROW_GROUP rows in memory); return the row count. ``types`` gives the Parquet type of a
+    column that is not text ("int", "float" or "bool"); CSV and JSONL need none."""
+    output = Path(output)
+    if output.suffix not in ROW_SUFFIXES:
+        raise ValueError(f"{output}: a table is .csv, .parquet or .jsonl, not {output.suffix!r}")
     output.parent.mkdir(parents=True, exist_ok=True)
     count = 0
+    if output.suffix == ".jsonl":
+        with output.open("w", encoding="utf8") as handle:
+            for row in rows:
+                handle.write(json.dumps({name: row[name] for name in columns}, ensure_ascii=False) + "\n")
+                count += 1
+        return count
     if output.suffix == ".csv":
         with output.open("w", encoding="utf8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=columns)
@@ -82,11 +107,9 @@ def write_table(records: Iterable[Dict], output: Path, mentions: bool = False) -
         import pyarrow.parquet
     except ImportError as err:
         raise ImportError(f"{output}: Parquet output needs pyarrow: pip install 'spacy-ddi[parquet]'") from err
-    types = {"score": pyarrow.float64()}
-    schema = pyarrow.schema([
-        (name, types.get(name, pyarrow.int64() if name.endswith(("start", "end")) else pyarrow.string()))
-        for name in columns
-    ])
+    kinds = {"int": pyarrow.int64(), "float": pyarrow.float64(), "bool": pyarrow.bool_()}
+    types = types or {}
+    schema = pyarrow.schema([(name, kinds[types[name]] if name in types else pyarrow.string()) for name in columns])
     with pyarrow.parquet.ParquetWriter(output, schema) as writer:
         chunk: List[Dict] = []
         for row in rows:

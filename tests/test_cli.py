@@ -1,0 +1,87 @@
+"""The command line itself: --help lists every command with its one-liner, errors print in
+spaCy's style (a ✘ line on standard error), extract refuses the other engine's options."""
+import re
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from spacy_ddi.cli import ENGINE_OPTIONS, app
+
+
+def commands():
+    """The registered commands by name (the click commands typer builds)."""
+    return typer.main.get_command(app).commands
+
+
+def one_liner(command) -> str:
+    return (command.help or "").strip().split("\n\n")[0]
+
+
+def test_every_command_has_a_one_line_help():
+    assert set(commands()) == {"convert", "extract", "aggregate", "visualize"}
+    for name, command in commands().items():
+        line = one_liner(command)
+        # one line that fits the commands table of an 80-column terminal, a sentence
+        assert line and "\n" not in line and len(line) <= 64 and line.endswith("."), (name, line)
+
+
+def test_help_lists_every_command_with_its_help():
+    result = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    for name, command in commands().items():
+        assert re.search(rf"\b{name}\s+{re.escape(one_liner(command))}", result.output), (name, result.output)
+        sub = CliRunner().invoke(app, [name, "--help"], env={"COLUMNS": "80"})
+        assert sub.exit_code == 0 and "Usage:" in sub.output, (name, sub.output)
+        if name == "extract":  # help is plain text, not markup that would eat "[ray]"
+            assert "ddi[ray]" in sub.output, sub.output
+
+
+def test_errors_are_a_fail_line_on_stderr(tmp_path):
+    result = CliRunner().invoke(app, ["aggregate", str(tmp_path / "none.jsonl"), "-o", str(tmp_path / "p.csv")])
+    assert result.exit_code == 2
+    assert f"✘ {tmp_path / 'none.jsonl'}: no such file" in result.stderr
+    assert "Error:" not in result.output and result.stdout == ""
+    assert "\x1b[" not in result.stderr  # no colour codes where stderr is not a terminal
+
+
+OTHER_ENGINES_OPTIONS = [
+    ("ray", ["--n-process", "2"], "--n-process", "local"),
+    ("ray", ["--gpu-id", "0"], "--gpu-id", "local"),
+    ("ray", ["-q"], "--quiet", "local"),
+    ("ray", ["--resume"], "--resume", "local"),
+    ("local", ["--actors", "2"], "--actors", "ray"),
+    ("local", ["--address", "ray://head:10001"], "--address", "ray"),
+    ("local", ["--gpus-per-actor", "1"], "--gpus-per-actor", "ray"),
+    ("local", ["--cpus-per-actor", "0.5"], "--cpus-per-actor", "ray"),
+]
+
+
+def test_each_engine_only_option_is_checked():
+    names = {param for option in ENGINE_OPTIONS.values() for param in option}
+    given = {option.lstrip("-").replace("-", "_") for _, _, option, _ in OTHER_ENGINES_OPTIONS}
+    assert given == names
+
+
+@pytest.mark.parametrize("engine, args, option, owner", OTHER_ENGINES_OPTIONS)
+def test_extract_refuses_an_option_of_the_other_engine(tmp_path, engine, args, option, owner):
+    source = tmp_path / "a.txt"
+    source.write_text("Aspirin may enhance warfarin.", encoding="utf8")
+    out = tmp_path / "out" / "records.jsonl"
+    result = CliRunner().invoke(app, ["extract", "no-such-model", str(source), "-o", str(out), "--engine", engine, *args])
+    assert result.exit_code == 2, result.output
+    assert f"✘ {option} is an option of --engine {owner}; --engine {engine} does not use it" in result.stderr
+    assert not (tmp_path / "out").exists()  # nothing written
+
+
+@pytest.mark.parametrize("engine, args", [
+    ("local", ["--actors", "1", "--gpus-per-actor", "0", "--cpus-per-actor", "1"]),
+    ("ray", ["--n-process", "1", "--gpu-id", "-1"]),
+])
+def test_the_other_engines_defaults_given_explicitly_are_accepted(tmp_path, engine, args):
+    if engine == "ray":
+        pytest.importorskip("ray")
+    missing = tmp_path / "missing.txt"
+    result = CliRunner().invoke(app, ["extract", "no-such-model", str(missing), "-o", str(tmp_path / "o.jsonl"), "--engine", engine, *args])
+    # past the engine check: the missing input is what stops the run
+    assert result.exit_code == 2 and "missing.txt: no such file or folder" in result.stderr, result.output
