@@ -53,8 +53,8 @@ def main(
             for engine, n in runs:
                 out = Path(tmp) / f"out_{engine}{n}.jsonl"
                 command = ["/usr/bin/time", "-v", sys.executable, "-m", "spacy_ddi", "extract", model, str(source),
-                           "-o", str(out), "-q"]
-                command += ["--n-process", str(n)] if engine == "local" else [
+                           "-o", str(out)]
+                command += ["--n-process", str(n), "-q"] if engine == "local" else [
                     "--engine", "ray", "--actors", str(n), "--cpus-per-actor", str(ray_cpus_per_actor)]
                 start = time.perf_counter()
                 result = subprocess.run(command, capture_output=True, text=True)

@@ -39,14 +39,40 @@ def _one_torch_thread_after_fork() -> None:
 
 
 _FORK_HOOK_REGISTERED = False
+# set by _quiet_tokenizers_before_fork when it set TOKENIZERS_PARALLELISM itself
+_TOKENIZERS_SET_FOR_FORK = False
+
+
+def _quiet_tokenizers_before_fork() -> None:
+    """Tell huggingface tokenizers, for the fork only, that the child runs without its thread
+    pool: a child forked after the parent tokenized prints "The current process just got
+    forked, after parallelism has already been used" unless TOKENIZERS_PARALLELISM is set."""
+    global _TOKENIZERS_SET_FOR_FORK
+    if "TOKENIZERS_PARALLELISM" not in os.environ:
+        os.environ["TOKENIZERS_PARALLELISM"] = "false"
+        _TOKENIZERS_SET_FOR_FORK = True
+
+
+def _restore_tokenizers_after_fork() -> None:
+    """In the parent: take back what :func:`_quiet_tokenizers_before_fork` set, so the parent
+    keeps tokenizing in parallel."""
+    global _TOKENIZERS_SET_FOR_FORK
+    if _TOKENIZERS_SET_FOR_FORK:
+        os.environ.pop("TOKENIZERS_PARALLELISM", None)
+        _TOKENIZERS_SET_FOR_FORK = False
 
 
 def _register_fork_hook() -> None:
-    """Register :func:`_one_torch_thread_after_fork` once, when the first head is created
-    (not at import, so importing spacy_ddi changes nothing in a process that uses no head)."""
+    """Register the fork hooks once, when the first head is created (not at import, so
+    importing spacy_ddi changes nothing in a process that uses no head): one torch thread in a
+    forked child, and no tokenizers fork warning."""
     global _FORK_HOOK_REGISTERED
     if not _FORK_HOOK_REGISTERED:
-        os.register_at_fork(after_in_child=_one_torch_thread_after_fork)
+        os.register_at_fork(
+            before=_quiet_tokenizers_before_fork,
+            after_in_parent=_restore_tokenizers_after_fork,
+            after_in_child=_one_torch_thread_after_fork,
+        )
         _FORK_HOOK_REGISTERED = True
 
 
