@@ -1,6 +1,7 @@
 """The command line itself: --help lists every command with its one-liner, errors print in
 spaCy's style (a ✘ line on standard error), extract refuses the other engine's options."""
 import re
+from pathlib import Path
 
 import pytest
 import typer
@@ -85,3 +86,17 @@ def test_the_other_engines_defaults_given_explicitly_are_accepted(tmp_path, engi
     result = CliRunner().invoke(app, ["extract", "no-such-model", str(missing), "-o", str(tmp_path / "o.jsonl"), "--engine", engine, *args])
     # past the engine check: the missing input is what stops the run
     assert result.exit_code == 2 and "missing.txt: no such file or folder" in result.stderr, result.output
+
+
+def test_the_cli_reference_names_every_command_and_option():
+    """docs/cli.md (spacy-ddi COMMAND --help, pasted) names every option the code has."""
+    import typer.main
+
+    reference = (Path(__file__).parent.parent / "docs" / "cli.md").read_text()
+    group = typer.main.get_command(app)
+    for name, command in group.commands.items():
+        assert f"## `{name}`" in reference, f"docs/cli.md lacks the command {name}"
+        for param in command.params:
+            for opt in param.opts:
+                if opt.startswith("--"):
+                    assert opt in reference, f"docs/cli.md lacks {name} {opt}"
