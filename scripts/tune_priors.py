@@ -2,6 +2,8 @@
 
     python scripts/tune_priors.py training/ddi_mtmg/model-best corpus/dev.spacy training/ddi_mtmg/model-tuned benchmarks/ddi_mtmg.tuning.json
 
+It also chooses drug_ner's ``join_attached`` (pieces of one chemical name joined into one entity).
+
 The logit-adjusted loss makes the heads favour rare classes at prediction time (recall over
 precision). Adding w * log(prior) back to the scores at prediction time moves the decision
 towards an unadjusted model (w = tau). This grid-searches w for both heads on dev only,
@@ -108,8 +110,9 @@ def main(
     ner, rel = nlp.get_pipe("drug_ner"), nlp.get_pipe(relations)
     readings = (False, True) if relations == "dstc_relations" else (None,)
     results = []
-    for w_ner in GRID:
+    for w_ner, join in itertools.product(GRID, (False, True)):
         ner.cfg["prior_at_inference"] = w_ner
+        ner.cfg["join_attached"] = join
         docs = list(ner.pipe(encoded, batch_size=64))
         ner_scores = score_ner_strict([Example(p, g) for p, g in zip(docs, gold)])
         ner_f, ner_f_medline = ner_scores["ents_f"], ner_scores.get("ents_f_medline", 0.0)
@@ -123,7 +126,7 @@ def main(
                 for batch, predictions in batches:
                     rel.set_annotations(batch, predictions)
                 ddi = score_ddi_strict([Example(p, g) for p, g in zip(docs, gold)])
-                row = {"ner": w_ner, "ddi": w_ddi, "symmetric": symmetric, "same_name_rule": rule,
+                row = {"ner": w_ner, "join_attached": join, "ddi": w_ddi, "symmetric": symmetric, "same_name_rule": rule,
                        "ner_f": ner_f, "ddi_p": ddi["ddi_strict_p"], "ddi_r": ddi["ddi_strict_r"],
                        "ddi_f": ddi["ddi_strict_f"], "ner_f_medline": ner_f_medline,
                        "ddi_f_medline": ddi.get("ddi_strict_f_medline", 0.0)}
@@ -134,6 +137,7 @@ def main(
                 results.append(row)
     best = max(results, key=lambda r: r["score"])
     choose(nlp, ner.name, "prior_at_inference", best["ner"])
+    choose(nlp, ner.name, "join_attached", best["join_attached"])
     choose(nlp, rel.name, "prior_at_inference", best["ddi"])
     if best["symmetric"] is not None:
         choose(nlp, rel.name, "symmetric_reading", best["symmetric"])

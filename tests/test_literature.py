@@ -198,3 +198,39 @@ def test_tune_evaluate_and_compare_by_source(tiny_encoder, tmp_path):
     compared = json.loads((tmp_path / "cmp.json").read_text())["scores"]
     assert set(compared) == {"ner", "ddi", "ddi_gold_entities"}
     assert compared["ddi"]["MedLine"]["documents"] == 2
+
+
+def test_pieces_of_a_chemical_name_become_one_entity(tiny_encoder):
+    from spacy.tokens import Span
+
+    from spacy_ddi.ner.drug_ner_component import join_attached_spans
+
+    nlp = blank_nlp(tiny_encoder, heads=())
+    doc = nlp.make_doc("Both 1,3-difluoro-2-propanol and NaFlu raised InsP(3) and dmPGE2, unlike aspirin 2 mg.")
+    index = {t.text: t.i for t in reversed(doc)}  # first occurrence of each token
+    # the drug tokenizer cuts these names into tokens; the tagger labelled pieces of them
+    assert [t.text for t in doc[1:10]] == ["1", ",", "3", "-", "difluoro", "-", "2", "-", "propanol"]
+    pieces = [
+        Span(doc, 1, 3, label="DRUG_N"),  # "1,"
+        Span(doc, 3, 10, label="DRUG_N"),  # "3-difluoro-2-propanol"
+        Span(doc, index["Na"], index["Na"] + 1, label="DRUG"),
+        Span(doc, index["Flu"], index["Flu"] + 1, label="DRUG"),
+        Span(doc, index["InsP"], index["InsP"] + 1, label="DRUG_N"),
+        Span(doc, index["dmPGE"], index["dmPGE"] + 1, label="DRUG_N"),
+        Span(doc, index["aspirin"], index["aspirin"] + 1, label="DRUG"),
+    ]
+    joined = [(s.text, s.label_) for s in join_attached_spans(doc, pieces)]
+    assert joined == [
+        ("1,3-difluoro-2-propanol", "DRUG_N"), ("NaFlu", "DRUG"), ("InsP(3)", "DRUG_N"),
+        ("dmPGE2", "DRUG_N"), ("aspirin", "DRUG"),  # "aspirin 2": a space, so no number taken in
+    ]
+    # entities with a token between them stay apart
+    apart = nlp.make_doc("aspirin/warfarin")
+    spans = [Span(apart, 0, 1, label="DRUG"), Span(apart, 2, 3, label="DRUG")]
+    assert [s.text for s in join_attached_spans(apart, spans)] == ["aspirin", "warfarin"]
+
+
+def test_join_attached_is_a_prediction_setting(trained_nlp):
+    ner = trained_nlp.get_pipe("drug_ner")
+    assert ner.cfg["join_attached"] is False
+    assert "join_attached" in ner.PREDICTION_SETTINGS

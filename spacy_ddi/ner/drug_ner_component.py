@@ -1,4 +1,5 @@
 """drug_ner: BIO drug NER with a linear-chain CRF on the shared encoder; writes doc.ents."""
+import re
 from typing import Callable, Iterable, List, Optional, Sequence, Tuple
 
 import numpy
@@ -28,6 +29,7 @@ dropout = 0.1
         "model": Config().from_str(DEFAULT_NER_MODEL)["model"],
         **PRIOR_HEAD_DEFAULTS,
         "decoder": "crf",
+        "join_attached": False,
         "scorer": {"@scorers": "spacy-ddi.ner_scorer.v1"},
     },
     default_score_weights={"ents_f": 0.5, "ents_p": 0.0, "ents_r": 0.0},
@@ -40,12 +42,44 @@ def make_drug_ner(
     optimizer: Optional[Optimizer],
     prior_at_inference: float,
     decoder: str,
+    join_attached: bool,
     scorer: Optional[Callable],
 ) -> "DrugNER":
     return DrugNER(
         nlp.vocab, model, name, loss=loss, optimizer=optimizer,
-        prior_at_inference=prior_at_inference, decoder=decoder, scorer=scorer,
+        prior_at_inference=prior_at_inference, decoder=decoder, join_attached=join_attached,
+        scorer=scorer,
     )
+
+
+# what may follow a drug name with no space between and still belong to it: a number or a
+# bracketed number ("dmPGE2", "InsP(3)")
+ATTACHED_SUFFIX = re.compile(r"\d+|\(\d+\)")
+
+
+def join_attached_spans(doc: Doc, spans: List[Span]) -> List[Span]:
+    """Entities as a chemical name's pieces become one: two entities with no token and no space
+    between them merge ("1," + "3-difluoro-2-propanol", "Na" + "Flu"), taking the label of the
+    longer piece; an entity followed, with no space, by a number or a bracketed number takes it
+    in ("dmPGE" + "2", "InsP" + "(3)")."""
+    merged: List[Span] = []
+    for span in sorted(spans, key=lambda s: s.start):
+        last = merged[-1] if merged else None
+        if last is not None and last.end == span.start and not doc[last.end - 1].whitespace_:
+            label = last.label_ if len(last) >= len(span) else span.label_
+            merged[-1] = Span(doc, last.start, span.end, label=label)
+        else:
+            merged.append(span)
+    joined = []
+    for k, span in enumerate(merged):
+        limit = merged[k + 1].start if k + 1 < len(merged) else len(doc)
+        end, best = span.end, span.end
+        while end < limit and not doc[end - 1].whitespace_:
+            end += 1
+            if ATTACHED_SUFFIX.fullmatch(doc[span.end:end].text):
+                best = end
+        joined.append(span if best == span.end else Span(doc, span.start, best, label=span.label_))
+    return joined
 
 
 def bio_tags(labels: Sequence[str]) -> List[str]:
@@ -75,7 +109,13 @@ class DrugNER(PriorHeadPipe):
     decoder: "crf" (the paper's: CRF likelihood, BIO-constrained Viterbi) or "softmax" (an
     ablation: per-token cross-entropy and argmax; an I- tag that does not continue an entity
     of its type is dropped). The CRF's transitions exist in both, unused by "softmax".
+    join_attached: a prediction setting (``scripts/tune_priors.py`` chooses it on dev): join
+    entities that are pieces of one chemical name (:func:`join_attached_spans`); the corpus'
+    tokenizer splits names such as "1,3-difluoro-2-propanol" or "NaFlu" into tokens that the
+    tagger labels as separate entities.
     """
+
+    PREDICTION_SETTINGS = ("prior_at_inference", "join_attached")
 
     DECODERS = ("crf", "softmax")
 
@@ -89,6 +129,7 @@ class DrugNER(PriorHeadPipe):
         optimizer: Optional[Optimizer] = None,
         prior_at_inference: float = 0.0,
         decoder: str = "crf",
+        join_attached: bool = False,
         scorer: Optional[Callable] = None,
     ) -> None:
         if decoder not in self.DECODERS:
@@ -96,6 +137,7 @@ class DrugNER(PriorHeadPipe):
         super().__init__(
             vocab, model, name, labels=[], loss=loss, optimizer=optimizer,
             prior_at_inference=prior_at_inference, scorer=scorer, decoder=decoder,
+            join_attached=join_attached,
         )
 
     @property
@@ -187,8 +229,9 @@ class DrugNER(PriorHeadPipe):
                     ent_start = None
                 if tag.startswith("B-"):
                     ent_start, ent_label = offset, tag[2:]
+        join = bool(self.cfg.get("join_attached"))
         for doc, doc_spans in zip(docs, spans):
-            doc.ents = doc_spans
+            doc.ents = join_attached_spans(doc, doc_spans) if join else doc_spans
 
     def get_loss(self, examples, predictions):
         """CRF negative log-likelihood on the (logit-adjusted) emissions, and its gradient."""
