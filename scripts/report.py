@@ -49,6 +49,11 @@ CHANGES = {
                       "pipeline; 0.2.2 leaves it out, otherwise the same config)",
                       "the auxiliary sentence tasks under 0.2's loss and optimizers", None),
     "mtmg_softmax_tagger": ("a softmax tagger instead of the CRF", "the CRF", "mtmg_paper_loss"),
+    "ddi_mtmg_v022": ("the 0.2.2 default: dev with 10% of the MedLine Train documents (so 43 more abstracts to "
+                      "train on), chosen on the whole of dev, no join_attached, no calibration",
+                      "1.0's literature-aware dev split, selection and entity joining", None),
+    "ddi_mtmg_medline3": ("every MedLine sentence three times per pass over Train (`medline_repeat = 3`)",
+                          "training on Train as it is", None),
     "ddi_mtmg_paper_scorer": ("the paper's DSTC scorer: no relative positions, no context pooling, subject-row reading",
                               "the scorer additions", "mtmg_paper_loss"),
     "ddi_mtmg_sharedlr": ("the heads on the encoder's learning rate", "the heads' own AdamW at 1e-3",
