@@ -148,6 +148,7 @@ def test_bad_inputs_are_named(tmp_path):
     assert result.exit_code == 2 and "p.txt" in result.output
 
 
+@pytest.mark.slow
 def test_extract_then_aggregate_over_a_folder(trained_nlp, tmp_path):
     folder = tmp_path / "abstracts"
     folder.mkdir()

@@ -222,6 +222,7 @@ def test_tables_of_interactions_and_mentions(model_dir, inputs, tmp_path, suffix
     assert len(mention_rows) == sum(len(r["entities"]) for r in records)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(400)
 def test_ray_gives_the_local_records(model_dir, trained_nlp, inputs, tmp_path):
     """The Ray Data path (a local Ray with 2 CPUs: one for reading, one for the actor) writes

@@ -1,4 +1,5 @@
 """The drug-name lexicon feature of drug_ner: tags, training, saving, loading without the package."""
+import pytest
 import spacy
 
 from spacy_ddi.linking import vocabulary as vocabulary_module
@@ -21,6 +22,7 @@ def test_tags_take_the_longest_name_left_to_right():
     assert list(lexicon_tags(nlp(""), names)) == []
 
 
+@pytest.mark.slow
 def test_ner_with_the_lexicon_learns_saves_and_loads_without_the_package(tiny_encoder, tmp_path, monkeypatch):
     nlp = blank_nlp(tiny_encoder, heads=("drug_ner",), configs={"drug_ner": {"model": {"lexicon_width": 8}}})
     examples = train_examples(nlp)

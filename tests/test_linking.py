@@ -222,6 +222,7 @@ def test_real_vocabulary_examples(linker_nlp, mention, label, drug_id):
     assert linker_nlp.get_pipe("drug_linker").vocabulary.link(mention, label).drug_id == drug_id
 
 
+@pytest.mark.slow
 def test_component_serialises_with_its_table_and_loads_without_the_package(linker_nlp, tmp_path, monkeypatch):
     linker_nlp.to_disk(tmp_path / "nlp")
     data = linker_nlp.to_bytes()
@@ -263,6 +264,7 @@ def test_missing_package_error_says_what_to_install(monkeypatch):
         DrugLinker().initialize()
 
 
+@pytest.mark.slow
 def test_relabel_brands_turns_drug_mentions_of_brand_names_into_brand_entities(linker_nlp, tmp_path):
     """Off by default; on, a DRUG mention that is a capitalised name unlike its drug's name
     (Trileptal -> Oxcarbazepine) becomes BRAND, while generic names and their spellings stay."""

@@ -146,6 +146,7 @@ def test_many_mentions_are_scored_in_bounded_chunks(pair_nlp):
     assert all(d.subject.end <= d.object.start for d in doc._.ddis)
 
 
+@pytest.mark.slow
 def test_spacy_train_with_the_baseline_config(tiny_encoder, tmp_path):
     nlp = blank_nlp(tiny_encoder, heads=())
     docs = [make_example(nlp, *row).reference for row in TRAIN_DATA]

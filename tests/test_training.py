@@ -27,6 +27,7 @@ def docbins(tiny_encoder, tmp_path_factory):
 DEFAULT_PIPELINE = ["ddi_sentences", "transformer", "drug_ner", "drug_linker", "dstc_relations"]
 
 
+@pytest.mark.slow
 def test_the_auxiliary_heads_train_when_added_to_the_pipeline(tiny_encoder, docbins, tmp_path):
     """The default leaves sentence_flags out of training; the config's block trains it when
     the pipeline lists it."""
@@ -40,6 +41,7 @@ def test_the_auxiliary_heads_train_when_added_to_the_pipeline(tiny_encoder, docb
     assert {"enc_f", "pdc_f"} <= set(nlp.meta["performance"])
 
 
+@pytest.mark.slow
 def test_spacy_train_and_evaluate_with_the_default_config(tiny_encoder, docbins, tmp_path, capsys):
     overrides = short_training_overrides(docbins / "train.spacy", docbins / "dev.spacy", tiny_encoder, 6, 3)
     train(ROOT / "configs" / "ddi_mtmg.cfg", tmp_path / "out", overrides=overrides)
@@ -101,6 +103,7 @@ def test_convert_cli_reports_a_missing_corpus(tmp_path):
     assert "missing.zip" in result.stderr
 
 
+@pytest.mark.slow
 def test_gpu_cpu_agreement_script_runs_on_the_cpu(docbins, tmp_path):
     """scripts/gpu_cpu_agreement.py, the prepared GPU check, end to end with --device cpu (so it
     cannot rot on machines without a GPU): trains, saves, predicts twice, compares."""
