@@ -100,6 +100,7 @@ def extract_cli(
     id_field: str = typer.Option("id", "--id-field", help="JSONL field with the document id"),
     text_field: str = typer.Option("text", "--text-field", help="JSONL field with the text"),
     batch_size: int = typer.Option(0, "--batch-size", help="Documents per nlp.pipe batch (0: the pipeline's own, [nlp] batch_size)"),
+    min_score: float = typer.Option(0.0, "--min-score", help="Leave out interactions scored below this (scores are calibrated: docs/calibration.md gives the precision each threshold keeps)"),
     n_process: int = typer.Option(1, "--n-process", help="Worker processes of nlp.pipe (--engine local)"),
     gpu_id: int = typer.Option(-1, "--gpu-id", help="GPU to run on; -1 for the CPU (--engine local)"),
     resume: bool = typer.Option(False, "--resume", help="Keep OUTPUT and skip the ids already in it (--engine local)"),
@@ -133,7 +134,7 @@ def extract_cli(
     if engine == "ray":
         summary = _run_with_ray(
             model, inputs, records, errors, id_field, text_field, batch_size or 64, actors,
-            gpus_per_actor, cpus_per_actor, address,
+            gpus_per_actor, cpus_per_actor, address, min_score,
         )
     else:
         progress = not quiet and sys.stderr.isatty()
@@ -154,7 +155,7 @@ def extract_cli(
         summary = extract(
             nlp, read_listed(files, id_field=id_field, text_field=text_field), records,
             errors=errors, batch_size=batch_size or nlp.batch_size, n_process=n_process,
-            resume=resume, progress=progress, total=total,
+            resume=resume, progress=progress, total=total, min_score=min_score,
         )
     if table:
         from .batch.tables import read_records, write_table
@@ -179,7 +180,7 @@ def _refuse_other_engines_options(ctx: typer.Context, engine: str) -> None:
             fail(f"{option} is an option of --engine {other}; --engine {engine} does not use it", exits=2)
 
 
-def _run_with_ray(model, inputs, records, errors, id_field, text_field, batch_size, actors, gpus_per_actor, cpus_per_actor, address):
+def _run_with_ray(model, inputs, records, errors, id_field, text_field, batch_size, actors, gpus_per_actor, cpus_per_actor, address, min_score):
     try:
         import ray  # noqa: F401
 
@@ -190,7 +191,7 @@ def _run_with_ray(model, inputs, records, errors, id_field, text_field, batch_si
         return ray_engine.run(
             model, inputs, records, errors, id_column=id_field, text_column=text_field,
             batch_size=batch_size, actors=actors, gpus_per_actor=gpus_per_actor,
-            cpus_per_actor=cpus_per_actor, address=address,
+            cpus_per_actor=cpus_per_actor, address=address, min_score=min_score,
         )
     except (FileNotFoundError, ValueError) as err:
         fail(str(err), exits=2)

@@ -71,6 +71,26 @@ def test_stdin_is_one_document(model_dir, tmp_path):
     assert [(r["id"], r["text"]) for r in read_records(out)] == [("stdin", TEXTS[0])]
 
 
+def test_min_score_leaves_out_weaker_interactions(model_dir, trained_nlp, tmp_path):
+    from spacy_ddi.batch.records import doc_record
+
+    doc = trained_nlp(TEXTS[1])
+    assert [d.label for d in doc._.ddis if d.label != "FALSE"], "the trained pipeline reports an interaction"
+    record = doc._.ddi_records[0]
+    doc._.ddi_records = [record[:5] + [0.4]] + [r[:5] + [0.9] for r in doc._.ddi_records[1:]]
+    scores = [d["score"] for d in doc_record("x", doc)["interactions"]]
+    assert [d["score"] for d in doc_record("x", doc, min_score=0.5)["interactions"]] == [s for s in scores if s >= 0.5]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"id": f"d{k}", "text": t}) + "\n" for k, t in enumerate(TEXTS)), encoding="utf8")
+    kept = {}
+    for name, args in (("all", []), ("none", ["--min-score", "1.01"])):
+        out = tmp_path / f"{name}.jsonl"
+        result = CliRunner().invoke(app, ["extract", str(model_dir), str(source), "-o", str(out), "-q", *args])
+        assert result.exit_code == 0, result.output
+        kept[name] = [d["score"] for r in read_records(out) for d in r["interactions"]]
+    assert kept["all"] and kept["none"] == []
+
+
 def test_missing_input_is_a_clear_error(model_dir, tmp_path):
     result = CliRunner().invoke(app, ["extract", str(model_dir), str(tmp_path / "nope.txt"), "-o", str(tmp_path / "o.jsonl")])
     assert result.exit_code == 2 and "nope.txt: no such file or folder" in result.output

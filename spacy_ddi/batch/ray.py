@@ -43,7 +43,9 @@ def file_rows(row: Dict, id_field: str = "id", text_field: str = "text") -> list
 class PipelineActor:
     """A Ray Data callable class: one loaded pipeline per actor."""
 
-    def __init__(self, model: str, id_column: str, text_column: str, gpu: bool, torch_threads: int = 0):
+    min_score = 0.0  # interactions scored below this are left out of the records
+
+    def __init__(self, model: str, id_column: str, text_column: str, gpu: bool, torch_threads: int = 0, min_score: float = 0.0):
         import spacy
 
         if torch_threads:
@@ -55,6 +57,7 @@ class PipelineActor:
             spacy.require_gpu(0)
         self.nlp = spacy.load(model)
         self.id_column, self.text_column = id_column, text_column
+        self.min_score = min_score
 
     def __call__(self, batch: Dict[str, numpy.ndarray]) -> Dict[str, list]:
         ids = [str(x) for x in batch[self.id_column]]
@@ -73,7 +76,7 @@ class PipelineActor:
             errors[good[j]] = f"{ids[good[j]]}: {reason}"
 
         for j, doc in pipe_documents(self.nlp, [texts[k] for k in good], fail):
-            records[good[j]] = json.dumps(doc_record(ids[good[j]], doc), ensure_ascii=False)
+            records[good[j]] = json.dumps(doc_record(ids[good[j]], doc, self.min_score), ensure_ascii=False)
         return {"id": ids, "record": records, "error": errors}
 
 
@@ -87,6 +90,7 @@ def extract_dataset(
     concurrency: int = 1,
     gpus_per_actor: float = 0,
     cpus_per_actor: float = 1,
+    min_score: float = 0.0,
 ):
     """``ds`` (a ``ray.data.Dataset`` with id and text columns) mapped to records, by
     ``concurrency`` actors each holding one pipeline, each reserving ``cpus_per_actor`` CPUs
@@ -98,6 +102,7 @@ def extract_dataset(
         fn_constructor_kwargs={
             "model": str(model), "id_column": id_column, "text_column": text_column,
             "gpu": gpus_per_actor > 0, "torch_threads": max(1, int(round(cpus_per_actor))),
+            "min_score": min_score,
         },
         batch_size=batch_size,
         batch_format="numpy",
@@ -120,6 +125,7 @@ def run(
     gpus_per_actor: float = 0,
     cpus_per_actor: float = 1,
     address=None,
+    min_score: float = 0.0,
 ):
     """``spacy-ddi extract --engine ray``: the inputs through :func:`extract_dataset`, records
     and errors written as the local runner writes them (in input order). Parquet files are
@@ -152,6 +158,7 @@ def run(
     result = extract_dataset(
         ds, model, id_column=id_column, text_column=text_column, batch_size=batch_size,
         concurrency=actors, gpus_per_actor=gpus_per_actor, cpus_per_actor=cpus_per_actor,
+        min_score=min_score,
     )
     summary = Summary()
     output.parent.mkdir(parents=True, exist_ok=True)

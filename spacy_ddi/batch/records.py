@@ -21,15 +21,16 @@ def mention_record(span: Span) -> Dict:
     return {**span_record(span), "drug_id": span._.drug_id, "drug_name": span._.drug_name}
 
 
-def doc_record(doc_id: str, doc: Doc) -> Dict:
+def doc_record(doc_id: str, doc: Doc, min_score: float = 0.0) -> Dict:
     """{id, text, tokens, entities, interactions}: tokens is the number of spaCy tokens;
     entities with start, end, text, drug_id, drug_name, label; interactions with subject and
-    object (start, end, text, drug_id, drug_name), label, score and the sentence they come from."""
+    object (start, end, text, drug_id, drug_name), label, score and the sentence they come from,
+    those scored below ``min_score`` left out."""
     install_extensions()
     entities: List[Dict] = [{**mention_record(ent), "label": ent.label_} for ent in doc.ents]
     interactions = []
     for ddi in doc._.ddis:
-        if not ddi.is_positive:
+        if not ddi.is_positive or ddi.score < min_score:
             continue
         sentence = ddi.subject.sent if doc.has_annotation("SENT_START") else doc[:]
         interactions.append({

@@ -88,6 +88,7 @@ def extract(
     resume: bool = False,
     progress: bool = False,
     total: Optional[int] = None,
+    min_score: float = 0.0,
 ) -> Summary:
     """Run ``nlp`` over ``items`` and append one record per document to ``output``."""
     summary = Summary()
@@ -123,7 +124,7 @@ def extract(
             for k, doc in pipe_documents(
                 nlp, texts, lambda k, reason: fail(todo[k], reason), batch_size=batch_size, n_process=n_process
             ):
-                record = doc_record(todo[k].id, doc)
+                record = doc_record(todo[k].id, doc, min_score=min_score)
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 summary.count(record)
             out.flush()
