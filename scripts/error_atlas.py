@@ -1,7 +1,7 @@
 """Sort every interaction error on the MedLine (abstract) part of a gold set into kinds.
 
     python scripts/error_atlas.py training/ddi_mtmg/model-tuned corpus/dev.spacy benchmarks/error_atlas_ddi_mtmg.json \
-        --markdown benchmarks/error_atlas_ddi_mtmg.md [--source MedLine]
+        --markdown benchmarks/error_atlas_ddi_mtmg.md [--source MedLine] [--setting drug_ner.join_attached=false]
 
 Runs the pipeline end to end over the gold sentences of ``--source`` (MedLine, DrugBank or all)
 and sorts each false positive (a reported pair that is no gold interaction, or a gold pair
@@ -31,6 +31,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import List
 
 import spacy
 import typer
@@ -71,10 +72,18 @@ def main(
     markdown: Path = typer.Option(None, help="Also write a Markdown table with examples here"),
     source: str = typer.Option("MedLine", help="Corpus part: MedLine, DrugBank or all"),
     examples: int = typer.Option(5, help="Examples kept per kind and direction"),
+    setting: List[str] = typer.Option([], help="A load-time setting COMPONENT.KEY=JSON, e.g. drug_ner.join_attached=false (repeatable)"),
 ):
     if source not in ("MedLine", "DrugBank", "all"):
         raise typer.BadParameter(f"--source must be MedLine, DrugBank or all, not {source!r}")
-    nlp = spacy.load(model)
+    overrides = {}
+    for item in setting:
+        key, _, value = item.partition("=")
+        component, _, name = key.partition(".")
+        if not (component and name and value):
+            raise typer.BadParameter(f"--setting {item!r}: expected COMPONENT.KEY=JSON")
+        overrides.setdefault(component, {})[name] = json.loads(value)
+    nlp = spacy.load(model, config={"components": overrides} if overrides else {})
     gold = [d for d in DocBin().from_disk(gold_path).get_docs(nlp.vocab) if source == "all" or doc_source(d) == source]
     if not gold:
         typer.echo(f"Error: {gold_path} has no {source} sentences", err=True)
@@ -110,7 +119,7 @@ def main(
                 })
     n_fp, n_fn = sum(counts["fp"].values()), sum(counts["fn"].values())
     record = {
-        "model": str(model), "gold": str(gold_path), "source": source, "sentences": len(gold),
+        "model": str(model), "settings": overrides, "gold": str(gold_path), "source": source, "sentences": len(gold),
         "date": time.strftime("%Y-%m-%d"), "command": " ".join(["python", "scripts/error_atlas.py"] + sys.argv[1:]),
         "true_positives": tp, "false_positives": n_fp, "false_negatives": n_fn,
         "precision": tp / (tp + n_fp) if tp + n_fp else 0.0, "recall": tp / (tp + n_fn) if tp + n_fn else 0.0,

@@ -52,6 +52,8 @@ CHANGES = {
     "ddi_mtmg_v022": ("the 0.2.2 default: dev with 10% of the MedLine Train documents (so 43 more abstracts to "
                       "train on), chosen on the whole of dev, no join_attached, no calibration",
                       "1.0's literature-aware dev split, selection and entity joining", None),
+    "ddi_mtmg_split30": ("Train as it is (`medline_repeat = 1`), on the 1.0 dev split, tuning and entity joining",
+                         "repeating MedLine sentences", None),
     "ddi_mtmg_medline3": ("every MedLine sentence three times per pass over Train (`medline_repeat = 3`)",
                           "training on Train as it is", None),
     "ddi_mtmg_paper_scorer": ("the paper's DSTC scorer: no relative positions, no context pooling, subject-row reading",
