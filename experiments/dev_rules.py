@@ -11,7 +11,7 @@ candidate rule would turn right and wrong (nothing is changed in the pipeline):
 
 (The brand relabelling that these counts led to is drug_linker's ``relabel_brands``, chosen by
 ``scripts/tune_priors.py``; the pipeline here runs with whatever its config chose.)
-Session 8 on the 0.2.x seeds: both rules turn more wrong than right; neither was built.
+On the 0.2.1 seeds: both rules turn more wrong than right; neither was built.
 """
 import collections
 import json
