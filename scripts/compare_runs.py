@@ -72,6 +72,9 @@ def main(
         typer.echo(f"Error: {gold_path} has sentences without a document id; convert it with `spacy-ddi convert`", err=True)
         raise typer.Exit(1)
     runs = {side: [load_run(item, nlp, gold) for item in items.split(",") if item] for side, items in (("a", a), ("b", b))}
+    for side, side_runs in runs.items():
+        if not side_runs:
+            raise typer.BadParameter(f"--{side} names no run")
     out = {
         "gold": str(gold_path), "a": a.split(","), "b": b.split(","), "date": time.strftime("%Y-%m-%d"),
         "command": " ".join(["python", "scripts/compare_runs.py"] + sys.argv[1:]), "scores": {},

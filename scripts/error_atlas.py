@@ -122,7 +122,10 @@ def main(
         "model": str(model), "settings": overrides, "gold": str(gold_path), "source": source, "sentences": len(gold),
         "date": time.strftime("%Y-%m-%d"), "command": " ".join(["python", "scripts/error_atlas.py"] + sys.argv[1:]),
         "true_positives": tp, "false_positives": n_fp, "false_negatives": n_fn,
-        "precision": tp / (tp + n_fp) if tp + n_fp else 0.0, "recall": tp / (tp + n_fn) if tp + n_fn else 0.0,
+        # a retyped pair counts once above (as a false positive of kind "type") but misses a gold
+        # interaction too: recall is over all gold interactions, as the strict scorer's
+        "precision": tp / (tp + n_fp) if tp + n_fp else 0.0,
+        "recall": tp / (tp + n_fn + counts["fp"]["type"]) if tp + n_fn + counts["fp"]["type"] else 0.0,
         "kinds": {kind: {"fp": counts["fp"][kind], "fn": counts["fn"][kind]} for kind in KINDS},
         "examples": {f"{d}_{k}": v for (d, k), v in kept.items()},
     }

@@ -159,6 +159,8 @@ def main(
     choose(nlp, "drug_linker", "relabel_brands", best["relabel_brands"])
     if calibrate:
         best["calibration"] = fit_calibration(nlp, rel, ner, encoded, gold)
+    else:  # knots of an earlier tuning were fitted under other settings
+        choose(nlp, rel.name, "calibration", None)
     if "sentence_flags" in nlp.pipe_names and "sentence_flags" not in nlp.disabled:
         # The auxiliary heads shape the encoder in training; at prediction nothing reads their
         # sentence flags (not the interactions, the records or extract), so the tuned pipeline

@@ -18,8 +18,8 @@ Knots = List[List[float]]
 def isotonic_fit(scores: Sequence[float], correct: Sequence[bool], min_block: int = 10) -> Knots:
     """Pool-adjacent-violators regression of ``correct`` (0/1) on ``scores``, as knots.
 
-    Blocks of fewer than ``min_block`` interactions are merged with a neighbour first, so that
-    no knot rests on a handful of dev interactions. Each block becomes one knot at its mean
+    After the pool-adjacent-violators pass, blocks of fewer than ``min_block`` interactions are
+    merged with a neighbour, so that no knot rests on a handful of dev interactions. Each block becomes one knot at its mean
     score with its share of correct interactions; the map between knots is linear.
     """
     if len(scores) != len(correct):
