@@ -19,14 +19,14 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict
 
 import spacy
 import typer
 from spacy.tokens import DocBin
 
-from spacy_ddi.corpus.convert import DOCUMENT_ID_KEY, SOURCES, doc_source
-from spacy_ddi.evaluation import ddi_keys, document_counts, entity_keys, paired_bootstrap, with_gold_entities
+from spacy_ddi.corpus.convert import DOCUMENT_ID_KEY, SOURCES
+from spacy_ddi.evaluation import ddi_keys, entity_keys, paired_bootstrap, part_document_counts, with_gold_entities
 
 MEASURES = {"ner": entity_keys, "ddi": ddi_keys, "ddi_gold_entities": ddi_keys}
 
@@ -50,12 +50,6 @@ def load_run(item: str, nlp, gold) -> Dict[str, list]:
         if len(docs) != len(gold) or any(p.text != g.text for p, g in zip(docs, gold)):
             raise typer.BadParameter(f"{item} ({measure}): its sentences are not the gold file's, in order")
     return run
-
-
-def counts(docs, gold, keys, source) -> Dict[str, tuple]:
-    chosen = [(p, g) for p, g in zip(docs, gold) if source == "all" or doc_source(g) == source]
-    pairs = [(keys(p, False), keys(g, True)) for p, g in chosen]
-    return document_counts(pairs, [g.user_data.get(DOCUMENT_ID_KEY) for _, g in chosen])
 
 
 def main(
@@ -84,7 +78,8 @@ def main(
             continue
         for source in ("all",) + SOURCES:
             side_counts = {
-                side: [counts(run[measure], gold, keys, source) for run in side_runs] for side, side_runs in runs.items()
+                side: [part_document_counts(run[measure], gold, keys, None if source == "all" else source) for run in side_runs]
+                for side, side_runs in runs.items()
             }
             if not side_counts["a"][0]:
                 continue

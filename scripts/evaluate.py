@@ -33,9 +33,9 @@ from spacy.tokens import DocBin
 from spacy.training import Example
 
 from spacy_ddi.calibration import precision_recall, reliability
-from spacy_ddi.corpus.convert import DOCUMENT_ID_KEY, SOURCES, doc_source
+from spacy_ddi.corpus.convert import SOURCES, doc_source
 from spacy_ddi.evaluation import (
-    ddi_keys, document_counts, entity_keys, join_documents, paired_bootstrap, score_document_mode,
+    ddi_keys, entity_keys, join_documents, paired_bootstrap, part_document_counts, score_document_mode,
     scored_interactions, with_gold_entities,
 )
 from spacy_ddi.relations.base import relation_component
@@ -78,11 +78,9 @@ def intervals(examples, keys) -> dict:
     """Per corpus part: F1 with its 95% bootstrap interval over the part's documents."""
     out = {}
     for source in SOURCES:
-        part = [eg for eg in examples if doc_source(eg.reference) == source]
-        if not part:
+        counts = part_document_counts([eg.predicted for eg in examples], [eg.reference for eg in examples], keys, source)
+        if not counts:
             continue
-        pairs = [(keys(eg.predicted, False), keys(eg.reference, True)) for eg in part]
-        counts = document_counts(pairs, [eg.reference.user_data.get(DOCUMENT_ID_KEY) for eg in part])
         result = paired_bootstrap([counts])
         out[source] = {"f": result["f1_a"], "low": result["a_low"], "high": result["a_high"], "documents": result["documents"]}
     return out

@@ -48,19 +48,23 @@ def _char_span(doc: Doc, start: int, end: int) -> CharSpan:
     return doc[start].idx, doc[end - 1].idx + len(doc[end - 1])
 
 
-def pair_labels(doc: Doc, gold: bool, include_false: bool = False) -> Dict[frozenset, str]:
-    """{frozenset({subject chars, object chars}): label} of the doc's interactions (the pair is
-    unordered); gold docs use the corpus' offsets; FALSE pairs only with ``include_false``."""
+def _keyed_records(doc: Doc, gold: bool, include_false: bool = False):
+    """(frozenset({subject chars, object chars}), record) of each of the doc's interactions;
+    gold docs use the corpus' offsets; FALSE pairs only with ``include_false``."""
     fixed = _gold_char_offsets(doc) if gold else {}
-    labels = {}
     for record in records_of(doc):
         if not (include_false or record.is_positive):
             continue
         s_start, s_end, o_start, o_end = record[:4]
         subject = fixed.get((s_start, s_end), _char_span(doc, s_start, s_end))
         obj = fixed.get((o_start, o_end), _char_span(doc, o_start, o_end))
-        labels[frozenset((subject, obj))] = record.label
-    return labels
+        yield frozenset((subject, obj)), record
+
+
+def pair_labels(doc: Doc, gold: bool, include_false: bool = False) -> Dict[frozenset, str]:
+    """{frozenset({subject chars, object chars}): label} of the doc's interactions (the pair is
+    unordered); gold docs use the corpus' offsets; FALSE pairs only with ``include_false``."""
+    return {key: record.label for key, record in _keyed_records(doc, gold, include_false)}
 
 
 def ddi_keys(doc: Doc, gold: bool) -> Set[InteractionKey]:
@@ -335,10 +339,9 @@ def with_sources(pairs_by_source: Dict[str, List[Tuple[set, set]]], prefix: str)
     """Micro P/R/F1 of each corpus part, under :func:`source_key` names."""
     scores = {}
     for source, pairs in pairs_by_source.items():
-        tp = sum(len(p & g) for p, g in pairs)
-        total = prf(tp, sum(len(p) for p, _ in pairs), sum(len(g) for _, g in pairs))
+        total = micro_and_per_type(pairs, prefix, ())
         for letter in ("p", "r", "f"):
-            scores[source_key(f"{prefix}_{letter}", source)] = total[letter]
+            scores[source_key(f"{prefix}_{letter}", source)] = total[f"{prefix}_{letter}"]
     return scores
 
 
@@ -352,6 +355,16 @@ def document_counts(pairs: Sequence[Tuple[set, set]], documents: Sequence[str]) 
         c[1] += len(predicted)
         c[2] += len(gold)
     return {doc_id: tuple(c) for doc_id, c in counts.items()}
+
+
+def part_document_counts(
+    predicted: Sequence[Doc], gold: Sequence[Doc], keys, source: Optional[str] = None
+) -> Dict[str, Tuple[int, int, int]]:
+    """:func:`document_counts` of the sentences of one corpus part (``source``; None: all),
+    with ``keys`` (:func:`entity_keys` or :func:`ddi_keys`) for what is counted."""
+    chosen = [(p, g) for p, g in zip(predicted, gold) if source is None or doc_source(g) == source]
+    pairs = [(keys(p, False), keys(g, True)) for p, g in chosen]
+    return document_counts(pairs, [g.user_data.get(DOCUMENT_ID_KEY) for _, g in chosen])
 
 
 def _f1_of_sums(sums) -> "object":
@@ -417,13 +430,4 @@ def scored_interactions(predicted: Doc, gold: Doc) -> List[Tuple[float, bool]]:
     """(score, right) of each interaction reported on ``predicted``: right when ``gold`` has
     the same unordered pair of spans (character offsets) with the same type."""
     gold_labels = pair_labels(gold, True)
-    out = []
-    for record in records_of(predicted):
-        if not record.is_positive:
-            continue
-        key = frozenset((
-            _char_span(predicted, record.subject_start, record.subject_end),
-            _char_span(predicted, record.object_start, record.object_end),
-        ))
-        out.append((record.score, gold_labels.get(key) == record.label))
-    return out
+    return [(record.score, gold_labels.get(key) == record.label) for key, record in _keyed_records(predicted, False)]
