@@ -59,6 +59,9 @@ def convert_cli(
 
     from .corpus import CorpusError, convert_corpus, create_drug_tokenizer
 
+    for option, value in (("--dev-fraction", dev_fraction), ("--medline-dev-fraction", medline_dev_fraction)):
+        if not 0 <= value < 1:
+            fail(f"{option} is a share of the Train documents, in [0, 1), not {value}", exits=2)
     nlp = spacy.blank("en")
     nlp.tokenizer = create_drug_tokenizer(nlp)
     try:

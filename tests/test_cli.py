@@ -100,3 +100,11 @@ def test_the_cli_reference_names_every_command_and_option():
             for opt in param.opts:
                 if opt.startswith("--"):
                     assert opt in reference, f"docs/cli.md lacks {name} {opt}"
+
+
+@pytest.mark.parametrize("option", ["--dev-fraction", "--medline-dev-fraction"])
+def test_convert_refuses_a_dev_share_outside_0_1_before_reading(option, tmp_path):
+    result = CliRunner().invoke(app, ["convert", str(tmp_path / "missing.zip"), str(tmp_path / "out"), option, "1.5"])
+    assert result.exit_code == 2
+    assert f"{option} is a share of the Train documents" in result.output
+    assert not (tmp_path / "out").exists()
