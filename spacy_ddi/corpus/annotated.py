@@ -14,12 +14,12 @@ overlaps another (``doc.ents`` cannot hold both).
 """
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from ..extensions import ENTITY_LABELS, FALSE_LABEL, POSITIVE_LABELS, InteractionRecord, install_extensions
+from ..extensions import ENTITY_LABELS, FALSE_LABEL, POSITIVE_LABELS, InteractionRecord, install_extensions, records_of
 from ..sentences import ddi_sentences
 from .convert import DOCUMENT_ID_KEY, GOLD_OFFSETS_KEY, SENTENCE_ID_KEY, SOURCE_KEY
 from .ddi_xml import CorpusError
@@ -167,10 +167,15 @@ def _at(where: str, name: str) -> str:
     return f"{where}, {name}" if where else name
 
 
-def _sentence_ranges(nlp: Language, text: str, entities: Sequence[Tuple[int, int, str]],
-                     report: ImportReport, where: str, names: Sequence[str]) -> List[Tuple[int, int]]:
-    """(start_char, end_char) of each sentence of ``text``, end after the last non-space token;
-    a sentence start inside a mention is taken back (the mention keeps its sentences together)."""
+def sentence_ranges(
+    nlp: Language, text: str, entities: Sequence[Tuple[int, int, str]] = (),
+    report: Optional[ImportReport] = None, where: str = "", names: Optional[Sequence[str]] = None,
+) -> List[Tuple[int, int]]:
+    """(start_char, end_char) of each sentence of ``text`` as :func:`annotated_docs` splits it,
+    leading and trailing whitespace left out; a sentence start inside a mention of ``entities``
+    is taken back (the mention keeps its sentences together), noted in ``report``."""
+    report = report if report is not None else ImportReport()
+    names = names if names is not None else [f"entity {k}" for k in range(len(entities))]
     doc = ddi_sentences(nlp.make_doc(text))
     starts = [token.idx for token in doc if token.is_sent_start]
     kept = []
@@ -194,6 +199,15 @@ def _sentence_ranges(nlp: Language, text: str, entities: Sequence[Tuple[int, int
         if body:
             ranges.append((start + lead, start + lead + len(body)))
     return ranges
+
+
+def sentence_of(ranges: Sequence[Tuple[int, int]], start: int, end: int) -> Optional[int]:
+    """The index of the sentence (of ``ranges``) a mention at ``start``-``end`` lies in: the one
+    it starts in, else the first it reaches into; None for a mention on whitespace only."""
+    for n, (s, e) in enumerate(ranges):
+        if s <= start < e or start < s < end:
+            return n
+    return None
 
 
 def annotated_docs(
@@ -261,13 +275,7 @@ def annotated_docs(
     report.documents += 1
     report.entities += len(entities)
     report.interactions += len(interactions)
-    ranges = _sentence_ranges(nlp, text, entities, report, where, names)
-
-    def sentence_of(start: int, end: int) -> Optional[int]:
-        for n, (s, e) in enumerate(ranges):
-            if s <= start < e or (start < s < end):
-                return n
-        return None
+    ranges = sentence_ranges(nlp, text, entities, report, where, names)
 
     # each mention on its sentence's tokens
     spans: Dict[int, Tuple[int, Span]] = {}  # entity index -> (sentence, span)
@@ -276,7 +284,7 @@ def annotated_docs(
     for s, e in ranges:
         sentence_docs.append(nlp.make_doc(text[s:e]))
     for k, (start, end, label) in enumerate(entities):
-        n = sentence_of(start, end)
+        n = sentence_of(ranges, start, end)
         mention = text[start:end]
         if n is None:
             report.add("uncovered", _at(where, names[k]), f"{mention!r} ({start}-{end}) has no token (whitespace only)")
@@ -383,3 +391,46 @@ def annotated_docs(
         docs.append(doc)
     report.sentences += len(docs)
     return AnnotatedDocs(docs, report)
+
+
+def _gold_char_span(doc: Doc, span: Span) -> Tuple[int, int]:
+    """The annotated character offsets of an entity of a converted sentence (those of a mention
+    kept as a covering span are in the user data)."""
+    for start, end, char_start, char_end in doc.user_data.get(GOLD_OFFSETS_KEY, []):
+        if (start, end) == (span.start, span.end):
+            return char_start, char_end
+    return span.start_char, span.end_char
+
+
+def document_annotation(
+    docs: Sequence[Doc], text: Optional[str] = None
+) -> Tuple[Set[Tuple[int, int, str]], Set[Tuple[FrozenSet[Tuple[int, int]], str]]]:
+    """The mentions ``(start, end, label)`` and positive interactions ``({span, span}, label)`` of
+    one document's sentence Docs, at character offsets of the document text: ``text`` (each
+    sentence found in it in turn) or, when None, the sentences joined by single spaces."""
+    install_extensions()
+    entities: Set[Tuple[int, int, str]] = set()
+    interactions: Set[Tuple[FrozenSet[Tuple[int, int]], str]] = set()
+    position = 0
+    for doc in docs:
+        if text is None:
+            offset = position
+            position += len(doc.text) + 1
+        else:
+            offset = text.find(doc.text, position)
+            if offset < 0:
+                raise ValueError(f"sentence {doc.user_data.get(SENTENCE_ID_KEY)!r} is not in the document text")
+            position = offset + len(doc.text)
+
+        def char_span(start: int, end: int) -> Tuple[int, int]:
+            s, e = _gold_char_span(doc, doc[start:end])
+            return offset + s, offset + e
+
+        for ent in doc.ents:
+            entities.add((*char_span(ent.start, ent.end), ent.label_))
+        for record in records_of(doc):
+            if record.is_positive:
+                pair = frozenset((char_span(record.subject_start, record.subject_end),
+                                  char_span(record.object_start, record.object_end)))
+                interactions.add((pair, record.label))
+    return entities, interactions
