@@ -37,10 +37,11 @@ def test_workflow_all_runs_every_step_in_order(project):
         "corpus", "convert", "train", "tune", "evaluate", "report", "package", "install", "visualize",
     ]
     # outside "all": the tests, the linker's figures (they need a hand check of a sample), the
-    # seed repeats (two more trainings), the comparisons, benchmarks and the GPU check
+    # seed repeats (two more trainings), the comparisons, benchmarks, the GPU check, and
+    # fine-tuning on a team's own data (and its measured scenario)
     outside = {
         "test", "linking", "seeds", "compare", "atlas", "compare-predictions", "speed", "extract-speed",
-        "picture", "corpus-doc", "gpu-wheels", "gpu-check",
+        "picture", "corpus-doc", "gpu-wheels", "gpu-check", "finetune", "team-scenario",
     }
     assert set(project["workflows"]["all"]) | outside == commands
 

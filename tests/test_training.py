@@ -121,3 +121,53 @@ def test_gpu_cpu_agreement_script_runs_on_the_cpu(docbins, tmp_path):
     assert record["agree"] and record["training"]["steps_per_second"] > 0
     assert record["predict_cpu"]["words"] > 0
     assert "agree on 4 texts" in result.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_finetune_continues_a_pipeline_on_new_documents_and_scores_before_and_after(tiny_encoder, docbins, tmp_path):
+    """scripts/finetune.py: whole documents held out, never trained on; every component sourced
+    from the base; scores before and after on the held-out part and on a second test set."""
+    import json
+
+    from spacy_ddi.corpus.convert import DOCUMENT_ID_KEY
+
+    overrides = short_training_overrides(docbins / "train.spacy", docbins / "dev.spacy", tiny_encoder, 2, 2)
+    train(ROOT / "configs" / "ddi_mtmg.cfg", tmp_path / "base", overrides=overrides)
+    nlp = blank_nlp(tiny_encoder, heads=())
+    team = []
+    for k in range(3):  # three copies of the data as documents team-0 .. team-8
+        for j, row in enumerate(TRAIN_DATA[:3]):
+            doc = make_example(nlp, *row).reference
+            doc.user_data[DOCUMENT_ID_KEY] = f"team-{3 * k + j}"
+            team.append(doc)
+    DocBin(docs=team, store_user_data=True).to_disk(tmp_path / "team.spacy")
+    out = tmp_path / "finetuned"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "finetune.py"), str(tmp_path / "base" / "model-last"),
+         str(tmp_path / "team.spacy"), str(out), "--ddi", str(docbins / "train.spacy"), "--max-steps", "2",
+         "--held-out", "0.3", "--ddi-test", str(docbins / "dev.spacy")],
+        capture_output=True, text=True, cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    record = json.loads((out / "finetune.json").read_text())
+    split = record["documents"]
+    assert len(split["held_out"]) == 3 and len(split["dev"]) == 1 and len(split["train"]) == 5
+    assert not set(split["held_out"]) & (set(split["train"]) | set(split["dev"]))
+    # the training set: the team's 5 documents' sentences plus as many DDI sentences (ratio 1)
+    # as the DDI file holds, up to 5
+    assert record["sentences"] == {"train": 5, "ddi_mixed_in": min(5, len(TRAIN_DATA)), "dev": 1, "held_out": 3}
+    for part in ("held_out", "ddi_test"):
+        assert set(record[part]["before"]) == set(record[part]["after"]) >= {"ents_f", "ddi_strict_f", "ddi_gold_entities_f"}
+        assert record[part]["after_minus_before"]["ddi"]["documents"] >= 1
+    config = spacy.util.load_config(out / "config.cfg")
+    assert all(config["components"][name]["source"] == str(tmp_path / "base" / "model-last") for name in config["nlp"]["pipeline"])
+    assert spacy.load(out / "model-best").pipe_names == DEFAULT_PIPELINE
+    # a split that leaves nothing to train on is refused, naming the data
+    DocBin(docs=team[:2], store_user_data=True).to_disk(tmp_path / "two.spacy")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "finetune.py"), str(tmp_path / "base" / "model-last"),
+         str(tmp_path / "two.spacy"), str(tmp_path / "x"), "--ddi", str(docbins / "train.spacy")],
+        capture_output=True, text=True, cwd=tmp_path,
+    )
+    assert result.returncode == 2 and "two.spacy" in result.stderr
