@@ -3,25 +3,45 @@
 Chosen by what the input is: a ``.txt`` file is one document (its path as id) unless it is
 PubTator text (``PMID|t|title`` / ``PMID|a|abstract`` blocks: one document per PMID, title and
 abstract joined by a newline, so PubTator's offsets still hold); a ``.jsonl`` file is one
-document per line (``{"id": ..., "text": ...}``, field names configurable); ``.xml`` and
-``.xml.gz`` are MEDLINE/PubMed XML as NCBI publishes it (``PubmedArticleSet``: one document
-per article, the PMID as id, the title, a blank line, then the abstract's sections in order,
-``LABEL: text`` one per line), parsed as a stream so a 300 MB baseline file never sits in
-memory; a folder is every such file under it (recursive, sorted); ``-`` is standard input as
-one plain-text document. A document that cannot be read (undecodable bytes, a line that is
-not JSON or lacks the text field, malformed XML: named with its file and line) is yielded
-with its ``error`` set, so the run can record it and go on.
+document per line (``{"id": ..., "text": ...}``, field names configurable; a line that is a
+BioC document, with ``passages`` and no text field, is read as BioC). An ``.xml``,
+``.xml.gz`` or ``.nxml`` file is read by its root element: MEDLINE/PubMed XML as NCBI
+publishes it (``PubmedArticleSet``: one document per article, the PMID as id, the title, a
+blank line, then the abstract's sections in order, ``LABEL: text`` one per line), a JATS
+article as PMC publishes it (``article``, or efetch's ``pmc-articleset``: the PMCID as id,
+the title, abstract and body sections; ``spacy_ddi.batch.fulltext``), or BioC
+(``collection``: one document per BioC document, its passages at their BioC offsets), each
+parsed as a stream so a 300 MB baseline file never sits in memory. A ``.json`` file is BioC
+JSON (a collection, PubTator3's export, a document or a list of them; read whole). A
+``.tar.gz`` (``.tgz``) is read member by member: its ``.nxml`` and ``.xml`` members (a PMC
+package's article; other XML members, such as supplementary data, are passed over). A
+folder is every such file under it (recursive, sorted); ``-`` is standard input as one
+plain-text document. Text inside XML inline markup reads as rendered (layout whitespace
+dropped or one space: ``fulltext.inline_text``). Full-text items carry extra record fields
+(``Item.fields``): ``sections`` for MEDLINE and JATS, ``passages`` for BioC.
+
+A document that cannot be read (undecodable bytes, a line that is not JSON or lacks the text
+field, malformed XML, BioC passages that overlap: named with its file, and line, member or
+document) is yielded with its ``error`` set, so the run can record it and go on.
 """
 import gzip
 import json
 import re
 import sys
+import tarfile
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Optional, Sequence, Tuple, Union
+from typing import IO, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
-SUFFIXES = (".txt", ".jsonl", ".xml", ".xml.gz")
+from .fulltext import (
+    BioCError, bioc_document_from_json, bioc_document_text, bioc_json_documents, inline_text,
+    iter_bioc_xml, iter_jats_articles, jats_document, sniff_xml,
+)
+
+SUFFIXES = (".txt", ".jsonl", ".json", ".xml", ".xml.gz", ".nxml", ".tar.gz", ".tgz")
+XML_SUFFIXES = (".xml", ".xml.gz", ".nxml")
+TAR_SUFFIXES = (".tar.gz", ".tgz")
 PUBTATOR_LINE = re.compile(r"^([^|\t]+)\|([ta])\|(.*)$")
 
 
@@ -36,6 +56,8 @@ class Item:
     text: Optional[str]
     error: Optional[str] = None
     source: str = ""
+    # more fields for the document's record (``sections``, ``passages``), JSON-ready
+    fields: Optional[Dict] = None
 
 
 def read_text_file(path: Path, doc_id: str) -> Item:
@@ -53,6 +75,8 @@ def jsonl_item(line: str, where: str, source: str, id_field: str = "id", text_fi
         row = json.loads(line)
     except json.JSONDecodeError as err:
         return Item(where, None, f"{where}: not JSON ({err.msg} at column {err.colno})", source)
+    if isinstance(row, dict) and not isinstance(row.get(text_field), str) and isinstance(row.get("passages"), list):
+        return bioc_item(row, where, source)
     if not isinstance(row, dict) or not isinstance(row.get(text_field), str):
         return Item(where, None, f"{where}: no string field {text_field!r}", source)
     doc_id = row.get(id_field)
@@ -125,8 +149,9 @@ def read_file(path: Union[str, Path], doc_id: str, id_field: str = "id", text_fi
 def count_documents(inputs: Sequence[Union[str, Path]]) -> int:
     """How many items :func:`read_inputs` will yield, by a fast scan that parses nothing: one
     per .txt file (per PMID for PubTator text), per non-empty .jsonl line, per
-    ``<PubmedArticle>`` of an .xml/.xml.gz file, one for standard input. For a progress bar's
-    total; an unreadable file counts what the scan finds."""
+    ``<PubmedArticle>``, ``<article>`` or BioC ``<document>`` of an XML file or tar member,
+    per BioC JSON document, one for standard input. For a progress bar's total; an
+    unreadable file counts what the scan finds."""
     return count_listed(input_files(inputs))
 
 
@@ -141,33 +166,65 @@ def count_listed(paths: Iterable[Union[str, Path]]) -> int:
         try:
             if suffix == ".jsonl":
                 total += _count_lines(path)
-            elif suffix in (".xml", ".xml.gz"):
-                total += _count_token(path, b"<PubmedArticle>")
+            elif suffix in XML_SUFFIXES:
+                with _open(path) as handle:
+                    total += _count_xml(handle)
+            elif suffix == ".json":
+                with path.open("rb") as handle:
+                    total += max(1, _count_in(handle, re.compile(rb'"passages"'), 10))
+            elif suffix in TAR_SUFFIXES:
+                total += _count_tar(path)
             else:
                 with path.open("rb") as handle:
                     head = handle.read(4096).decode("utf8", "replace")
                 total += len(_pubtator_ids(path)) if is_pubtator(head) else 1
-        except OSError:
+        except (OSError, EOFError, tarfile.TarError):
             total += 1
     return total
+
+
+# what one document starts with, in each kind of XML (and the longest such match)
+XML_DOCUMENT_STARTS = {
+    "medline": re.compile(rb"<PubmedArticle>"), "jats": re.compile(rb"<article[\s>]"),
+    "bioc": re.compile(rb"<document[\s>]"),
+}
+
+
+def _count_xml(handle: IO[bytes], unknown: int = 1) -> int:
+    kind, stream = sniff_xml(handle)
+    if kind not in XML_DOCUMENT_STARTS:
+        return unknown
+    return _count_in(stream, XML_DOCUMENT_STARTS[kind], 16)
+
+
+def _count_in(handle: IO[bytes], pattern, longest: int) -> int:
+    """Matches of ``pattern`` (none longer than ``longest`` bytes) in a stream, block by block."""
+    count, tail = 0, b""
+    for block in iter(lambda: handle.read(1 << 20), b""):
+        data = tail + block
+        keep = max(0, len(data) - (longest - 1))
+        # matches that start in the kept tail are counted with the next block
+        count += sum(1 for m in pattern.finditer(data) if m.start() < keep)
+        tail = data[keep:]
+    return count + sum(1 for _ in pattern.finditer(tail))
+
+
+def _count_tar(path: Path) -> int:
+    total = 0
+    with tarfile.open(path, "r|*") as tar:
+        for member in tar:
+            if member.isfile() and member.name.endswith((".nxml", ".xml")):
+                total += _count_xml(tar.extractfile(member), unknown=0)
+    return total
+
+
+def _open(path: Path) -> IO[bytes]:
+    return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
 
 
 def _count_lines(path: Path) -> int:
     with path.open("rb") as handle:
         return sum(1 for line in handle if line.strip())
-
-
-def _count_token(path: Path, token: bytes) -> int:
-    opener = gzip.open if path.name.endswith(".gz") else open
-    count, tail = 0, b""
-    with opener(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            data = tail + block
-            count += data.count(token)
-            # keep the end in case a token straddles two blocks (not counted twice: a complete
-            # token in the tail was counted, and the tail is shorter than the token)
-            tail = data[-(len(token) - 1):]
-    return count
 
 
 def _pubtator_ids(path: Path) -> set:
@@ -181,15 +238,22 @@ def _pubtator_ids(path: Path) -> set:
 
 
 def _suffix(path: Path) -> str:
-    return ".xml.gz" if path.name.endswith(".xml.gz") else path.suffix
+    for double in (".xml.gz", ".tar.gz"):
+        if path.name.endswith(double):
+            return double
+    return path.suffix
 
 
 def _read_file(path: Path, doc_id: str, id_field: str, text_field: str) -> Iterator[Item]:
     suffix = _suffix(path)
     if suffix == ".jsonl":
         yield from read_jsonl_file(path, id_field, text_field)
-    elif suffix in (".xml", ".xml.gz"):
-        yield from read_medline(path)
+    elif suffix in XML_SUFFIXES:
+        yield from read_xml(path, doc_id)
+    elif suffix == ".json":
+        yield from read_bioc_json(path)
+    elif suffix in TAR_SUFFIXES:
+        yield from read_tar(path)
     elif suffix == ".txt":
         item = read_text_file(path, doc_id)
         if item.text is not None and is_pubtator(item.text):
@@ -217,36 +281,142 @@ def read_pubtator(text: str, source: str) -> Iterator[Item]:
         yield Item(pmid, f"{title}\n{abstract}" if abstract else title, source=source)
 
 
-def medline_text(article) -> str:
-    """Title, a blank line, then the abstract's sections in order (``LABEL: text``)."""
+def medline_document(article) -> Tuple[str, List[Dict]]:
+    """(text, sections): the title, a blank line, then the abstract's sections in order
+    (``LABEL: text``), inline markup read as rendered; sections as for JATS
+    (``fulltext.jats_document``): the title and the abstract (depth 0) and each labelled
+    abstract section (depth 1, ``heading`` its label, ``type`` its NlmCategory)."""
     node = article.find(".//ArticleTitle")
-    title = "".join(node.itertext()).strip() if node is not None else ""
-    sections = []
+    title = inline_text(node) if node is not None else ""
+    sections = [{"part": "title", "heading": "", "type": None, "depth": 0, "start": 0, "end": len(title)}] if title else []
+    text = title
+    labelled = []
     for node in article.findall(".//Abstract/AbstractText"):
-        body = "".join(node.itertext()).strip()
+        body = inline_text(node)
         label = node.get("Label")
         if body:
-            sections.append(f"{label}: {body}" if label else body)
-    return title + ("\n\n" + "\n".join(sections) if sections else "")
+            text += ("\n\n" if not labelled and text else "\n" if labelled else "")
+            start = len(text)
+            text += f"{label}: {body}" if label else body
+            labelled.append({"part": "abstract", "heading": label or "", "type": node.get("NlmCategory"), "depth": 1, "start": start, "end": len(text)})
+    if labelled:
+        sections.append({"part": "abstract", "heading": "", "type": None, "depth": 0, "start": labelled[0]["start"], "end": len(text)})
+        sections.extend(entry for entry in labelled if entry["heading"])
+    return text, sections
+
+
+def medline_text(article) -> str:
+    """Title, a blank line, then the abstract's sections in order (``LABEL: text``)."""
+    return medline_document(article)[0]
 
 
 def read_medline(path: Path) -> Iterator[Item]:
     """Articles of a MEDLINE/PubMed XML file (``.xml`` or ``.xml.gz``), streamed."""
-    opener = gzip.open if path.name.endswith(".gz") else open
+    yield from read_xml(path, path.name)
+
+
+def read_xml(path: Path, doc_id: str) -> Iterator[Item]:
+    """The documents of an XML file (``.xml``, ``.xml.gz``, ``.nxml``), by its root element:
+    MEDLINE, JATS or BioC (``doc_id``: the id of a JATS article without PMCID, PMID or DOI)."""
     try:
-        with opener(path, "rb") as handle:
-            for _, element in ElementTree.iterparse(handle, events=("end",)):
-                if element.tag != "PubmedArticle":
-                    continue
-                pmid = element.findtext(".//MedlineCitation/PMID") or element.findtext(".//PMID")
-                if not pmid:
-                    yield Item(f"{path}, an article without PMID", None, f"{path}: an article without a PMID", str(path))
-                else:
-                    yield Item(pmid.strip(), medline_text(element), source=str(path))
-                element.clear()
-    except ElementTree.ParseError as err:
-        line, column = err.position
-        where = f"{path}, line {line}"
-        yield Item(where, None, f"{path}: malformed XML at line {line}, column {column} ({err}); articles before it were read", str(path))
+        with _open(path) as handle:
+            yield from xml_items(handle, str(path), doc_id)
     except (OSError, EOFError) as err:
         yield Item(str(path), None, f"{path}: cannot read ({err})", str(path))
+
+
+def xml_items(handle: IO[bytes], source: str, doc_id: str, unknown_is_error: bool = True) -> Iterator[Item]:
+    """The documents of one XML stream; ``source`` names it (a file, or a member of an
+    archive) in ids and errors. An XML of another kind is one error item, or nothing when not
+    ``unknown_is_error``."""
+    kind, stream = sniff_xml(handle)
+    what = {"medline": "articles", "jats": "articles", "bioc": "documents"}.get(kind)
+    if what is None:
+        if unknown_is_error:
+            found = f"the root element <{kind}>" if kind else "no root element"
+            yield Item(source, None, f"{source}: {found} is none of MEDLINE's <PubmedArticleSet>, JATS' <article> (or <pmc-articleset>), BioC's <collection>", source)
+        return
+    read = {"medline": _medline_items, "jats": _jats_items, "bioc": _bioc_xml_items}[kind]
+    try:
+        yield from read(stream, source, doc_id)
+    except ElementTree.ParseError as err:
+        line, column = err.position
+        where = f"{source}, line {line}"
+        yield Item(where, None, f"{source}: malformed XML at line {line}, column {column} ({err}); {what} before it were read", source)
+
+
+def _medline_items(stream: IO[bytes], source: str, doc_id: str) -> Iterator[Item]:
+    for _, element in ElementTree.iterparse(stream, events=("end",)):
+        if element.tag != "PubmedArticle":
+            continue
+        pmid = element.findtext(".//MedlineCitation/PMID") or element.findtext(".//PMID")
+        if not pmid:
+            yield Item(f"{source}, an article without PMID", None, f"{source}: an article without a PMID", source)
+        else:
+            text, sections = medline_document(element)
+            yield Item(pmid.strip(), text, source=source, fields={"sections": sections})
+        element.clear()
+
+
+def _jats_items(stream: IO[bytes], source: str, doc_id: str) -> Iterator[Item]:
+    for number, article in enumerate(iter_jats_articles(stream), start=1):
+        found, text, sections = jats_document(article)
+        fallback = doc_id if number == 1 else f"{doc_id}, article {number}"
+        yield Item(found or fallback, text, source=source, fields={"sections": sections})
+
+
+def _bioc_xml_items(stream: IO[bytes], source: str, doc_id: str) -> Iterator[Item]:
+    for number, (document, error) in enumerate(iter_bioc_xml(stream, f"{source}, "), start=1):
+        where = f"{source}, document {number}"
+        yield Item(where, None, error, source) if error is not None else bioc_item(document, where, source)
+
+
+def bioc_item(document, where: str, source: str) -> Item:
+    """The item of a BioC document (a ``bioc.BioCDocument``, or a BioC JSON dict): its text
+    with each passage at its BioC offset, ``passages`` in its fields; ``where`` names it."""
+    try:
+        if isinstance(document, dict):
+            document = bioc_document_from_json(document, where)
+        doc_id = document.id or where
+        text, passages = bioc_document_text(document, f"{where} ({doc_id})" if document.id else where)
+    except BioCError as err:
+        return Item(where, None, str(err), source)
+    return Item(doc_id, text, source=source, fields={"passages": passages})
+
+
+def read_bioc_json(path: Path) -> Iterator[Item]:
+    """The documents of a BioC JSON file (read whole): a collection, PubTator3's export
+    (``{"PubTator3": [...]}``), one document or a list of documents."""
+    try:
+        data = json.loads(path.read_bytes().decode("utf8"))
+        _, documents = bioc_json_documents(data)
+    except UnicodeDecodeError as err:
+        yield Item(str(path), None, f"{path}: not UTF-8 ({err})", str(path))
+        return
+    except json.JSONDecodeError as err:
+        yield Item(str(path), None, f"{path}: not JSON ({err.msg} at line {err.lineno}, column {err.colno})", str(path))
+        return
+    except BioCError as err:
+        yield Item(str(path), None, f"{path}: {err}", str(path))
+        return
+    for number, document in enumerate(documents, start=1):
+        yield bioc_item(document, f"{path}, document {number}", str(path))
+
+
+def read_tar(path: Path) -> Iterator[Item]:
+    """The documents of a tar archive (``.tar.gz``, ``.tgz``), member by member: each
+    ``.nxml`` or ``.xml`` member read by its root element (one of another kind is passed
+    over), with the member's name as the id of an article without ids."""
+    try:
+        with tarfile.open(path, "r|*") as tar:
+            for member in tar:
+                if not member.isfile() or not member.name.endswith((".nxml", ".xml")):
+                    continue
+                source = f"{path}, member {member.name}"
+                try:
+                    yield from xml_items(tar.extractfile(member), source, member.name, unknown_is_error=False)
+                except (OSError, EOFError, tarfile.TarError) as err:
+                    yield Item(source, None, f"{source}: cannot read ({err})", str(path))
+                    return
+    except (OSError, EOFError, tarfile.TarError) as err:
+        yield Item(str(path), None, f"{path}: cannot read as a tar archive ({err}); members before it were read", str(path))
