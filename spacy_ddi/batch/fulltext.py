@@ -405,7 +405,7 @@ def bioc_document_from_xml(element, where: str = "document"):
     document = bioc.BioCDocument()
     document.id = (element.findtext("id") or "").strip()
     document.infons = _xml_infons(element)
-    where = f"{where} {document.id}" if document.id else where
+    where = f"{where} (id {document.id})" if document.id else where
     for number, node in enumerate(element.findall("passage"), start=1):
         passage = bioc.BioCPassage()
         here = f"{where}, passage {number}"
@@ -465,7 +465,7 @@ def bioc_document_from_json(obj, where: str = "document"):
     doc = _complete(obj, "document")
     # PubTator3's export may leave out id and give pmid or _id
     doc["id"] = str(next((obj[k] for k in ("id", "pmid", "_id") if obj.get(k) not in (None, "")), ""))
-    where = f"{where} {doc['id']}" if doc["id"] else where
+    where = f"{where} (id {doc['id']})" if doc["id"] else where
     passages = []
     for number, passage in enumerate(doc["passages"], start=1):
         here = f"{where}, passage {number}"
@@ -526,7 +526,7 @@ def iter_bioc_documents(path: Union[str, Path]) -> Iterator:
                         obj = json.loads(line)
                     except json.JSONDecodeError as err:
                         raise BioCError(f"{path}, line {number}: not JSON ({err.msg})") from None
-                    yield bioc_document_from_json(obj, f"{path}, line {number}: document")
+                    yield bioc_document_from_json(obj, f"{path}, line {number}")
         elif name.endswith(".json"):
             try:
                 _, documents = bioc_json_documents(json.load(handle))
@@ -535,7 +535,7 @@ def iter_bioc_documents(path: Union[str, Path]) -> Iterator:
             except BioCError as err:
                 raise BioCError(f"{path}: {err}") from None
             for number, obj in enumerate(documents, start=1):
-                yield bioc_document_from_json(obj, f"{path}, document {number}:")
+                yield bioc_document_from_json(obj, f"{path}, document {number}")
         else:
             kind, stream = sniff_xml(handle)
             if kind != "bioc":

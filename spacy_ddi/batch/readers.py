@@ -378,7 +378,7 @@ def bioc_item(document, where: str, source: str) -> Item:
         if isinstance(document, dict):
             document = bioc_document_from_json(document, where)
         doc_id = document.id or where
-        text, passages = bioc_document_text(document, f"{where} ({doc_id})" if document.id else where)
+        text, passages = bioc_document_text(document, f"{where} (id {doc_id})" if document.id else where)
     except BioCError as err:
         return Item(where, None, str(err), source)
     return Item(doc_id, text, source=source, fields={"passages": passages})
