@@ -369,3 +369,20 @@ def test_a_docbin_converts_to_brat_only(tmp_path):
     DocBin().to_disk(tmp_path / "x.spacy")
     result = CliRunner().invoke(app, ["convert", str(tmp_path / "x.spacy"), str(tmp_path / "y.spacy")])
     assert result.exit_code == 2 and "add --to brat" in result.stderr
+
+
+def test_brat_offsets_count_windows_line_ends(nlp, tmp_path):
+    text = "Aspirin and warfarin.\r\nLithium and diuretics."
+    (tmp_path / "d.txt").write_bytes(text.encode("utf8"))
+    s = text.index("Lithium")
+    (tmp_path / "d.ann").write_text(f"T1\tDRUG {s} {s + 7}\tLithium\nT2\tGROUP {s + 12} {s + 21}\tdiuretics\nR1\tADVISE Arg1:T1 Arg2:T2\n")
+    (docs,) = import_annotations(tmp_path, nlp=nlp, log=lambda _: None)[0]
+    assert [d.text for d in docs] == ["Aspirin and warfarin.", "Lithium and diuretics."]
+    assert document_annotation(docs, text)[1] == {(frozenset({(s, s + 7), (s + 12, s + 21)}), "ADVISE")}
+
+
+def test_pubtator_to_brat(tmp_path):
+    result = CliRunner().invoke(app, ["convert", str(DATA / "pubtator.txt"), str(tmp_path / "b"), "--to", "brat", "--labels", LABELS])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "b" / "1001.txt").read_text() == T1
+    assert "R3\tADVISE Arg1:T4 Arg2:T5" in (tmp_path / "b" / "1001.ann").read_text()
