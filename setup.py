@@ -18,6 +18,7 @@ setup(
     long_description_content_type="text/markdown",
     license="MIT",
     packages=find_packages(include=["spacy_ddi", "spacy_ddi.*"]),
+    package_data={"spacy_ddi.linking": ["data/*.tsv"], "spacy_ddi.review": ["page.html"]},
     python_requires=">=3.9",
     install_requires=[
         "spacy>=3.7.0,<3.9.0",
@@ -39,16 +40,25 @@ setup(
         "tqdm>=4.0",
         # drug_linker's offline vocabulary (MIT; read from its bundled file, never its web helpers)
         "drug-named-entity-recognition>=2.0,<2.1",
+        # BioC XML/JSON inputs of extract, and BioC annotations for convert (MIT)
+        "bioc>=2.1,<3",
     ],
     extras_require={
         # matplotlib: tests/test_report.py runs scripts/report.py
-        "test": ["pytest>=7.0", "pytest-timeout>=2.0", "matplotlib>=3.7,<4", "pyarrow>=14", "pandas>=1.5", "ray[data]>=2.9,<3"],
+        # starlette, uvicorn, httpx2 (Starlette's test client), playwright (drives Debian's
+        # Chromium, never its own browser download): tests/test_review.py
+        "test": [
+            "pytest>=7.0", "pytest-timeout>=2.0", "matplotlib>=3.7,<4", "pyarrow>=14", "pandas>=1.5", "ray[data]>=2.9,<3",
+            "starlette>=0.37,<2", "uvicorn>=0.29,<1", "httpx2>=2", "playwright>=1.40,<2",
+        ],
         # scripts/report.py draws the figures of docs/results.md
         "report": ["matplotlib>=3.7,<4"],
         # spacy-ddi extract ... -o table.parquet
         "parquet": ["pyarrow>=14"],
         # spacy_ddi.aggregate.aggregate_frame returns a DataFrame
         "pandas": ["pandas>=1.5"],
+        # spacy-ddi review: the curator's web app
+        "review": ["starlette>=0.37,<2", "uvicorn>=0.29,<1"],
         # spacy-ddi extract --engine ray, spacy_ddi.batch.ray.extract_dataset
         "ray": ["ray[data]>=2.9,<3", "pyarrow>=14"],
     },

@@ -18,7 +18,9 @@ POSITIVE_LABELS = ("MECHANISM", "EFFECT", "ADVISE", "INT")
 FALSE_LABEL = "FALSE"
 DDI_LABELS = POSITIVE_LABELS + (FALSE_LABEL,)
 ENTITY_LABELS = ("DRUG", "BRAND", "GROUP", "DRUG_N")
-LINK_EXTENSIONS = ("drug_id", "drug_name", "is_brand", "drug_candidates")
+LINK_EXTENSIONS = (
+    "drug_id", "drug_name", "is_brand", "drug_candidates", "long_form", "class_id", "class_name", "drug_classes",
+)
 
 
 class InteractionRecord(NamedTuple):
@@ -167,6 +169,17 @@ def _flag(name: str):
     return getter
 
 
+def _get_abbreviations(doc: Doc) -> List[tuple]:
+    """``doc._.abbreviations``: (short form Span, long form Span) of each short form that a
+    definition in the text resolves (from ``doc._.abbreviation_records``, character offsets)."""
+    out = []
+    for s_start, s_end, l_start, l_end in doc._.abbreviation_records or []:
+        short, long_form = doc.char_span(s_start, s_end), doc.char_span(l_start, l_end)
+        if short is not None and long_form is not None:
+            out.append((short, long_form))
+    return out
+
+
 def install_extensions() -> None:
     """Register the extensions spacy-ddi uses; safe to call any number of times.
 
@@ -174,12 +187,22 @@ def install_extensions() -> None:
     Span (sentences): ``enc_prob`` / ``enc`` (more than two drugs in the sentence) and
     ``pdc_prob`` / ``pdc`` (at least one positive interaction in the sentence).
     Span (entities, set by ``drug_linker``): ``drug_id`` (DrugBank id), ``drug_name`` (canonical
-    name), ``is_brand`` and ``drug_candidates`` (``{"name", "drug_id"}`` dicts).
+    name), ``is_brand``, ``drug_candidates`` (``{"name", "drug_id"}`` dicts), ``long_form``
+    (the text of the long form a definition in the document gives an abbreviation, as
+    scispaCy's ``AbbreviationDetector`` sets it, but as text), ``class_id`` / ``class_name``
+    (the MeSH class a class mention names) and ``drug_classes`` (``{"id", "name", "source"}``
+    dicts: the classes a drug belongs to, by the vocabulary or by the document).
+    Doc: ``abbreviation_records`` (short and long form character offsets) and
+    ``abbreviations`` ((short form, long form) Spans).
     """
     if not Doc.has_extension("ddi_records"):
         Doc.set_extension("ddi_records", default=None)
     if not Doc.has_extension("ddis"):
         Doc.set_extension("ddis", getter=_get_ddis, setter=_set_ddis)
+    if not Doc.has_extension("abbreviation_records"):
+        Doc.set_extension("abbreviation_records", default=None)
+    if not Doc.has_extension("abbreviations"):
+        Doc.set_extension("abbreviations", getter=_get_abbreviations)
     for name in ("enc", "pdc"):
         if not Span.has_extension(f"{name}_prob"):
             Span.set_extension(f"{name}_prob", default=None)

@@ -308,3 +308,104 @@ def test_reads_as_brand_rules():
     assert not reads_as_brand("Propanolol", Link(propranolol, None))  # a spelling of the name
     assert not reads_as_brand("Oxcarbazepine", Link(oxcarbazepine, None))
     assert not reads_as_brand("Xyzzyvir", Link(None, None))  # unlinked
+
+
+# -- classes, overrides, saved pipelines ------------------------------------------------------
+
+def test_overrides_fix_the_vocabulary_ids(linker_nlp):
+    vocab = linker_nlp.get_pipe("drug_linker").vocabulary
+    assert vocab.link("Estradiol", "DRUG").drug_id == "DB00783"  # the package gives DB13956, estradiol valerate
+    assert vocab.link("testosterone", "DRUG").drug_id == "DB00624"
+    assert vocab.link("estrogen", "GROUP").drug_id is None
+
+
+def test_override_rows_name_entries_of_the_bundled_vocabulary():
+    """Every correction names an entry of drug-named-entity-recognition with the wrong value it
+    corrects, and never gives a DrugBank id that another entry already carries."""
+    _, canonical, _ = vocabulary_module.read_package_dictionary()
+    carried = {d.get("drugbank_id") for d in canonical.values()}
+    for row in vocabulary_module.read_overrides():
+        assert canonical[row["name"]].get(row["field"]) == row["wrong"], row
+        if row["field"] == "drugbank_id" and row["right"]:
+            assert row["right"] not in carried, row
+        assert row["reason"]
+
+
+def test_overrides_apply_to_a_table_saved_before_them():
+    drugs = [Drug("estradiol", "Estradiol", "DB13956")]
+    again = DrugVocabulary.from_bytes(DrugVocabulary(drugs, {"estradiol": 0}, {}, "t").to_bytes())
+    assert again.link("estradiol").drug_id == "DB00783"
+
+
+def test_class_synonyms_name_class_entries_with_a_mesh_id(linker_nlp):
+    vocab = linker_nlp.get_pipe("drug_linker").vocabulary
+    keys = {d.key: d for d in vocab.drugs}
+    for line, synonym, key in vocabulary_module.read_class_synonyms():
+        assert key in keys, f"class_synonyms.tsv, line {line}: {key!r} is not in the vocabulary"
+        # a class; its MeSH id may be gone where overrides.tsv found it was another class's
+        assert keys[key].drugbank_id is None and (keys[key].mesh_id or keys[key].is_class), (line, key)
+
+
+@pytest.mark.parametrize("mentions,mesh_id", [
+    (["PPIs", "PPI", "proton pump inhibitors", "proton pump inhibitor"], "D054328"),
+    (["beta-blockers", "beta blockers", "β-adrenergic blocking agents", "Beta-Blockers"], "D000319"),
+    (["NSAIDs", "nonsteroidal anti-inflammatory drugs"], "D000894"),
+    (["MAO inhibitors", "MAOIs", "monoamine oxidase inhibitors"], "D008996"),
+    (["anticoagulants", "anticoagulant"], "D000925"),
+    (["CYP3A4 inhibitors"], "D065692"),
+])
+def test_class_mentions_get_one_mesh_id(linker_nlp, mentions, mesh_id):
+    vocab = linker_nlp.get_pipe("drug_linker").vocabulary
+    for mention in mentions:
+        link = vocab.link(mention, "GROUP")
+        assert vocab.class_of(link.drug, "GROUP")[0] == mesh_id, mention
+
+
+def test_a_mesh_id_given_to_several_classes_is_not_used(linker_nlp):
+    vocab = linker_nlp.get_pipe("drug_linker").vocabulary
+    # D014665: antihypertensive agents, calcium channel blockers, vasodilator agents, ...
+    assert vocab.class_of(vocab.link("calcium channel blockers", "GROUP").drug, "GROUP") == (None, "Calcium Channel Blockers")
+
+
+def test_drug_classes_by_vocabulary_membership(linker_nlp):
+    vocab = linker_nlp.get_pipe("drug_linker").vocabulary
+    assert vocab.classes_of(vocab.link("omeprazole", "DRUG").drug) == [("D054328", "Proton Pump Inhibitors")]
+    assert vocab.class_of(vocab.link("omeprazole", "DRUG").drug, "DRUG") is None
+
+
+@pytest.mark.parametrize("text,members", [
+    ("PPIs such as omeprazole and lansoprazole", ["omeprazole", "lansoprazole"]),
+    ("PPIs (omeprazole, lansoprazole) and aspirin", ["omeprazole", "lansoprazole"]),
+    ("PPIs, including omeprazole", ["omeprazole"]),
+    ("omeprazole, pantoprazole and other PPIs", ["omeprazole", "pantoprazole"]),
+    ("PPIs reduce aspirin", []),
+    ("PPIs such as omeprazole reduce aspirin", ["omeprazole"]),
+])
+def test_document_members(text, members):
+    from spacy_ddi.linking.linker_component import document_members
+
+    nlp = spacy.blank("en")
+    doc = nlp.make_doc(text)
+    ents = []
+    for word in ("PPIs", "omeprazole", "lansoprazole", "pantoprazole", "aspirin"):
+        at = text.find(word)
+        if at >= 0:
+            ents.append(doc.char_span(at, at + len(word), "GROUP" if word == "PPIs" else "DRUG"))
+    doc.ents = sorted(ents, key=lambda e: e.start)
+    found = document_members(doc)
+    assert [e.text for e, groups in zip(doc.ents, found) if groups] == members
+
+
+@pytest.mark.slow
+def test_the_installed_pipeline_saved_before_classes_loads_and_links(tmp_path):
+    """en_ddi_mtmg was saved by a drug_linker without MeSH fields: it loads, links, gets the
+    corrections and, with the vocabulary package installed, the classes."""
+    pytest.importorskip("en_ddi_mtmg")
+    nlp = spacy.load("en_ddi_mtmg", exclude=["transformer", "drug_ner", "dstc_relations"])
+    doc = nlp.make_doc("Proton pump inhibitors (PPIs) and estradiol; PPIs such as omeprazole.")
+    doc.ents = [doc.char_span(0, 22, "GROUP"), doc.char_span(24, 28, "GROUP"), doc.char_span(34, 43, "DRUG"),
+                doc.char_span(45, 49, "GROUP"), doc.char_span(58, 68, "DRUG")]
+    doc = nlp.get_pipe("drug_linker")(doc)
+    assert [(e._.drug_id, e._.class_id) for e in doc.ents] == [
+        (None, "D054328"), (None, "D054328"), ("DB00783", None), (None, "D054328"), ("DB00338", None),
+    ]

@@ -5,6 +5,18 @@ canonical name, or None when nothing matched), ``span._.is_brand`` and
 ``span._.drug_candidates`` (the drugs the lookups found up to the deciding one, as
 ``{"name", "drug_id"}`` dicts, the chosen one among them). The rules are in :mod:`spacy_ddi.linking.vocabulary`.
 
+Classes: ``span._.class_id`` / ``class_name`` for a mention of a drug class (its MeSH id, where
+the vocabulary has a usable one, and name: "PPIs" -> D054328, Proton Pump Inhibitors) and
+``span._.drug_classes`` for a drug: the classes the vocabulary puts it in (``"source":
+"vocabulary"``) and those the document names it a member of (``"source": "document"``: "PPIs
+such as omeprazole", "PPIs (omeprazole, lansoprazole)", "omeprazole and other PPIs"; see
+:func:`document_members`).
+
+With ``abbreviations`` (on by default), definitions in the text ("proton pump inhibitors
+(PPIs)") are found (:mod:`spacy_ddi.linking.abbreviations`, Schwartz-Hearst) and a short form
+from its definition on is linked through its long form; the entity gets ``span._.long_form``
+(the long form's text) and ``doc._.abbreviations`` lists every resolved short form.
+
 With ``relabel_brands``, a ``DRUG`` mention that reads as a brand name of the drug it links to
 becomes a ``BRAND`` entity (:func:`reads_as_brand`): the NER head often tags a brand it has not
 seen ("Trileptal", "LEXAPRO") as DRUG, while the vocabulary knows it names another drug.
@@ -24,26 +36,70 @@ from spacy.tokens import Doc, Span
 
 from ..extensions import install_extensions
 from ..pipe import VERSION_KEY, LoadTimeSettings, spacy_ddi_version
-from .vocabulary import DrugVocabulary, Link
+from .abbreviations import abbreviation_records
+from .vocabulary import GROUP, DrugVocabulary, Link
 
 TABLE_FILE = "vocabulary.msgpack.gz"
 
 
 @Language.factory(
     "drug_linker",
-    assigns=["span._.drug_id", "span._.drug_name", "span._.is_brand", "span._.drug_candidates"],
+    assigns=[
+        "span._.drug_id", "span._.drug_name", "span._.is_brand", "span._.drug_candidates", "span._.long_form",
+        "span._.class_id", "span._.class_name", "span._.drug_classes", "doc._.abbreviation_records",
+    ],
     requires=["doc.ents"],
-    default_config={"labels": None, "relabel_brands": False},
+    default_config={"labels": None, "relabel_brands": False, "abbreviations": True},
 )
 def make_drug_linker(
-    nlp: Language, name: str, labels: Optional[List[str]], relabel_brands: bool
+    nlp: Language, name: str, labels: Optional[List[str]], relabel_brands: bool, abbreviations: bool = True,
 ) -> "DrugLinker":
-    return DrugLinker(nlp, name, labels=labels, relabel_brands=relabel_brands)
+    return DrugLinker(nlp, name, labels=labels, relabel_brands=relabel_brands, abbreviations=abbreviations)
 
 
 # a mention at least this similar (difflib's ratio, lower case) to the name of the drug it
 # links to is a spelling of that name, not a brand ("Propanolol" -> Propranolol)
 BRAND_MAX_SIMILARITY = 0.6
+# what may stand between a class and the members it lists, and between the members
+MEMBER_CUES = frozenset({
+    "such as", ", such as", "including", ", including", "(", "( e.g.", "(e.g.", "(e.g.,", ", e.g.", ", e.g.,",
+    "e.g.", "e.g.,", "like", ", like", ", for example,", "(for example", "(for example,",
+})
+LIST_GAPS = frozenset({",", "and", "or", ", and", ", or", "/", ";"})
+OTHER_CUES = frozenset({"and other", "or other", ", and other", ", or other"})
+MEMBER_LABELS = frozenset({"DRUG", "BRAND", "DRUG_N"})
+
+
+def document_members(doc: Doc, ents: Optional[List[Span]] = None) -> List[List[int]]:
+    """For each entity, the indexes of the GROUP entities the text names it a member of:
+    "GROUP such as / including / e.g. / like / ( A, B and C", and "A, B and other GROUP"."""
+    ents = list(doc.ents) if ents is None else ents
+    text = doc.text
+    members: List[List[int]] = [[] for _ in ents]
+
+    def gap(a: Span, b: Span) -> str:
+        return " ".join(text[a.end_char : b.start_char].split()).lower()
+
+    for k, group in enumerate(ents):
+        if group.label_ != GROUP:
+            continue
+        if k + 1 < len(ents) and gap(group, ents[k + 1]) in MEMBER_CUES:
+            j = k + 1
+            while j < len(ents) and ents[j].label_ in MEMBER_LABELS:
+                members[j].append(k)
+                if j + 1 < len(ents) and gap(ents[j], ents[j + 1]) in LIST_GAPS:
+                    j += 1
+                else:
+                    break
+        if k > 0 and ents[k - 1].label_ in MEMBER_LABELS and gap(ents[k - 1], group) in OTHER_CUES:
+            j = k - 1
+            while j >= 0 and ents[j].label_ in MEMBER_LABELS:
+                members[j].append(k)
+                if j > 0 and gap(ents[j - 1], ents[j]) in LIST_GAPS:
+                    j -= 1
+                else:
+                    break
+    return members
 
 
 def reads_as_brand(text: str, link: Link) -> bool:
@@ -65,23 +121,26 @@ class DrugLinker(LoadTimeSettings):
 
     labels: the entity labels to link (default: all). A mention of another label gets
     ``drug_id`` and ``drug_name`` None and no candidates.
+    abbreviations: find abbreviations defined in the text and link a short form through its
+    long form (a prediction setting, also changeable at load time).
     relabel_brands: turn a DRUG entity that :func:`reads_as_brand` into a BRAND entity
     (a prediction setting; ``scripts/tune_priors.py`` chooses it on dev). A value given at load
     time (``spacy.load(path, config={"components": {"drug_linker": {"relabel_brands": False}}})``)
     wins over the saved one, as for the heads' prediction settings (:class:`LoadTimeSettings`).
     """
 
-    PREDICTION_SETTINGS = ("relabel_brands",)
+    PREDICTION_SETTINGS = ("relabel_brands", "abbreviations")
 
     def __init__(
         self, nlp: Optional[Language] = None, name: str = "drug_linker", *,
-        labels: Optional[Iterable[str]] = None, relabel_brands: bool = False,
+        labels: Optional[Iterable[str]] = None, relabel_brands: bool = False, abbreviations: bool = True,
     ):
         install_extensions()
         self.name = name
         self.cfg = {
             "labels": sorted(labels) if labels else None,
             "relabel_brands": relabel_brands,
+            "abbreviations": abbreviations,
             VERSION_KEY: spacy_ddi_version(),
         }
         self._remember_configured(self.cfg)
@@ -97,15 +156,27 @@ class DrugLinker(LoadTimeSettings):
     def initialize(self, get_examples: Optional[Callable] = None, *, nlp: Optional[Language] = None) -> None:
         self._vocabulary = DrugVocabulary.from_package()
 
-    def link(self, span: Span) -> Link:
-        """The link of one mention, without writing it on the span."""
+    def link(self, span: Span, long_form: Optional[str] = None) -> Link:
+        """The link of one mention, without writing it on the span; an abbreviation whose
+        ``long_form`` links (to a drug with an id or a class) takes the long form's link."""
         if self.cfg["labels"] and span.label_ not in self.cfg["labels"]:
             return Link(None, None)
-        return self.vocabulary.link(span.text, span.label_)
+        own = self.vocabulary.link(span.text, span.label_)
+        if long_form:
+            spelt = self.vocabulary.link(long_form, span.label_)
+            if spelt.drug is not None and (spelt.drug_id or self.vocabulary.class_of(spelt.drug, span.label_) or own.drug is None):
+                return Link(spelt.drug, own.is_brand, spelt.candidates, f"long_form>{spelt.rule}")
+        return own
 
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.ents)
-        links = [self.link(ent) for ent in ents]
+        long_forms = {}
+        if self.cfg.get("abbreviations", True):
+            records = abbreviation_records(doc)
+            doc._.abbreviation_records = [list(r) for r in records] or None
+            long_forms = {(s, e): doc.text[ls:le] for s, e, ls, le in records}
+        long_of = [long_forms.get((ent.start_char, ent.end_char)) for ent in ents]
+        links = [self.link(ent, lf) for ent, lf in zip(ents, long_of)]
         if self.cfg.get("relabel_brands"):
             brands = [ent.label_ == "DRUG" and reads_as_brand(ent.text, link) for ent, link in zip(ents, links)]
             if any(brands):
@@ -115,13 +186,24 @@ class DrugLinker(LoadTimeSettings):
                     for ent, brand in zip(ents, brands)
                 ]
                 ents = list(doc.ents)
-        for ent, link in zip(ents, links):
+        vocabulary = self.vocabulary
+        classes = [vocabulary.class_of(link.drug, ent.label_) for ent, link in zip(ents, links)]
+        members = document_members(doc, ents)
+        for k, (ent, link, lf) in enumerate(zip(ents, links, long_of)):
             underscore = ent._
             underscore.drug_id = link.drug_id
             underscore.drug_name = link.drug_name
             # the vocabulary's brand flag where it gives one, else the entity's label
             underscore.is_brand = link.is_brand if link.is_brand is not None else ent.label_ == "BRAND"
             underscore.drug_candidates = [{"name": d.name, "drug_id": d.drugbank_id} for d in link.candidates]
+            underscore.long_form = lf
+            underscore.class_id, underscore.class_name = classes[k] if classes[k] else (None, None)
+            drug_classes = [{"id": i, "name": n, "source": "vocabulary"} for i, n in vocabulary.classes_of(link.drug)]
+            for g in members[k]:
+                class_id, class_name = classes[g] if classes[g] else (None, long_of[g] or ents[g].text)
+                if not any(c["id"] == class_id and c["name"] == class_name for c in drug_classes if class_id):
+                    drug_classes.append({"id": class_id, "name": class_name, "source": "document"})
+            underscore.drug_classes = drug_classes or None
         return doc
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:

@@ -110,6 +110,24 @@ def plural(text: str) -> Iterator[str]:
         yield text + "s"
 
 
+# nouns that follow a class's name without changing it ("anticholinergic drugs",
+# "antihypertensive medications", "antacid preparations")
+GENERIC_WORDS = frozenset("""
+drug drugs agent agents medication medications medicine medicines product products
+preparation preparations compound compounds class therapy
+""".split())
+
+
+def without_generic_word(text: str) -> Iterator[str]:
+    """A class name without its last generic noun, also in the plural and with "agents":
+    "anticonvulsant drugs" -> "anticonvulsant", "anticonvulsants", "anticonvulsant agents"."""
+    head, _, last = text.rpartition(" ")
+    if head and last in GENERIC_WORDS:
+        yield head
+        yield head + "s"
+        yield head + " agents"
+
+
 def without_salt_or_form(text: str) -> Iterator[str]:
     """Salt, hydrate, form and strength words stripped at either end, while a word remains:
     "diltiazem hydrochloride" -> "diltiazem", "sodium colistimethate" -> "colistimethate",

@@ -21,24 +21,44 @@ How a mention is linked (:meth:`DrugVocabulary.link`):
    lookup that finds anything (a drug class such as MeSH "Anticoagulants", linked by name with
    no DrugBank id). A drug found without an id is looked up once more by its canonical name
    ("Skelid" -> "tiludronate" -> "tiludronic acid", DB01133).
-   ``GROUP`` mentions take the first lookup that finds anything (so "tetracyclines" stays the
-   class, not the drug tetracycline), may also be looked up in the plural and skip the
-   anion/acid rule ("salicylate" the class is not salicylic acid).
+   ``GROUP`` mentions are looked up first among the class names of ``data/class_synonyms.tsv``
+   ("NSAIDs", "beta-blockers", "PPIs"), then take the first lookup that finds a class (else
+   the first that finds anything; so "tetracyclines" stays the class, not the drug
+   tetracycline), may also be looked up in the plural and without a last generic noun
+   ("anticholinergic drugs"), and skip the anion/acid rule ("salicylate" the class is not
+   salicylic acid).
 3. Among the drugs one lookup finds, the pick is: one with a DrugBank id; then (salt-stripped
    names) a moiety ("lithium cation") before a salt; then the drug whose canonical name is the
    spelling looked up; then the drug with the most name variants; then the name, alphabetically.
    The drugs found by the lookups up to the deciding one are kept as candidates (at most 10,
    the chosen drug always among them). (The package maps every variant to one canonical drug,
    checked for 2.0.9; were a variant to map to several, the first is kept.)
+
+Classes (:meth:`DrugVocabulary.class_of`, :meth:`DrugVocabulary.classes_of`): the package's
+MeSH fields mean two things. An entry with a MeSH tree number under D27 (pharmacological
+action) and no DrugBank id is a class ("Proton Pump Inhibitors", D054328); a drug's
+``mesh_id`` is not the drug's own descriptor but a class it belongs to (omeprazole and five
+other PPIs carry D054328). A class's MeSH id is used only where the vocabulary gives it to that
+class alone (no other class carries it; 28 ids are given to two to four classes each, e.g. D014665 to antihypertensive agents, calcium channel blockers,
+vasodilator agents and potassium channel blockers) or where ``data/overrides.tsv`` sets it;
+otherwise the class has a name and no id. An entry without DrugBank id outside D27 whose MeSH
+id no other entry carries ("Benzodiazepines", "Tetracyclines") names a class when a ``GROUP``
+mention links to it.
+
+``data/overrides.tsv`` corrects ids the package gets wrong (a parent name under the id of its
+ester or salt: estradiol under DB13956, estradiol valerate); it is applied whenever a
+vocabulary is built or loaded, so pipelines saved before a correction get it too.
 """
 import bz2
+import csv
+import dataclasses
 import gzip
 import importlib.util
 import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, FrozenSet, Iterator, List, Optional, Tuple
 
 import srsly
 
@@ -50,6 +70,10 @@ DICTIONARY_FILE = "drug_ner_dictionary.pkl.bz2"
 MAX_CANDIDATES = 10
 MIN_SPELLING_LENGTH = 6
 GROUP = "GROUP"
+PHARMACOLOGICAL_ACTION = "D27"  # the MeSH tree of pharmacological actions (drug classes)
+DATA = Path(__file__).parent / "data"
+OVERRIDES_FILE = DATA / "overrides.tsv"
+CLASS_SYNONYMS_FILE = DATA / "class_synonyms.tsv"
 MALFORMED = re.compile(r"^[\s,;:]|[\s,;:]$")
 
 
@@ -62,6 +86,9 @@ class Drug:
     key: str  # the vocabulary's canonical key (lower case)
     name: str  # its canonical name, as the vocabulary writes it
     drugbank_id: Optional[str]
+    # the vocabulary's MeSH id: a class entry's own, a drug's class (see the module docstring)
+    mesh_id: Optional[str] = None
+    is_class: bool = False  # a MeSH pharmacological action (tree D27)
 
 
 @dataclass
@@ -112,15 +139,65 @@ def read_package_dictionary() -> Tuple[Dict, Dict, Dict]:
         raise VocabularyError(f"cannot read the drug vocabulary {path}: {err!r}") from err
 
 
+def _tsv_rows(path: Path) -> Iterator[Tuple[int, Dict[str, str]]]:
+    """(line number, row) of a tab-separated file whose lines starting with # are comments."""
+    with path.open(encoding="utf8") as handle:
+        lines = [(k, line) for k, line in enumerate(handle, 1) if line.strip() and not line.startswith("#")]
+    header = lines[0][1].rstrip("\n").split("\t")
+    for k, line in lines[1:]:
+        cells = line.rstrip("\n").split("\t")
+        if len(cells) != len(header):
+            raise VocabularyError(f"{path}, line {k}: {len(cells)} fields, expected {len(header)} ({', '.join(header)})")
+        yield k, dict(zip(header, cells))
+
+
+def read_overrides(path: Path = OVERRIDES_FILE) -> List[Dict[str, str]]:
+    """The corrections of ``data/overrides.tsv``: name, field, wrong, right, reason."""
+    rows = []
+    for k, row in _tsv_rows(path):
+        if row["field"] not in ("drugbank_id", "mesh_id"):
+            raise VocabularyError(f"{path}, line {k}: field is drugbank_id or mesh_id, not {row['field']!r}")
+        rows.append({**row, "line": str(k)})
+    return rows
+
+
+def read_class_synonyms(path: Path = CLASS_SYNONYMS_FILE) -> List[Tuple[int, str, str]]:
+    """(line, synonym, class entry key) of ``data/class_synonyms.tsv``."""
+    return [(k, row["synonym"], row["class"]) for k, row in _tsv_rows(path)]
+
+
+def apply_overrides(drugs: List[Drug], overrides: List[Dict[str, str]]) -> Tuple[List[Drug], FrozenSet[str]]:
+    """``drugs`` with the corrections applied where the vocabulary still has the wrong value,
+    and the keys whose MeSH id a correction set."""
+    position = {d.key: i for i, d in enumerate(drugs)}
+    drugs = list(drugs)
+    mesh_set = set()
+    for row in overrides:
+        i = position.get(row["name"])
+        if i is None or getattr(drugs[i], row["field"]) != row["wrong"]:
+            continue  # not in this vocabulary, or already right
+        drugs[i] = dataclasses.replace(drugs[i], **{row["field"]: row["right"] or None})
+        if row["field"] == "mesh_id" and row["right"]:
+            mesh_set.add(row["name"])
+    return drugs, frozenset(mesh_set)
+
+
+def _is_class(data: Dict) -> bool:
+    return not data.get("drugbank_id") and any(
+        str(tree).startswith(PHARMACOLOGICAL_ACTION) for tree in data.get("mesh_tree") or []
+    )
+
+
 class DrugVocabulary:
     """Drugs (canonical key, name, DrugBank id) and name variants, with the lookup indexes."""
 
     def __init__(self, drugs: List[Drug], variants: Dict[str, int], brands: Dict[str, bool], source: str):
-        self.drugs = drugs
+        self.drugs, self.mesh_overridden = apply_overrides(drugs, read_overrides())
         self.variants = variants  # exact variant (cleaned) -> index into drugs
         self.brands = brands  # variant -> the vocabulary's brand flag, where it gives one
         self.source = source
         self._build_indexes()
+        self._build_class_indexes()
         self._cache: Dict[Tuple[str, bool], Link] = {}
 
     # -- building ---------------------------------------------------------------------------
@@ -130,10 +207,7 @@ class DrugVocabulary:
         to_canonical, canonical_data, variant_data = read_package_dictionary()
         version = _installed_version()
         keys = sorted(canonical_data)
-        drugs = [
-            Drug(key, str(canonical_data[key].get("name") or key), canonical_data[key].get("drugbank_id") or None)
-            for key in keys
-        ]
+        drugs = [_drug(key, canonical_data[key]) for key in keys]
         position = {key: i for i, key in enumerate(keys)}
         variants: Dict[str, int] = {}
         for variant, canonicals in to_canonical.items():
@@ -170,11 +244,60 @@ class DrugVocabulary:
             if base != variant:
                 self.bases.setdefault(base, []).append((variant, rank))
 
+    def _build_class_indexes(self) -> None:
+        """Which entries are classes with a usable MeSH id, the class of each MeSH id a drug
+        may carry, and the class synonyms (see the module docstring)."""
+        holders: Dict[str, List[int]] = {}
+        for i, drug in enumerate(self.drugs):
+            if drug.mesh_id:
+                holders.setdefault(drug.mesh_id, []).append(i)
+        self.class_ids: Dict[int, str] = {}  # entry index -> the class's MeSH id
+        for i, drug in enumerate(self.drugs):
+            if not drug.mesh_id or drug.drugbank_id:
+                continue
+            others = [j for j in holders[drug.mesh_id] if j != i]
+            if drug.is_class:  # its members may carry it, another class may not
+                others = [j for j in others if self.drugs[j].is_class]
+            if not others or drug.key in self.mesh_overridden:
+                self.class_ids[i] = drug.mesh_id
+        self.class_by_mesh = {mesh: i for i, mesh in self.class_ids.items() if self.drugs[i].is_class}
+        position = {d.key: i for i, d in enumerate(self.drugs)}
+        self.class_names: Dict[str, int] = {}
+        for k, synonym, key in read_class_synonyms():
+            if key in position:  # a vocabulary read from another package version may lack it
+                self.class_names[normalise.clean(synonym)] = position[key]
+        self.class_squashed = {normalise.squash(n): i for n, i in self.class_names.items()}
+
+    # -- classes ----------------------------------------------------------------------------
+    def class_of(self, drug: Optional[Drug], label: Optional[str] = None) -> Optional[Tuple[Optional[str], str]]:
+        """(MeSH id or None, name) of the class an entry names: a pharmacological action, or
+        for a ``GROUP`` mention also a chemical group named by its own MeSH id; else None."""
+        if drug is None or drug.drugbank_id:
+            return None
+        i = self.index_of(drug)
+        if drug.is_class:
+            return self.class_ids.get(i), drug.name
+        if label == GROUP and i in self.class_ids:
+            return self.class_ids[i], drug.name
+        return None
+
+    def classes_of(self, drug: Optional[Drug]) -> List[Tuple[str, str]]:
+        """[(MeSH id, name)] of the classes the vocabulary puts a drug in (its ``mesh_id``,
+        where that is a class's id)."""
+        if drug is None or not drug.drugbank_id or drug.mesh_id not in self.class_by_mesh:
+            return []
+        return [(drug.mesh_id, self.drugs[self.class_by_mesh[drug.mesh_id]].name)]
+
+    def index_of(self, drug: Drug) -> int:
+        if not hasattr(self, "_positions"):
+            self._positions = {d.key: i for i, d in enumerate(self.drugs)}
+        return self._positions[drug.key]
+
     # -- serialisation ----------------------------------------------------------------------
     def to_bytes(self) -> bytes:
         data = {
             "source": self.source,
-            "drugs": [[d.key, d.name, d.drugbank_id] for d in self.drugs],
+            "drugs": [[d.key, d.name, d.drugbank_id, d.mesh_id, d.is_class] for d in self.drugs],
             "variants": sorted(self.variants.items()),
             "brands": sorted(self.brands.items()),
         }
@@ -183,8 +306,11 @@ class DrugVocabulary:
     @classmethod
     def from_bytes(cls, data: bytes) -> "DrugVocabulary":
         table = srsly.msgpack_loads(gzip.decompress(data))
+        drugs = [Drug(*row[:3], mesh_id=row[3], is_class=bool(row[4])) if len(row) > 3 else Drug(*row) for row in table["drugs"]]
+        if table["drugs"] and len(table["drugs"][0]) == 3:
+            drugs = _with_package_classes(drugs)
         return cls(
-            [Drug(k, n, i) for k, n, i in table["drugs"]],
+            drugs,
             {v: int(i) for v, i in table["variants"]},
             {v: bool(b) for v, b in table["brands"]},
             table["source"],
@@ -209,7 +335,10 @@ class DrugVocabulary:
         if not hits:
             return Link(None, None)
         deciding = 0
-        if not group:
+        if group:  # the first lookup that finds a class, else the first that finds anything
+            classes = [k for k, (_, f) in enumerate(hits) if any(self.drugs[i].drugbank_id is None for i, _ in f)]
+            deciding = classes[0] if classes else 0
+        else:
             with_id = [k for k, (_, f) in enumerate(hits) if any(self.drugs[i].drugbank_id for i, _ in f)]
             deciding = with_id[0] if with_id else 0
         rule, found = hits[deciding]
@@ -234,7 +363,10 @@ class DrugVocabulary:
         spellings: List[Tuple[str, str]] = [("", text)]
         rules = list(normalise.RULES)
         if group:  # a class is named in the plural; its anion is not its acid ("salicylate")
-            rules = [(n, r) for n, r in rules if n != "acid"] + [("plural", normalise.plural)]
+            rules = [(n, r) for n, r in rules if n != "acid"] + [
+                ("generic", normalise.without_generic_word), ("plural", normalise.plural),
+            ]
+            yield from self._class_synonym(text)
         for name, rule in rules:
             for origin, spelt in list(spellings):
                 for other in rule(spelt):
@@ -243,25 +375,33 @@ class DrugVocabulary:
         for origin, spelt in spellings:
             prefix = origin + "+" if origin else ""
             if spelt in self.variants:
-                yield prefix + "exact", self._rank([(spelt, 0)], spelt)
+                yield prefix + "exact", self._rank([(spelt, 0)], spelt, group)
             squashed = normalise.squash(spelt)
             if squashed and squashed in self.squashed:
-                yield prefix + "squash", self._rank([(v, 0) for v in self.squashed[squashed]], spelt)
+                yield prefix + "squash", self._rank([(v, 0) for v in self.squashed[squashed]], spelt, group)
             key = normalise.spelling(spelt)
             if len(key) >= MIN_SPELLING_LENGTH and key in self.spelt:
-                yield prefix + "spelling", self._rank([(v, 0) for v in self.spelt[key]], spelt)
+                yield prefix + "spelling", self._rank([(v, 0) for v in self.spelt[key]], spelt, group)
         for origin, spelt in spellings:
             if spelt in self.bases:
                 prefix = origin + "+" if origin else ""
-                yield prefix + "salt_base", self._rank(self.bases[spelt], spelt)
+                yield prefix + "salt_base", self._rank(self.bases[spelt], spelt, group)
+        if not group:
+            yield from self._class_synonym(text)
 
-    def _rank(self, variants: List[Tuple[str, int]], spelt: str) -> List[Tuple[int, str]]:
+    def _class_synonym(self, text: str):
+        if text in self.class_names:
+            yield "class_synonym", [(self.class_names[text], text)]
+        elif normalise.squash(text) in self.class_squashed:
+            yield "class_synonym", [(self.class_squashed[normalise.squash(text)], text)]
+
+    def _rank(self, variants: List[Tuple[str, int]], spelt: str, group: bool = False) -> List[Tuple[int, str]]:
         best: Dict[int, Tuple[tuple, str]] = {}
         for variant, rank in variants:
             i = self.variants[variant]
             drug = self.drugs[i]
             order = (
-                drug.drugbank_id is None, rank, normalise.clean(drug.name) != spelt and drug.key != spelt,
+                (drug.drugbank_id is None) != group, rank, normalise.clean(drug.name) != spelt and drug.key != spelt,
                 -self.n_variants[i], drug.name.lower(),
             )
             if i not in best or order < best[i][0]:
@@ -274,6 +414,31 @@ class DrugVocabulary:
         if variant in (drug.key, normalise.clean(drug.name)):
             return False
         return None
+
+
+def _drug(key: str, data: Dict) -> Drug:
+    """A vocabulary entry from the package's data for one canonical key."""
+    return Drug(
+        key, str(data.get("name") or key), data.get("drugbank_id") or None,
+        mesh_id=data.get("mesh_id") or None, is_class=_is_class(data),
+    )
+
+
+def _with_package_classes(drugs: List[Drug]) -> List[Drug]:
+    """A table saved before MeSH fields were kept: the fields from the installed package,
+    where it is there (else the drugs as they are: they link, without classes)."""
+    try:
+        _, canonical_data, _ = read_package_dictionary()
+    except VocabularyError:
+        return drugs
+    out = []
+    for drug in drugs:
+        data = canonical_data.get(drug.key)
+        if data is None:
+            out.append(drug)
+        else:
+            out.append(dataclasses.replace(drug, mesh_id=data.get("mesh_id") or None, is_class=_is_class(data)))
+    return out
 
 
 def _capped(candidates: List[Drug], chosen: Drug) -> List[Drug]:
