@@ -1,4 +1,4 @@
-"""Command line (``spacy-ddi`` or ``python -m spacy_ddi``): convert, extract, aggregate, visualize."""
+"""Command line (``spacy-ddi`` or ``python -m spacy_ddi``): convert, extract, aggregate, visualize, review."""
 import sys
 from pathlib import Path
 from typing import List, NoReturn
@@ -13,8 +13,8 @@ app = typer.Typer(
 
 # the options only one engine of ``extract`` reads (parameter names)
 ENGINE_OPTIONS = {
-    "local": ("n_process", "gpu_id", "quiet", "resume"),
-    "ray": ("actors", "address", "gpus_per_actor", "cpus_per_actor"),
+    "local": ("n_process", "gpu_id", "quiet", "mentions", "errors", "flush_seconds"),
+    "ray": ("actors", "address", "gpus_per_actor", "cpus_per_actor", "part_format"),
 }
 
 
@@ -41,85 +41,199 @@ def main() -> None:
 
 @app.command("convert")
 def convert_cli(
-    source: Path = typer.Argument(..., help="DDICorpus-2013.zip or the folder it unpacks to"),
-    output_dir: Path = typer.Argument(..., help="Where to write train/dev/test/test_ner .spacy"),
-    dev_fraction: float = typer.Option(0.1, help="Share of the DrugBank Train documents held out as dev"),
+    source: Path = typer.Argument(..., help="DDICorpus-2013.zip or the folder it unpacks to; or your own annotations: a BRAT folder (.ann + .txt), a BioC XML/JSON file, a PubTator file, reviewed extract JSONL (or a folder of one kind); or a .spacy file with --to brat"),
+    output: Path = typer.Argument(..., help="DDI corpus: folder for train/dev/test/test_ner .spacy; own annotations: a .spacy file, or a folder for train.spacy and dev.spacy; --to brat: a folder"),
+    input_format: str = typer.Option("auto", "--format", help="Format of SOURCE: auto (by extension and content), ddi, brat, bioc-xml, bioc-json, pubtator, jsonl, spacy"),
+    labels: str = typer.Option("", "--labels", help="Map your labels to spacy-ddi's: drug=DRUG,brand=BRAND,interacts=INT,... (- drops a label; spacy-ddi's own names, any case, need no entry)"),
+    drop_unmapped: bool = typer.Option(False, "--drop-unmapped", help="Leave out (and report) annotations whose label --labels does not map, instead of stopping"),
+    corpus_part: str = typer.Option("MedLine", "--corpus-part", help="Own annotations: the corpus part stored on each sentence (MedLine for abstracts, DrugBank for label text, or a name of your own); scores are given by part"),
+    to: str = typer.Option("spacy", "--to", help="spacy (DocBin files), or brat (one .txt + .ann per document, from a .spacy file or your own annotations)"),
+    dev_fraction: float = typer.Option(None, "--dev-fraction", help="Share of the documents held out as dev (DDI corpus: of the DrugBank Train documents; own annotations: of all, with a folder as output)  [default: 0.1]"),
     medline_dev_fraction: float = typer.Option(
-        0.3, help="Share of the MedLine Train documents held out as dev (enough abstracts to choose settings by)"
+        None, "--medline-dev-fraction", help="DDI corpus: share of the MedLine Train documents held out as dev (enough abstracts to choose settings by)  [default: 0.3]"
     ),
     seed: int = typer.Option(0, help="Seed of the document-level dev split"),
     report: Path = typer.Option(None, help="Also write the conversion report (JSON) here"),
 ) -> None:
-    """Convert the DDI 2013 corpus XML to spaCy DocBin files.
+    """Convert the DDI corpus or your own annotations to DocBin files.
 
-    Writes train, dev, test and test_ner .spacy files with the drug entities and the
-    interactions; dev holds out whole documents of the DrugBank and MedLine Train parts."""
-    import spacy
+    The DDI corpus: writes train, dev, test and test_ner .spacy files with the drug entities
+    and the interactions; dev holds out whole documents of the DrugBank and MedLine Train
+    parts. Your own annotations (docs/own-data.md): one Doc per sentence in the same format,
+    to one .spacy file or, to a folder, train.spacy and dev.spacy split by document; what
+    could not be kept (relations across sentences, overlapping mentions, ...) is reported.
+    --to brat writes a .spacy file's documents as BRAT .txt + .ann pairs. Exit code 1 on bad
+    input (named by file and line; nothing is written), 2 on a usage error."""
     import srsly
+
+    from .corpus import CorpusError
+
+    for option, value in (("--dev-fraction", dev_fraction), ("--medline-dev-fraction", medline_dev_fraction)):
+        if value is not None and not 0 <= value < 1:
+            fail(f"{option} is a share of the Train documents, in [0, 1), not {value}", exits=2)
+    formats = ("auto", "ddi", "brat", "bioc-xml", "bioc-json", "pubtator", "jsonl", "spacy")
+    if input_format not in formats:
+        fail(f"--format is one of {', '.join(formats)}, not {input_format!r}", exits=2)
+    if to not in ("spacy", "brat"):
+        fail(f"--to is spacy or brat, not {to!r}", exits=2)
+    fmt = input_format
+    if fmt == "auto":
+        from .corpus.imports import detect_format
+
+        try:
+            fmt = "spacy" if source.suffix == ".spacy" else detect_format(source)
+        except (CorpusError, FileNotFoundError) as err:
+            fail(str(err), exits=1)
+    if fmt == "ddi":
+        if to != "spacy" or labels or drop_unmapped:
+            fail("--to, --labels and --drop-unmapped are for your own annotations; the DDI corpus converts to train/dev/test/test_ner .spacy with its own labels", exits=2)
+        reports = _convert_ddi(source, output, dev_fraction, medline_dev_fraction, seed)
+        if report is not None:
+            srsly.write_json(report, reports)
+        return
+    if medline_dev_fraction is not None:
+        fail("--medline-dev-fraction is for the DDI corpus; --dev-fraction splits your own documents", exits=2)
+    if fmt == "spacy":
+        if to != "brat":
+            fail(f"{source}: a .spacy file converts to BRAT only: add --to brat", exits=2)
+        _export_brat(source, output)
+        return
+    _import_own(source, output, fmt, to, labels, drop_unmapped, corpus_part, dev_fraction, seed, report)
+
+
+def _convert_ddi(source: Path, output_dir: Path, dev_fraction, medline_dev_fraction, seed: int) -> dict:
+    """The DDI 2013 corpus to train/dev/test/test_ner; the report as JSON-ready dict."""
+    import spacy
 
     from .corpus import CorpusError, convert_corpus, create_drug_tokenizer
 
-    for option, value in (("--dev-fraction", dev_fraction), ("--medline-dev-fraction", medline_dev_fraction)):
-        if not 0 <= value < 1:
-            fail(f"{option} is a share of the Train documents, in [0, 1), not {value}", exits=2)
     nlp = spacy.blank("en")
     nlp.tokenizer = create_drug_tokenizer(nlp)
     try:
         reports = convert_corpus(
-            source, output_dir, nlp, dev_fraction=dev_fraction, seed=seed, medline_dev_fraction=medline_dev_fraction
+            source, output_dir, nlp, dev_fraction=0.1 if dev_fraction is None else dev_fraction, seed=seed,
+            medline_dev_fraction=0.3 if medline_dev_fraction is None else medline_dev_fraction,
         )
     except (CorpusError, FileNotFoundError) as err:
         fail(str(err), exits=1)
-    if report is not None:
-        srsly.write_json(
-            report,
-            {
-                name: {
-                    "documents": r.documents,
-                    "sentences": r.sentences,
-                    "entities": r.entities,
-                    "pairs": r.pairs,
-                    "positive_pairs": r.positive_pairs,
-                    "misaligned": [list(m) for m in r.misaligned],
-                    "misaligned_rate": r.misaligned_rate,
-                    "discontinuous": r.discontinuous,
-                    "overlapping_dropped": [list(o) for o in r.overlapping_dropped],
-                    "pairs_dropped": r.pairs_dropped,
-                    "untyped_true_pairs": r.untyped_true_pairs,
-                }
-                for name, r in reports.items()
-            },
-        )
+    return {
+        name: {
+            "documents": r.documents,
+            "sentences": r.sentences,
+            "entities": r.entities,
+            "pairs": r.pairs,
+            "positive_pairs": r.positive_pairs,
+            "misaligned": [list(m) for m in r.misaligned],
+            "misaligned_rate": r.misaligned_rate,
+            "discontinuous": r.discontinuous,
+            "overlapping_dropped": [list(o) for o in r.overlapping_dropped],
+            "pairs_dropped": r.pairs_dropped,
+            "untyped_true_pairs": r.untyped_true_pairs,
+        }
+        for name, r in reports.items()
+    }
+
+
+def _export_brat(source: Path, output_dir: Path) -> None:
+    from .corpus import CorpusError
+    from .corpus.imports import export_brat
+
+    if output_dir.suffix == ".spacy" or output_dir.is_file():
+        fail(f"{output_dir}: --to brat writes a folder of .txt + .ann files", exits=2)
+    try:
+        counts = export_brat(source, output_dir)
+    except (CorpusError, FileNotFoundError) as err:
+        fail(str(err), exits=1)
+    typer.echo(
+        f"Wrote {counts['documents']} documents ({counts['sentences']} sentences, {counts['entities']} mentions, "
+        f"{counts.get('interactions', 0)} interactions) to {output_dir}/ as BRAT .txt + .ann"
+    )
+
+
+def _import_own(source: Path, output: Path, fmt: str, to: str, labels: str, drop_unmapped: bool,
+                corpus_part: str, dev_fraction, seed: int, report_path: Path) -> None:
+    """Your own annotations to one DocBin, train/dev DocBins or BRAT; the report to stdout and
+    ``report_path``."""
+    from .corpus import CorpusError
+    from .corpus.brat import write_atomic, write_brat
+    from .corpus.convert import DOCUMENT_ID_KEY
+    from .corpus.imports import import_annotations, parse_labels, split_documents, write_docbin
+
+    single = to == "spacy" and output.suffix == ".spacy"
+    if single and dev_fraction is not None:
+        fail(f"{output}: --dev-fraction splits into train.spacy and dev.spacy: give a folder as OUTPUT", exits=2)
+    if to == "brat" and (output.suffix == ".spacy" or dev_fraction is not None):
+        fail("--to brat writes one folder of .txt + .ann files (no .spacy OUTPUT, no --dev-fraction)", exits=2)
+    if output.exists() and not output.is_dir() and not single:
+        fail(f"{output}: a file; give a .spacy file or a folder", exits=2)
+    try:
+        table = parse_labels(labels)
+    except ValueError as err:
+        fail(str(err), exits=2)
+    try:
+        documents, report = import_annotations(source, fmt, table, drop_unmapped, corpus_source=corpus_part)
+        outputs = {}
+        if to == "brat":
+            for docs in documents:
+                if docs:
+                    write_brat(docs, output, docs[0].user_data[DOCUMENT_ID_KEY])
+            outputs["brat"] = {"path": str(output), "documents": sum(1 for docs in documents if docs)}
+        elif single:
+            docs = [doc for docs in documents for doc in docs]
+            write_docbin(docs, output)
+            outputs["all"] = {"path": str(output), "documents": len(documents), "sentences": len(docs)}
+        else:
+            fraction = 0.1 if dev_fraction is None else dev_fraction
+            train, dev = split_documents(documents, fraction, seed)
+            for name, docs in (("train", train), ("dev", dev)):
+                if name == "dev" and not fraction:
+                    continue
+                write_docbin(docs, output / f"{name}.spacy")
+                ids = {doc.user_data[DOCUMENT_ID_KEY] for doc in docs}
+                outputs[name] = {"path": str(output / f"{name}.spacy"), "documents": len(ids), "sentences": len(docs)}
+    except (CorpusError, FileNotFoundError, ValueError) as err:
+        fail(str(err), exits=1)
+    typer.echo(report.summary())
+    for name, written in outputs.items():
+        typer.echo(f"Wrote {written['path']}" + (f": {written['documents']} documents, {written['sentences']} sentences" if "sentences" in written else f": {written['documents']} documents"))
+    if report_path is not None:
+        import srsly
+
+        write_atomic(report_path, srsly.json_dumps({**report.to_json(), "outputs": outputs}, indent=2) + "\n")
 
 
 @app.command("extract")
 def extract_cli(
     ctx: typer.Context,
     model: str = typer.Argument(..., help="Trained pipeline: a folder or an installed package"),
-    inputs: List[str] = typer.Argument(..., help=".txt files, .jsonl files, folders of them, or - for standard input"),
-    output: Path = typer.Option(..., "--output", "-o", help=".jsonl: one record per document; .csv or .parquet: one row per interaction (the records also go to OUTPUT.records.jsonl)"),
-    mentions: bool = typer.Option(False, "--mentions", help="With .csv/.parquet: one row per drug mention instead"),
-    errors: Path = typer.Option(None, "--errors", help="JSONL file of documents that failed (default: OUTPUT.errors.jsonl)"),
+    inputs: List[str] = typer.Argument(..., help="Files or folders of them: .txt (plain or PubTator), .jsonl, MEDLINE/PubMed, PMC JATS (.nxml) or BioC .xml/.xml.gz (told apart by the root element), BioC .json, PMC .tar.gz packages; or - for standard input (docs/usage.md)"),
+    output: Path = typer.Option(..., "--output", "-o", help=".jsonl: one record per document; .csv or .parquet: one row per interaction (the records also go to OUTPUT.records.jsonl); with --engine ray a folder of part files (records-*.jsonl or .parquet, errors-*.jsonl) the workers write"),
+    mentions: bool = typer.Option(False, "--mentions", help="With .csv/.parquet: one row per drug mention instead (--engine local)"),
+    errors: Path = typer.Option(None, "--errors", help="JSONL file of documents that failed (default: OUTPUT.errors.jsonl; --engine local, Ray writes errors-*.jsonl parts)"),
     id_field: str = typer.Option("id", "--id-field", help="JSONL field with the document id"),
     text_field: str = typer.Option("text", "--text-field", help="JSONL field with the text"),
     batch_size: int = typer.Option(0, "--batch-size", help="Documents per nlp.pipe batch (0: the pipeline's own, [nlp] batch_size)"),
     min_score: float = typer.Option(0.0, "--min-score", help="Leave out interactions scored below this (scores are calibrated: docs/calibration.md gives the precision each threshold keeps)"),
     n_process: int = typer.Option(1, "--n-process", help="Worker processes of nlp.pipe (--engine local)"),
     gpu_id: int = typer.Option(-1, "--gpu-id", help="GPU to run on; -1 for the CPU (--engine local)"),
-    resume: bool = typer.Option(False, "--resume", help="Keep OUTPUT and skip the ids already in it (--engine local)"),
+    resume: bool = typer.Option(False, "--resume", help="Keep OUTPUT and skip the ids already in it; documents that failed are tried again"),
+    flush_every: int = typer.Option(256, "--flush-every", help="Write to disk at least every N documents (Ray: documents per part file), so a crash loses at most that much"),
+    flush_seconds: float = typer.Option(30.0, "--flush-seconds", help="Also write about every T seconds, at the speed measured so far (--engine local)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (--engine local; Ray shows none)"),
     engine: str = typer.Option("local", "--engine", help="local, or ray (Ray Data; pip install 'spacy-ddi[ray]'; every input kind but standard input)"),
     address: str = typer.Option(None, "--address", help="Ray cluster to join (default: RAY_ADDRESS, else a local Ray)"),
     actors: int = typer.Option(1, "--actors", help="Ray actors, each with one pipeline"),
     gpus_per_actor: float = typer.Option(0, "--gpus-per-actor", help="GPUs per Ray actor"),
     cpus_per_actor: float = typer.Option(1, "--cpus-per-actor", help="CPUs each Ray actor reserves (and torch threads it uses); 0.5 fits 2 actors and the reading on 2 CPUs"),
+    part_format: str = typer.Option("jsonl", "--format", help="Ray's part files: jsonl (the records as JSON lines) or parquet (the same records as nested columns; pip install 'spacy-ddi[parquet]')"),
 ) -> None:
     """Extract drug mentions and interactions from documents.
 
     Writes JSON lines, one record per document, or a CSV/Parquet table of the interactions
     (or mentions). Each record: id, text, entities (start, end, text, label) and interactions
     (subject and object with start, end, text; label; score; the sentence), character offsets
-    into the text as read. Exit code 1 when some documents failed (they are in the errors file), 2 on
+    into the text as read. With --engine ray, OUTPUT is a folder the workers write part files
+    to (see docs/scale.md). Exit code 1 when some documents failed (they are in the errors file), 2 on
     a usage error (an option of the other engine, a missing input, ...)."""
     import spacy
 
@@ -130,36 +244,46 @@ def extract_cli(
     if engine not in ENGINE_OPTIONS:
         fail(f"--engine is local or ray, not {engine!r}", exits=2)
     _refuse_other_engines_options(ctx, engine)
+    if flush_every < 1 or flush_seconds <= 0:
+        fail("--flush-every is 1 or more and --flush-seconds more than 0", exits=2)
+    if engine == "ray":
+        if output.suffix in TABLE_SUFFIXES + (".jsonl",):
+            fail(f"{output}: --engine ray writes a folder of part files (the workers write them): give -o a folder, e.g. -o {output.with_suffix('')}/", exits=2)
+        summary = _run_with_ray(
+            model, inputs, output, id_field, text_field, batch_size or 64, actors,
+            gpus_per_actor, cpus_per_actor, address, min_score, resume, part_format, flush_every,
+        )
+        typer.echo(f"{summary.line()}; wrote {output}/ (Ray, {actors} actors)", err=True)
+        if summary.failures:
+            fail(f"{summary.failures} documents failed, e.g. {summary.errors[0]}", f"They are in {output}/errors-*.jsonl.", exits=1)
+        return
+    if output.is_dir():
+        fail(f"{output}: a folder; --engine local writes one file (.jsonl, .csv or .parquet)", exits=2)
     table = output.suffix in TABLE_SUFFIXES
     # a table is written at the end from the per-document records, kept (resumable) beside it
     records = output.with_name(output.name + ".records.jsonl") if table else output
     errors = errors or output.with_name(output.name + ".errors.jsonl")
-    if engine == "ray":
-        summary = _run_with_ray(
-            model, inputs, records, errors, id_field, text_field, batch_size or 64, actors,
-            gpus_per_actor, cpus_per_actor, address, min_score,
-        )
-    else:
-        progress = not quiet and sys.stderr.isatty()
-        try:
-            # a missing path or unknown type fails here, before the model loads or any
-            # document is read; the documents are then read as a stream (a progress bar's
-            # total comes from a fast scan that parses nothing)
-            files = list(files_and_ids(inputs))  # listed once (a folder may hold many files)
-            total = count_listed(path for path, _ in files) if progress else None
-        except (FileNotFoundError, ValueError) as err:
-            fail(str(err), exits=2)
-        if gpu_id >= 0:
-            spacy.require_gpu(gpu_id)
-        try:
-            nlp = spacy.load(model)
-        except OSError as err:
-            fail(f"cannot load the model {model!r}: {err}", exits=2)
-        summary = extract(
-            nlp, read_listed(files, id_field=id_field, text_field=text_field), records,
-            errors=errors, batch_size=batch_size or nlp.batch_size, n_process=n_process,
-            resume=resume, progress=progress, total=total, min_score=min_score,
-        )
+    progress = not quiet and sys.stderr.isatty()
+    try:
+        # a missing path or unknown type fails here, before the model loads or any
+        # document is read; the documents are then read as a stream (a progress bar's
+        # total comes from a fast scan that parses nothing)
+        files = list(files_and_ids(inputs))  # listed once (a folder may hold many files)
+        total = count_listed(path for path, _ in files) if progress else None
+    except (FileNotFoundError, ValueError) as err:
+        fail(str(err), exits=2)
+    if gpu_id >= 0:
+        spacy.require_gpu(gpu_id)
+    try:
+        nlp = spacy.load(model)
+    except OSError as err:
+        fail(f"cannot load the model {model!r}: {err}", exits=2)
+    summary = extract(
+        nlp, read_listed(files, id_field=id_field, text_field=text_field), records,
+        errors=errors, batch_size=batch_size or nlp.batch_size, n_process=n_process,
+        resume=resume, progress=progress, total=total, min_score=min_score,
+        flush_every=flush_every, flush_seconds=flush_seconds,
+    )
     if table:
         from .batch.tables import read_records, write_table
 
@@ -168,7 +292,7 @@ def extract_cli(
         except ImportError as err:
             fail(str(err), f"The records are in {records}.", exits=2)
         typer.echo(f"{n_rows} {'mention' if mentions else 'interaction'} rows in {output}", err=True)
-    typer.echo(f"{summary.line()}; wrote {output}" + (f" (Ray, {actors} actors)" if engine == "ray" else ""), err=True)
+    typer.echo(f"{summary.line()}; wrote {output}", err=True)
     if summary.failures:
         fail(f"{summary.failures} documents failed, e.g. {summary.errors[0]}", f"They are in {errors}.", exits=1)
 
@@ -183,7 +307,7 @@ def _refuse_other_engines_options(ctx: typer.Context, engine: str) -> None:
             fail(f"{option} is an option of --engine {other}; --engine {engine} does not use it", exits=2)
 
 
-def _run_with_ray(model, inputs, records, errors, id_field, text_field, batch_size, actors, gpus_per_actor, cpus_per_actor, address, min_score):
+def _run_with_ray(model, inputs, output, id_field, text_field, batch_size, actors, gpus_per_actor, cpus_per_actor, address, min_score, resume, part_format, part_size):
     try:
         import ray  # noqa: F401
 
@@ -192,9 +316,10 @@ def _run_with_ray(model, inputs, records, errors, id_field, text_field, batch_si
         fail("--engine ray needs Ray: pip install 'spacy-ddi[ray]'", exits=2)
     try:
         return ray_engine.run(
-            model, inputs, records, errors, id_column=id_field, text_column=text_field,
+            model, inputs, output, id_column=id_field, text_column=text_field,
             batch_size=batch_size, actors=actors, gpus_per_actor=gpus_per_actor,
             cpus_per_actor=cpus_per_actor, address=address, min_score=min_score,
+            resume=resume, part_format=part_format, part_size=part_size,
         )
     except (FileNotFoundError, ValueError) as err:
         fail(str(err), exits=2)
@@ -206,6 +331,10 @@ def aggregate_cli(
     output: Path = typer.Option(..., "--output", "-o", help="The pair table: .csv, .parquet or .jsonl"),
     evidence: int = typer.Option(3, "--evidence", "-k", help="Evidence sentences kept per pair"),
     min_score: float = typer.Option(0.0, "--min-score", help="Leave out interactions scored below this"),
+    by_class: bool = typer.Option(
+        False, "--by-class",
+        help="Add rows rolled up to drug classes (a drug counts toward the classes the vocabulary or its document puts it in), marked in the columns level and rolled_up_from",
+    ),
 ) -> None:
     """Gather extracted interactions into one row per drug pair.
 
@@ -220,12 +349,18 @@ def aggregate_cli(
     if evidence < 0:
         fail("--evidence is 0 or more", exits=2)
     try:
-        rows = pair_rows(read_interaction_rows(extracted), evidence=evidence, min_score=min_score)
+        rows = pair_rows(read_interaction_rows(extracted), evidence=evidence, min_score=min_score, by_class=by_class)
         write_pairs(rows, output)
     except (FileNotFoundError, ValueError, ImportError) as err:
         fail(str(err), exits=2)
     by_name = sum(1 for r in rows if r["drug_a_by_name"] or r["drug_b_by_name"])
-    typer.echo(f"{len(rows)} drug pairs ({by_name} with a drug known by name only) in {output}", err=True)
+    rolled = sum(1 for r in rows if r.get("level") == "class")
+    pairs = len(rows) - rolled
+    typer.echo(
+        f"{pairs} drug pairs ({by_name} with a drug known by name only)"
+        + (f" and {rolled} class roll-up rows" if by_class else "") + f" in {output}",
+        err=True,
+    )
 
 
 @app.command("visualize")
@@ -273,3 +408,53 @@ def visualize_cli(
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(page, encoding="utf8")
         typer.echo(f"Wrote {output}", err=True)
+
+
+@app.command("review")
+def review_cli(
+    extracted: Path = typer.Argument(..., help="Records of spacy-ddi extract (.jsonl)"),
+    log: Path = typer.Option(None, "--log", help="The decision log, appended to as decisions are made (default: INPUT.review.jsonl next to the input)"),
+    host: str = typer.Option(
+        "127.0.0.1", "--host",
+        help="Address to listen on: 127.0.0.1 (the default) is this machine only; 0.0.0.0 shows the documents to the whole network",
+    ),
+    port: int = typer.Option(8000, "--port", help="Port to listen on (0: a free one, printed)"),
+    export_path: Path = typer.Option(None, "--export", help="Write the reviewed documents here instead of serving: .jsonl (records with each decision applied and each interaction's review status) or .spacy (training sentences, the format of spacy-ddi convert)"),
+    reviewed_only: bool = typer.Option(False, "--reviewed-only", help="With --export: only the documents with at least one decision"),
+) -> None:
+    """Review extracted interactions in the browser.
+
+    A local web app: one document at a time with its drugs and interactions drawn, and a
+    queue of the interactions, most uncertain first (or by drug pair), to accept, reject or
+    relabel; add missed interactions, fix mention spans and labels. Each decision is appended
+    to the log as it is made; a restart resumes from it. With --export, no server: the
+    reviewed documents are written out. The web app needs pip install 'spacy-ddi[review]'."""
+    from .review import ReviewError, ReviewStore, export
+
+    if reviewed_only and export_path is None:
+        fail("--reviewed-only is an option of --export", exits=2)
+    if export_path is None:
+        from .review.server import missing_dependencies
+
+        missing = missing_dependencies()
+        if missing:
+            fail(missing, exits=2)
+    try:
+        store = ReviewStore(extracted, log)
+    except ReviewError as err:
+        fail(str(err), exits=2)
+    for note in store.notes:
+        typer.echo(f"Note: {note}", err=True)
+    if export_path is not None:
+        try:
+            summary = export(store, export_path, reviewed_only=reviewed_only)
+        except ReviewError as err:
+            fail(str(err), exits=2)
+        typer.echo(f"{summary}\nWrote {export_path}", err=True)
+        return
+    from .review.server import serve
+
+    try:
+        serve(store, host=host, port=port)
+    except OSError as err:
+        fail(f"cannot listen on {host}:{port}: {err}", exits=1)
