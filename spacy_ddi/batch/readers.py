@@ -30,6 +30,7 @@ import re
 import sys
 import tarfile
 import xml.etree.ElementTree as ElementTree
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
@@ -178,7 +179,7 @@ def count_listed(paths: Iterable[Union[str, Path]]) -> int:
                 with path.open("rb") as handle:
                     head = handle.read(4096).decode("utf8", "replace")
                 total += len(_pubtator_ids(path)) if is_pubtator(head) else 1
-        except (OSError, EOFError, tarfile.TarError):
+        except (OSError, EOFError, tarfile.TarError, zlib.error):
             total += 1
     return total
 
@@ -321,7 +322,7 @@ def read_xml(path: Path, doc_id: str) -> Iterator[Item]:
     try:
         with _open(path) as handle:
             yield from xml_items(handle, str(path), doc_id)
-    except (OSError, EOFError) as err:
+    except (OSError, EOFError, zlib.error) as err:
         yield Item(str(path), None, f"{path}: cannot read ({err})", str(path))
 
 
