@@ -51,7 +51,8 @@ def main(
             runs = [("local", int(x)) for x in n_process.split(",") if x]
             runs += [("ray", int(x)) for x in ray_actors.split(",") if x]
             for engine, n in runs:
-                out = Path(tmp) / f"out_{engine}{n}.jsonl"
+                # Ray's workers write a folder of part files
+                out = Path(tmp) / (f"out_{engine}{n}.jsonl" if engine == "local" else f"out_{engine}{n}")
                 command = ["/usr/bin/time", "-v", sys.executable, "-m", "spacy_ddi", "extract", model, str(source),
                            "-o", str(out)]
                 command += ["--n-process", str(n), "-q"] if engine == "local" else [

@@ -16,6 +16,18 @@ the higher summed score, then to the order MECHANISM, EFFECT, ADVISE, INT); ``ma
 sentence, score), highest score first, then by document id and position. Rows are sorted
 by support: documents, then sentences, then the highest score (all descending), then names.
 A pair of one drug with itself ("Coumadin" and "warfarin") is left out.
+
+A mention of a drug class that ``drug_linker`` gave a MeSH id is keyed by that id, so "PPIs",
+"PPI" and "proton pump inhibitors" are one drug of the table (``drug_a_id`` holds the MeSH id,
+D054328); an abbreviation without a link is keyed by its long form where the document defines
+one. With ``by_class`` (``spacy-ddi aggregate --by-class``) each row gets ``level`` "drug", and
+rows rolled up to classes are added beside them (``level`` "class"): an interaction of a drug
+counts toward each class the drug belongs to (by the vocabulary, or by its document: "PPIs
+such as omeprazole"), and an interaction of a class mention toward that class, so that
+"Clopidogrel | Proton Pump Inhibitors" gathers the statements about omeprazole, lansoprazole
+and "PPIs" alike; ``rolled_up_from`` lists what each class row gathers (members with their id
+and why, and the class's own mentions) and each evidence item says ``via`` which. Only one side
+of a pair is rolled up at a time.
 """
 import csv
 import json
@@ -35,6 +47,7 @@ COLUMNS = [
     "drug_a", "drug_a_id", "drug_a_by_name", "drug_b", "drug_b_id", "drug_b_by_name",
     "documents", "sentences", *POSITIVE_LABELS, "majority_type", "max_score", "mean_score", "evidence",
 ]
+CLASS_COLUMNS = ["level", "rolled_up_from"]
 INPUT_SUFFIXES = (".jsonl", ".csv", ".parquet")
 OUTPUT_SUFFIXES = (".csv", ".parquet", ".jsonl")
 # the Parquet type of a column that is not text (see spacy_ddi.batch.tables.write_rows)
@@ -54,8 +67,9 @@ class _Drug:
 class _Pair:
     a: _Drug
     b: _Drug
-    # (doc_id, sentence_start) -> (score, label, sentence text)
-    statements: Dict[Tuple[str, int], Tuple[float, str, str]] = field(default_factory=dict)
+    # (doc_id, sentence_start) -> (score, label, sentence text, via)
+    statements: Dict[Tuple[str, int], Tuple[float, str, str, str]] = field(default_factory=dict)
+    sources: List[str] = field(default_factory=list)  # class rows: what they gather
 
 
 def _present(value) -> Optional[str]:
@@ -65,21 +79,60 @@ def _present(value) -> Optional[str]:
     return str(value)
 
 
+def _named(name: str) -> _Drug:
+    # "beta blockers", "Beta-Blockers" and "beta-blockers" are one name
+    return _Drug(("name", squash(clean(name)) or clean(name)), name)
+
+
 def _drug(row: Dict, part: str) -> _Drug:
     drug_id = _present(row.get(f"{part}_id"))
     name = _present(row.get(f"{part}_name"))
+    class_id = _present(row.get(f"{part}_class_id"))
     text = row[part]
     if drug_id:
         return _Drug(("id", str(drug_id)), str(name or text))
-    # "beta blockers", "Beta-Blockers" and "beta-blockers" are one name
-    key = squash(clean(str(name or text))) or clean(str(name or text))
-    return _Drug(("name", key), str(name or text))
+    if class_id:
+        return _Drug(("id", str(class_id)), str(_present(row.get(f"{part}_class_name")) or name or text))
+    return _named(str(name or _present(row.get(f"{part}_long_form")) or text))
 
 
-def pair_rows(rows: Iterable[Dict], evidence: int = 3, min_score: float = 0.0) -> List[Dict]:
+def _classes(row: Dict, part: str) -> List[Tuple[_Drug, str]]:
+    """(class, why) of each class one side of an interaction row belongs to."""
+    cell = row.get(f"{part}_drug_classes")
+    if isinstance(cell, str):
+        cell = json.loads(cell) if cell.strip() else None
+    out = []
+    for item in cell or []:
+        name = str(item.get("name") or "")
+        if item.get("id"):
+            out.append((_Drug(("id", str(item["id"])), name), str(item.get("source") or "")))
+        elif name:
+            out.append((_named(name), str(item.get("source") or "")))
+    return out
+
+
+def _is_class(row: Dict, part: str) -> bool:
+    return _present(row.get(f"{part}_class_name")) is not None
+
+
+def _add(pairs: Dict[Tuple, _Pair], one: _Drug, other: _Drug, row: Dict, score: float, via: str, source: Optional[str] = None) -> None:
+    if one.key == other.key:
+        return
+    a, b = sorted((one, other), key=lambda d: d.key)
+    pair = pairs.setdefault((a.key, b.key), _Pair(a, b))
+    if source is not None and source not in pair.sources:
+        pair.sources.append(source)
+    where = (str(row["doc_id"]), int(row["sentence_start"]))
+    if where not in pair.statements or score > pair.statements[where][0]:
+        pair.statements[where] = (score, row["label"], str(row["sentence"]), via)
+
+
+def pair_rows(rows: Iterable[Dict], evidence: int = 3, min_score: float = 0.0, by_class: bool = False) -> List[Dict]:
     """One row per unordered drug pair (see the module docstring) from interaction rows
-    (the columns of ``spacy_ddi.batch.tables.INTERACTION_COLUMNS``)."""
+    (the columns of ``spacy_ddi.batch.tables.INTERACTION_COLUMNS``); with ``by_class``, the
+    class roll-up rows beside them."""
     pairs: Dict[Tuple, _Pair] = {}
+    rolled: Dict[Tuple, _Pair] = {}
     for row in rows:
         label = row["label"]
         score = float(row["score"])
@@ -89,13 +142,21 @@ def pair_rows(rows: Iterable[Dict], evidence: int = 3, min_score: float = 0.0) -
         one, other = _drug(row, "subject"), _drug(row, "object")
         if one.key == other.key:
             continue
-        a, b = sorted((one, other), key=lambda d: d.key)
-        pair = pairs.setdefault((a.key, b.key), _Pair(a, b))
-        where = (str(row["doc_id"]), int(row["sentence_start"]))
-        if where not in pair.statements or score > pair.statements[where][0]:
-            pair.statements[where] = (score, label, str(row["sentence"]))
+        _add(pairs, one, other, row, score, "")
+        if not by_class:
+            continue
+        for part, drug, partner in (("subject", one, other), ("object", other, one)):
+            if _is_class(row, part):  # a mention of the class itself
+                _add(rolled, drug, partner, row, score, str(row[part]), f"{row[part]} (class mention)")
+                continue
+            for group, why in _classes(row, part):
+                member = f"{drug.name} ({drug.key[1]}, {why})" if drug.key[0] == "id" else f"{drug.name} ({why})"
+                _add(rolled, group, partner, row, score, drug.name, member)
     out = [_row(pair, evidence) for pair in pairs.values()]
-    out.sort(key=lambda r: (-r["documents"], -r["sentences"], -r["max_score"], r["drug_a"].lower(), r["drug_b"].lower()))
+    if by_class:
+        out = [{**r, "level": "drug", "rolled_up_from": []} for r in out]
+        out += [{**_row(pair, evidence), "level": "class", "rolled_up_from": pair.sources} for pair in rolled.values()]
+    out.sort(key=lambda r: (-r["documents"], -r["sentences"], -r["max_score"], r["drug_a"].lower(), r["drug_b"].lower(), r.get("level", "")))
     return out
 
 
@@ -103,11 +164,11 @@ def _row(pair: _Pair, evidence: int) -> Dict:
     statements = pair.statements
     counts = {label: 0 for label in POSITIVE_LABELS}
     sums = {label: 0.0 for label in POSITIVE_LABELS}
-    for score, label, _ in statements.values():
+    for score, label, _, _ in statements.values():
         counts[label] += 1
         sums[label] += score
     majority = min(POSITIVE_LABELS, key=lambda l: (-counts[l], -sums[l], POSITIVE_LABELS.index(l)))
-    scores = [score for score, _, _ in statements.values()]
+    scores = [score for score, _, _, _ in statements.values()]
     ranked = sorted(statements.items(), key=lambda item: (-item[1][0], item[0][0], item[0][1]))
     return {
         "drug_a": pair.a.name, "drug_a_id": pair.a.key[1] if pair.a.key[0] == "id" else None,
@@ -121,8 +182,8 @@ def _row(pair: _Pair, evidence: int) -> Dict:
         "max_score": round(max(scores), 6),
         "mean_score": round(sum(scores) / len(scores), 6),
         "evidence": [
-            {"doc_id": doc_id, "sentence": sentence, "score": round(score, 6)}
-            for (doc_id, _), (score, _, sentence) in ranked[:evidence]
+            {"doc_id": doc_id, "sentence": sentence, "score": round(score, 6), **({"via": via} if via else {})}
+            for (doc_id, _), (score, _, sentence, via) in ranked[:evidence]
         ],
     }
 
@@ -130,11 +191,21 @@ def _row(pair: _Pair, evidence: int) -> Dict:
 # -- inputs -----------------------------------------------------------------------------------
 
 def read_interaction_rows(paths: Sequence[Union[str, Path]]) -> Iterator[Dict]:
-    """Interaction rows from ``spacy-ddi extract`` output: .jsonl records, or the .csv /
-    .parquet interaction table (``--mentions`` tables have no interactions and are refused)."""
+    """Interaction rows from ``spacy-ddi extract`` output: .jsonl records, the .csv /
+    .parquet interaction table (``--mentions`` tables have no interactions and are refused),
+    or a folder of part files (``--engine ray``: records-*.jsonl or records-*.parquet)."""
     for path in map(Path, paths):
         if not path.exists():
             raise FileNotFoundError(f"{path}: no such file")
+        if path.is_dir():
+            from .batch.parts import record_parts
+
+            found = record_parts(path)
+            if not found and not any(path.glob("errors-*.jsonl")):
+                raise ValueError(f"{path}: a folder without the part files of spacy-ddi extract --engine ray (records-*.jsonl, records-*.parquet)")
+            for part in found:
+                yield from _record_part_rows(part)
+            continue
         if path.suffix not in INPUT_SUFFIXES:
             raise ValueError(f"{path}: aggregate reads the output of spacy-ddi extract (.jsonl, .csv or .parquet), not {path.suffix!r}")
         if path.suffix == ".jsonl":
@@ -153,6 +224,9 @@ def read_interaction_rows(paths: Sequence[Union[str, Path]]) -> Iterator[Dict]:
                     yield from rows
         else:
             columns, rows = _read_table(path)
+            if path.suffix == ".parquet" and {"id", "interactions"} <= set(columns):
+                yield from _record_part_rows(path)  # a Parquet records part
+                continue
             missing = set(TABLE_COLUMNS) - set(columns)
             if missing:
                 raise ValueError(f"{path}: not an interaction table of spacy-ddi extract (missing {sorted(missing)})")
@@ -162,6 +236,21 @@ def read_interaction_rows(paths: Sequence[Union[str, Path]]) -> Iterator[Dict]:
                 except (ValueError, KeyError, TypeError) as err:
                     where = f"line {k}" if path.suffix == ".csv" else f"row {k}"
                     raise ValueError(f"{path}, {where}: {_reason(err)}") from err
+
+
+def _record_part_rows(path: Path) -> Iterator[Dict]:
+    """Interaction rows of one records part (JSON lines or nested Parquet columns)."""
+    if path.suffix == ".jsonl":
+        yield from read_interaction_rows([path])
+        return
+    from .batch.parts import read_records_file
+
+    for k, record in enumerate(read_records_file(path), 1):
+        try:
+            rows = [_checked(row) for row in interaction_rows(record)]
+        except (ValueError, KeyError, TypeError) as err:
+            raise ValueError(f"{path}, row {k}: {_reason(err)}") from err
+        yield from rows
 
 
 TABLE_COLUMNS = ("doc_id", "subject", "object", "label", "score", "sentence", "sentence_start")
@@ -209,14 +298,15 @@ def doc_interaction_rows(docs: Iterable[Doc], ids: Optional[Iterable[str]] = Non
 
 # -- outputs ----------------------------------------------------------------------------------
 
-def aggregate_frame(paths: Sequence[Union[str, Path]], evidence: int = 3, min_score: float = 0.0):
-    """The pair table of ``spacy-ddi extract`` output files as a pandas DataFrame."""
+def aggregate_frame(paths: Sequence[Union[str, Path]], evidence: int = 3, min_score: float = 0.0, by_class: bool = False):
+    """The pair table of ``spacy-ddi extract`` output files as a pandas DataFrame (with
+    ``by_class``, the class roll-up rows too)."""
     try:
         import pandas
     except ImportError as err:
         raise ImportError("aggregate_frame returns a pandas DataFrame: pip install 'spacy-ddi[pandas]'") from err
-    rows = pair_rows(read_interaction_rows(paths), evidence=evidence, min_score=min_score)
-    return pandas.DataFrame(rows, columns=COLUMNS)
+    rows = pair_rows(read_interaction_rows(paths), evidence=evidence, min_score=min_score, by_class=by_class)
+    return pandas.DataFrame(rows, columns=COLUMNS + (CLASS_COLUMNS if by_class else []))
 
 
 def write_pairs(rows: List[Dict], output: Path) -> None:
@@ -224,6 +314,11 @@ def write_pairs(rows: List[Dict], output: Path) -> None:
     output = Path(output)
     if output.suffix not in OUTPUT_SUFFIXES:
         raise ValueError(f"{output}: the pair table is .csv, .parquet or .jsonl, not {output.suffix!r}")
+    columns = COLUMNS + (CLASS_COLUMNS if rows and "level" in rows[0] else [])
     if output.suffix != ".jsonl":
-        rows = [{**row, "evidence": json.dumps(row["evidence"], ensure_ascii=False)} for row in rows]
-    write_rows(rows, output, COLUMNS, PAIR_TYPES)
+        rows = [
+            {**row, "evidence": json.dumps(row["evidence"], ensure_ascii=False),
+             **({"rolled_up_from": json.dumps(row["rolled_up_from"], ensure_ascii=False)} if "level" in row else {})}
+            for row in rows
+        ]
+    write_rows(rows, output, columns, PAIR_TYPES)

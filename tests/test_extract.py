@@ -153,7 +153,8 @@ def test_the_ray_actor_fails_the_documents_the_local_runner_fails(trained_nlp, t
     batch = {"id": numpy.array([i.id for i in items]), "text": numpy.array([i.text for i in items], dtype=object)}
     result = actor(batch)
     assert [json.loads(r) for r in result["record"] if r is not None] == read_records(out)
-    assert result["error"] == [None, summary.errors[0], None]
+    # the error column states the reason as the local errors file does
+    assert result["error"] == [None, "the pipeline raised RuntimeError: cannot read BOOM", None]
     assert summary.errors[0] == "bad: the pipeline raised RuntimeError: cannot read BOOM"
     assert read_records(out.with_name("o.jsonl.errors.jsonl")) == [
         {"id": "bad", "source": "", "error": "the pipeline raised RuntimeError: cannot read BOOM"}
@@ -247,7 +248,9 @@ def test_tables_of_interactions_and_mentions(model_dir, inputs, tmp_path, suffix
 def test_ray_gives_the_local_records(model_dir, trained_nlp, inputs, tmp_path):
     """The Ray Data path (a local Ray with 2 CPUs: one for reading, one for the actor) writes
     the same records as the local runner on the same JSONL input, and on folders of text,
-    JSONL and plain, gzipped and malformed MEDLINE XML, with the same unreadable documents."""
+    JSONL and plain, gzipped and malformed MEDLINE XML, with the same unreadable documents;
+    its workers write them as part files (JSONL, or Parquet with --format parquet), and
+    aggregate reads the part folders as it reads the local records."""
     import gzip
 
     ray = pytest.importorskip("ray")
@@ -265,31 +268,40 @@ def test_ray_gives_the_local_records(model_dir, trained_nlp, inputs, tmp_path):
     folders = [inputs, medline]
     local_folders = tmp_path / "local_folders.jsonl"
     extract(trained_nlp, read_inputs(folders, id_field="pmid", text_field="body"), local_folders, batch_size=4)
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, object_store_memory=200 * 1024 * 1024)
     try:
-        remote = tmp_path / "ray.jsonl"
-        summary = ray_engine.run(str(model_dir), [source], remote, tmp_path / "ray.errors.jsonl", batch_size=4, actors=1)
+        remote = tmp_path / "ray"
+        summary = ray_engine.run(str(model_dir), [source], remote, batch_size=4, actors=1, part_size=5)
         # the same documents as Parquet, through Ray's reader
         import pyarrow
         import pyarrow.parquet
 
         rows = [json.loads(line) for line in source.read_text().splitlines()]
         pyarrow.parquet.write_table(pyarrow.Table.from_pylist(rows), tmp_path / "in.parquet")
-        remote_parquet = tmp_path / "ray_parquet.jsonl"
-        ray_engine.run(str(model_dir), [tmp_path / "in.parquet"], remote_parquet, tmp_path / "rp.errors.jsonl", batch_size=4, actors=1)
-        remote_folders = tmp_path / "ray_folders.jsonl"
+        remote_parquet = tmp_path / "ray_parquet"
+        ray_engine.run(str(model_dir), [tmp_path / "in.parquet"], remote_parquet, batch_size=4, actors=1, part_format="parquet")
+        remote_folders = tmp_path / "ray_folders"
         folder_summary = ray_engine.run(
-            str(model_dir), folders, remote_folders, tmp_path / "ray_folders.errors.jsonl",
-            id_column="pmid", text_column="body", batch_size=4, actors=1,
+            str(model_dir), folders, remote_folders, id_column="pmid", text_column="body", batch_size=4, actors=1,
         )
     finally:
         ray.shutdown()
+    from spacy_ddi.aggregate import pair_rows, read_interaction_rows
+    from spacy_ddi.batch.parts import read_errors, read_part_records, record_parts
+
+    def same(records):  # parts are not in input order: compare as multisets
+        return sorted(json.dumps(r, sort_keys=True) for r in records)
+
     assert summary.documents == len(TEXTS) * 3 and summary.failures == 0
-    assert read_records(remote) == read_records(local) == read_records(remote_parquet)
-    assert read_records(remote_folders) == read_records(local_folders)
+    assert len(record_parts(remote)) >= 2 and all(p.suffix == ".jsonl" for p in record_parts(remote))
+    assert record_parts(remote_parquet) and all(p.suffix == ".parquet" for p in record_parts(remote_parquet))
+    assert same(read_part_records(remote)) == same(read_records(local)) == same(read_part_records(remote_parquet))
+    assert same(read_part_records(remote_folders)) == same(read_records(local_folders))
     local_errors = read_records(tmp_path / "local_folders.jsonl.errors.jsonl")
     assert folder_summary.failures == len(local_errors) == 4  # bad UTF-8, 2 bad JSONL lines, malformed XML
-    assert [e["id"] for e in read_records(tmp_path / "ray_folders.errors.jsonl")] == [e["id"] for e in local_errors]
+    assert same(read_errors(remote_folders)) == same(local_errors)
+    pairs = pair_rows(read_interaction_rows([local]))
+    assert pairs and pair_rows(read_interaction_rows([remote])) == pairs == pair_rows(read_interaction_rows([remote_parquet]))
 
 
 def test_a_fresh_run_does_not_keep_an_old_runs_errors(trained_nlp, tmp_path):
@@ -348,9 +360,9 @@ def test_ray_refuses_parquet_mixed_with_other_inputs_and_missing_parquet(tmp_pat
 
     (tmp_path / "a.jsonl").write_text("")
     with pytest.raises(ValueError, match="Parquet files alone"):
-        ray_engine.run("m", [tmp_path / "x.parquet", tmp_path / "a.jsonl"], tmp_path / "o", tmp_path / "e")
+        ray_engine.run("m", [tmp_path / "x.parquet", tmp_path / "a.jsonl"], tmp_path / "o")
     with pytest.raises(FileNotFoundError, match="x.parquet: no such file"):
-        ray_engine.run("m", [tmp_path / "x.parquet"], tmp_path / "o", tmp_path / "e")
+        ray_engine.run("m", [tmp_path / "x.parquet"], tmp_path / "o")
 
 
 def test_a_folder_is_listed_once(model_dir, inputs, tmp_path, monkeypatch):

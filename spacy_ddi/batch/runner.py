@@ -1,11 +1,14 @@
 """The local runner: a pipeline over readers' items, records written as JSON lines.
 
-Output is appended and flushed after every batch, so an interrupted run keeps what it
-wrote; ``resume`` skips the ids already in the output. A document that cannot be read, or
+Documents go through the pipeline in chunks of at most ``flush_every`` documents, sized
+to take about ``flush_seconds`` at the speed measured so far; after each chunk the output
+is flushed to disk and the progress bar moves, so an interrupted run loses at most one
+chunk. ``resume`` skips the ids already in the output. A document that cannot be read, or
 that makes the pipeline raise, goes to the errors file (JSON lines: id, source, error) and
 the run goes on.
 """
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -67,13 +70,23 @@ def done_ids(output: Path) -> Set[str]:
     return ids
 
 
-def _batches(items: Iterable[Item], size: int) -> Iterator[List[Item]]:
+# the defaults of --flush-every and --flush-seconds (chosen by measured speed: docs/scale.md)
+FLUSH_EVERY = 256
+FLUSH_SECONDS = 30.0
+# the first chunk is small, so the progress bar and the file move soon after the start
+FIRST_CHUNK = 16
+
+
+def _chunks(items: Iterable[Item], sizes: Callable[[], int]) -> Iterator[List[Item]]:
+    """``items`` in chunks of ``sizes()`` items (asked again for each chunk)."""
     batch: List[Item] = []
+    size = sizes()
     for item in items:
         batch.append(item)
         if len(batch) >= size:
             yield batch
             batch = []
+            size = sizes()
     if batch:
         yield batch
 
@@ -89,8 +102,14 @@ def extract(
     progress: bool = False,
     total: Optional[int] = None,
     min_score: float = 0.0,
+    flush_every: int = FLUSH_EVERY,
+    flush_seconds: float = FLUSH_SECONDS,
 ) -> Summary:
-    """Run ``nlp`` over ``items`` and append one record per document to ``output``."""
+    """Run ``nlp`` over ``items`` and append one record per document to ``output``, flushed
+    to disk at least every ``flush_every`` documents and about every ``flush_seconds``
+    (``batch_size``: nlp.pipe's batch within a chunk)."""
+    if flush_every < 1 or flush_seconds <= 0:
+        raise ValueError(f"--flush-every is 1 or more and --flush-seconds more than 0, not {flush_every} and {flush_seconds}")
     summary = Summary()
     start = time.perf_counter()
     errors = errors or output.with_name(output.name + ".errors.jsonl")
@@ -111,7 +130,15 @@ def extract(
             summary.fail(reason if reason.startswith(item.id) else f"{item.id}: {reason}")
             err_out.write(json.dumps({"id": item.id, "source": item.source, "error": reason}) + "\n")
 
-        for batch in _batches(items, batch_size):
+        rate = None  # documents per second, measured on the chunks so far
+
+        def chunk_size() -> int:
+            if rate is None:
+                return min(flush_every, FIRST_CHUNK)
+            return max(1, min(flush_every, int(rate * flush_seconds)))
+
+        for batch in _chunks(items, chunk_size):
+            started = time.perf_counter()
             todo = []
             for item in batch:
                 if item.id in skip:
@@ -124,11 +151,14 @@ def extract(
             for k, doc in pipe_documents(
                 nlp, texts, lambda k, reason: fail(todo[k], reason), batch_size=batch_size, n_process=n_process
             ):
-                record = doc_record(todo[k].id, doc, min_score=min_score)
+                record = doc_record(todo[k].id, doc, min_score=min_score, fields=todo[k].fields)
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 summary.count(record)
-            out.flush()
-            err_out.flush()
+            for handle in (out, err_out):
+                handle.flush()
+                os.fsync(handle.fileno())
+            if todo:
+                rate = len(todo) / max(time.perf_counter() - started, 1e-6)
             if bar is not None:
                 bar.update(len(batch))
                 elapsed = time.perf_counter() - start
