@@ -5,6 +5,7 @@ import pytest
 from typer.testing import CliRunner
 
 from spacy_ddi.aggregate import aggregate_frame, pair_rows, read_interaction_rows, write_pairs
+from spacy_ddi.batch import tables
 from spacy_ddi.batch.tables import write_table
 from spacy_ddi.cli import app
 
@@ -218,3 +219,78 @@ def test_the_pair_table_is_written_by_the_one_table_writer(extracted, tmp_path, 
         write_pairs(rows, tmp_path / "pairs.txt")
     with pytest.raises(ValueError, match=r"t.txt: a table is .csv, .parquet or .jsonl"):
         tables.write_rows(rows, tmp_path / "t.txt", ["drug_a"])
+
+
+def class_mention(text, class_id, class_name, long_form=None, start=0):
+    return {**mention(text, start=start), "class_id": class_id, "class_name": class_name, "long_form": long_form}
+
+
+PPI = ("D054328", "Proton Pump Inhibitors")
+CLOPIDOGREL = ("DB00758", "Clopidogrel")
+IN_PPI = [{"id": "D054328", "name": "Proton Pump Inhibitors", "source": "vocabulary"}]
+
+
+def class_records():
+    s1 = "Proton pump inhibitors (PPIs) reduce the effect of clopidogrel."
+    s2 = "PPIs such as omeprazole inhibit clopidogrel activation."
+    s3 = "A PPI lowered clopidogrel levels."
+    omeprazole = {**mention("omeprazole", "DB00338", "Omeprazole"), "drug_classes": IN_PPI}
+    return [{"id": "p1", "text": "", "tokens": 0, "entities": [], "interactions": [
+        {"subject": class_mention("Proton pump inhibitors", *PPI), "object": mention("clopidogrel", *CLOPIDOGREL),
+         "label": "EFFECT", "score": 0.9, "sentence": {"start": 0, "end": len(s1), "text": s1}},
+        {"subject": class_mention("PPIs", *PPI, long_form="Proton pump inhibitors"), "object": mention("clopidogrel", *CLOPIDOGREL),
+         "label": "EFFECT", "score": 0.8, "sentence": {"start": 0, "end": len(s1), "text": s1}},
+        {"subject": omeprazole, "object": mention("clopidogrel", *CLOPIDOGREL),
+         "label": "MECHANISM", "score": 0.7, "sentence": {"start": 70, "end": 70 + len(s2), "text": s2}},
+    ]}, {"id": "p2", "text": "", "tokens": 0, "entities": [], "interactions": [
+        {"subject": class_mention("PPI", *PPI), "object": mention("clopidogrel", *CLOPIDOGREL),
+         "label": "MECHANISM", "score": 0.6, "sentence": {"start": 0, "end": len(s3), "text": s3}},
+    ]}]
+
+
+def test_abbreviated_and_spelled_out_classes_are_one_row():
+    rows = pair_rows(row for record in class_records() for row in tables.interaction_rows(record))
+    assert [(r["drug_a"], r["drug_a_id"], r["drug_b"], r["drug_b_id"], r["documents"], r["sentences"]) for r in rows] == [
+        ("Proton Pump Inhibitors", "D054328", "Clopidogrel", "DB00758", 2, 2),
+        ("Omeprazole", "DB00338", "Clopidogrel", "DB00758", 1, 1),
+    ]
+
+
+@pytest.mark.parametrize("table", [None, "csv", "parquet"])
+def test_by_class_adds_roll_up_rows_beside_the_drug_rows(tmp_path, table):
+    records = class_records()
+    if table is None:
+        rows_in = [row for record in records for row in tables.interaction_rows(record)]
+    else:
+        if table == "parquet":
+            pytest.importorskip("pyarrow")
+        path = tmp_path / f"x.{table}"
+        write_table(records, path)
+        rows_in = list(read_interaction_rows([path]))
+    rows = pair_rows(rows_in, by_class=True)
+    drug_rows = [r for r in rows if r["level"] == "drug"]
+    class_rows = [r for r in rows if r["level"] == "class"]
+    assert len(drug_rows) == 2 and all(r["rolled_up_from"] == [] for r in drug_rows)
+    (rolled,) = class_rows
+    assert (rolled["drug_a_id"], rolled["drug_b"], rolled["documents"], rolled["sentences"]) == ("D054328", "Clopidogrel", 2, 3)
+    assert rolled["rolled_up_from"] == [
+        "Proton pump inhibitors (class mention)", "PPIs (class mention)", "Omeprazole (DB00338, vocabulary)", "PPI (class mention)",
+    ]
+    assert [e["via"] for e in rolled["evidence"]] == ["Proton pump inhibitors", "Omeprazole", "PPI"]
+
+
+def test_by_class_cli_writes_the_level_columns(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in class_records()), encoding="utf8")
+    out = tmp_path / "pairs.csv"
+    result = CliRunner().invoke(app, ["aggregate", str(path), "-o", str(out), "--by-class"])
+    assert result.exit_code == 0, result.output
+    assert "2 drug pairs (0 with a drug known by name only) and 1 class roll-up rows" in result.output
+    import csv
+
+    rows = list(csv.DictReader(out.open()))
+    assert [r["level"] for r in rows] == ["class", "drug", "drug"]
+    assert json.loads(rows[0]["rolled_up_from"])[2] == "Omeprazole (DB00338, vocabulary)"
+    plain = tmp_path / "plain.csv"
+    assert CliRunner().invoke(app, ["aggregate", str(path), "-o", str(plain)]).exit_code == 0
+    assert "level" not in plain.read_text().splitlines()[0]

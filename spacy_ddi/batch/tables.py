@@ -9,12 +9,16 @@ import numbers
 from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence
 
+# what drug_linker says about a mention beyond its drug: the class it names, the classes it
+# belongs to (a JSON list in a table cell) and the long form of an abbreviation
+CLASS_FIELDS = ("class_id", "class_name", "drug_classes", "long_form")
 INTERACTION_COLUMNS = [
     "doc_id", "subject", "subject_start", "subject_end", "subject_id", "subject_name",
     "object", "object_start", "object_end", "object_id", "object_name",
     "label", "score", "sentence", "sentence_start", "sentence_end",
+    *(f"{part}_{field}" for part in ("subject", "object") for field in CLASS_FIELDS),
 ]
-MENTION_COLUMNS = ["doc_id", "text", "start", "end", "label", "drug_id", "drug_name"]
+MENTION_COLUMNS = ["doc_id", "text", "start", "end", "label", "drug_id", "drug_name", *CLASS_FIELDS]
 TABLE_SUFFIXES = (".csv", ".parquet")
 
 
@@ -22,6 +26,17 @@ def is_null(value) -> bool:
     """A missing cell: None, or the NaN a null becomes in a numpy batch or a float column
     (a Python or numpy float)."""
     return value is None or (isinstance(value, numbers.Real) and math.isnan(value))
+
+
+def class_cells(mention: Dict, prefix: str = "") -> Dict:
+    """The CLASS_FIELDS of a mention record as table cells (``drug_classes`` as JSON text;
+    records written before these fields existed give None)."""
+    classes = mention.get("drug_classes")
+    return {
+        f"{prefix}class_id": mention.get("class_id"), f"{prefix}class_name": mention.get("class_name"),
+        f"{prefix}drug_classes": json.dumps(classes, ensure_ascii=False) if classes else None,
+        f"{prefix}long_form": mention.get("long_form"),
+    }
 
 
 def interaction_rows(record: Dict) -> Iterator[Dict]:
@@ -38,6 +53,7 @@ def interaction_rows(record: Dict) -> Iterator[Dict]:
             "label": ddi["label"], "score": ddi["score"],
             "sentence": ddi["sentence"]["text"], "sentence_start": ddi["sentence"]["start"],
             "sentence_end": ddi["sentence"]["end"],
+            **class_cells(ddi["subject"], "subject_"), **class_cells(ddi["object"], "object_"),
         }
 
 
@@ -46,6 +62,7 @@ def mention_rows(record: Dict) -> Iterator[Dict]:
         yield {
             "doc_id": record["id"], "text": ent["text"], "start": ent["start"], "end": ent["end"],
             "label": ent["label"], "drug_id": ent.get("drug_id"), "drug_name": ent.get("drug_name"),
+            **class_cells(ent),
         }
 
 
