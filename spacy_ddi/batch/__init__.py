@@ -1,6 +1,7 @@
 """Extraction at scale: read documents, run a pipeline, write one record per document.
 
-``readers`` turn inputs into (id, text) items, ``records`` turns a processed Doc into a plain
+``readers`` turn inputs into (id, text) items (``fulltext`` reads PMC JATS articles, BioC
+and the text of XML inline markup), ``records`` turns a processed Doc into a plain
 record (the one record builder every engine uses), ``runner`` drives a pipeline over the
 items with progress, resume and an errors file (its ``pipe_documents``, a batch through
 ``nlp.pipe`` with a document-by-document fallback, serves the Ray engine too), ``tables``
