@@ -58,7 +58,7 @@ def main() -> int:
             print(f"Error: {path} not found (run `spacy project run convert` first)", file=sys.stderr)
             return 2
         mentions, base, linked, named = Counter(), Counter(), Counter(), Counter()
-        rules = Counter()
+        rules, with_id, unlinked_groups = Counter(), Counter(), Counter()
         for doc in DocBin().from_disk(path).get_docs(nlp.vocab):
             for ent in doc.ents:
                 label = ent.label_
@@ -66,6 +66,10 @@ def main() -> int:
                 base[label] += baseline_id(ent.text) is not None
                 link = vocab.link(ent.text, label)
                 named[label] += link.drug is not None
+                group = vocab.class_of(link.drug, label)
+                with_id[label] += bool(link.drug_id or (group and group[0]))
+                if label == "GROUP" and not link.drug_id and not (group and group[0]):
+                    unlinked_groups[ent.text.lower()] += 1
                 if link.drug_id:
                     linked[label] += 1
                     rules[link.rule.split(">")[0]] += 1
@@ -78,9 +82,12 @@ def main() -> int:
                     "baseline_drugbank": round(base[label] / mentions[label], 3),
                     "linked_drugbank": round(linked[label] / mentions[label], 3),
                     "linked_any": round(named[label] / mentions[label], 3),
+                    # a DrugBank id, or the MeSH id of the class a mention names
+                    "linked_drugbank_or_mesh": round(with_id[label] / mentions[label], 3),
                 }
                 for label in ENTITY_LABELS if mentions[label]
             },
+            "top_group_without_id": unlinked_groups.most_common(25),
             "decided_by": dict(rules.most_common()),
         }
         print(split, json.dumps(result["splits"][split]["by_type"]))
