@@ -20,7 +20,7 @@ def one_liner(command) -> str:
 
 
 def test_every_command_has_a_one_line_help():
-    assert set(commands()) == {"convert", "extract", "aggregate", "visualize"}
+    assert set(commands()) == {"convert", "extract", "aggregate", "visualize", "review"}
     for name, command in commands().items():
         line = one_liner(command)
         # one line that fits the commands table of an 80-column terminal, a sentence

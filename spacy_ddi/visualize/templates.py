@@ -153,7 +153,7 @@ def sentence_svg(doc: Doc, layout: SentenceLayout, opts) -> str:
     ]
     # arcs, the highest first so that labels of lower arcs lie on top of crossing lines
     for arc in sorted(arcs, key=lambda a: -max(s.level for s in a.segments)):
-        out.append(_draw_arc(arc, base_y, opts))
+        out.append(_draw_arc(arc, base_y, opts, ent_spans))
     # text outside entities, one <text> per run of plain tokens on a row
     run: List[_Box] = []
     for box in boxes + [None]:  # type: ignore[list-item]
@@ -180,13 +180,15 @@ def sentence_svg(doc: Doc, layout: SentenceLayout, opts) -> str:
     return "".join(out)
 
 
-def _draw_arc(arc: _Arc, base_y: Dict[int, float], opts) -> str:
+def _draw_arc(arc: _Arc, base_y: Dict[int, float], opts, ent_spans) -> str:
     color = _esc(_arc_color(arc.label, opts))
     dash = ' stroke-dasharray="4 3"' if arc.label == FALSE_LABEL else ""
     title = f"{arc.subject_text} \u2192 {arc.object_text}: {arc.label} (score {arc.score:.2f})"
+    # the first tokens of the two entities, as data-start of their boxes (to find the arc)
+    ends = f'data-subject-start="{ent_spans[arc.subject][0]}" data-object-start="{ent_spans[arc.object][0]}"'
     out = [
         f'<g class="ddi-arc" data-label="{_esc(arc.label)}" data-subject="{_esc(arc.subject_text)}" '
-        f'data-object="{_esc(arc.object_text)}" data-score="{arc.score:.4f}">'
+        f'data-object="{_esc(arc.object_text)}" data-score="{arc.score:.4f}" {ends}>'
         f"<title>{_esc(title)}</title>"
     ]
     for seg in arc.segments:
