@@ -327,7 +327,7 @@ def _run_with_ray(model, inputs, output, id_field, text_field, batch_size, actor
 
 @app.command("aggregate")
 def aggregate_cli(
-    extracted: List[Path] = typer.Argument(..., help="Output of spacy-ddi extract: .jsonl records or the .csv/.parquet interaction table"),
+    extracted: List[Path] = typer.Argument(..., help="Output of spacy-ddi extract: .jsonl records, the .csv/.parquet interaction table, or a folder of --engine ray part files"),
     output: Path = typer.Option(..., "--output", "-o", help="The pair table: .csv, .parquet or .jsonl"),
     evidence: int = typer.Option(3, "--evidence", "-k", help="Evidence sentences kept per pair"),
     min_score: float = typer.Option(0.0, "--min-score", help="Leave out interactions scored below this"),

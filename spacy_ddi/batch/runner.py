@@ -135,7 +135,7 @@ def extract(
         def chunk_size() -> int:
             if rate is None:
                 return min(flush_every, FIRST_CHUNK)
-            return max(1, min(flush_every, int(rate * flush_seconds)))
+            return max(1, int(min(flush_every, rate * flush_seconds)))
 
         for batch in _chunks(items, chunk_size):
             started = time.perf_counter()
