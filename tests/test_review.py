@@ -533,6 +533,11 @@ def test_a_curator_session_in_chromium_survives_a_killed_server(extracted, tmp_p
             settled()
             assert page.text_content("#card-title") == "Queue item 5 of 5"
             assert "Ketoconazole" in page.inner_text("#card-pair")
+            # the other order keeps the interaction in view: 4th by drug pair
+            press("o")
+            assert page.input_value("#order") == "pair"
+            assert page.text_content("#card-title") == "Queue item 4 of 5"
+            assert "Ketoconazole" in page.inner_text("#card-pair")
             browser.close()
     finally:
         proc.kill()

@@ -102,14 +102,30 @@ class DecisionLog:
         raw = json.dumps(entry, ensure_ascii=False).encode("utf8") + b"\n"
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            new = not self.path.exists()
             with open(self.path, "ab") as f:
                 f.write(raw)
                 f.flush()
                 os.fsync(f.fileno())
+            if new:  # the file's entry in its folder, too (a power cut right after)
+                _fsync_folder(self.path.parent)
             self._line_count += 1
             entry["line"] = self._line_count
             self.decisions.append(entry)
         return entry
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # a system that cannot open folders (Windows): the file itself is synced
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def default_log_path(input_path: Path) -> Path:
