@@ -367,6 +367,77 @@ def test_a_mesh_id_given_to_several_classes_is_not_used(linker_nlp):
     assert vocab.class_of(vocab.link("calcium channel blockers", "GROUP").drug, "GROUP") == (None, "Calcium Channel Blockers")
 
 
+def test_mesh_class_rows_are_well_formed_and_unique():
+    rows = vocabulary_module.read_mesh_classes()
+    assert rows
+    for row in rows:
+        assert vocabulary_module.MESH_ID.match(row["mesh_id"]), row
+        assert row["source"] == "curated" and row["mesh_name"] and row["evidence"], row
+    assert len({r["class"] for r in rows}) == len(rows)  # one id per class
+    assert len({r["mesh_id"] for r in rows}) == len(rows)  # one class per id
+
+
+@pytest.mark.parametrize("text,message", [
+    ("aminoglycosides\tD617\tAminoglycosides\tcurated\tx\n", "not a MeSH descriptor id"),
+    ("aminoglycosides\tD000617\tAminoglycosides\tguessed\tx\n", "source 'curated'"),
+    ("aminoglycosides\tD000617\tAminoglycosides\tcurated\tx\nmacrolides\tD000617\tMacrolides\tcurated\tx\n", "line 2"),
+])
+def test_mesh_class_rows_that_are_refused_name_their_line(tmp_path, text, message):
+    path = tmp_path / "mesh_classes.tsv"
+    path.write_text("class\tmesh_id\tmesh_name\tsource\tevidence\n" + text, encoding="utf8")
+    with pytest.raises(VocabularyError, match=message):
+        vocabulary_module.read_mesh_classes(path)
+
+
+@pytest.mark.parametrize("mentions,mesh_id", [
+    (["corticosteroids", "corticosteroid", "adrenal cortical steroids", "oral corticosteroids"], "D000305"),
+    (["aminoglycosides", "aminoglycoside antibiotics"], "D000617"),
+    (["antihypertensive drugs", "antihypertensives", "Antihypertensive agents"], "D000959"),
+    (["penicillins", "sulfonamides", "antibiotics"], None),
+    (["sedatives"], "D006993"),
+    (["short-acting benzodiazepines"], "D001569"),
+])
+def test_checked_class_ids_and_class_spellings(linker_nlp, mentions, mesh_id):
+    vocab = linker_nlp.get_pipe("drug_linker").vocabulary
+    expected = {"penicillins": "D010406", "sulfonamides": "D013449", "antibiotics": "D000900"}
+    for mention in mentions:
+        link = vocab.link(mention, "GROUP")
+        assert vocab.class_of(link.drug, "GROUP")[0] == (mesh_id or expected[mention]), mention
+
+
+def test_a_checked_class_id_belongs_to_its_class_only(linker_nlp):
+    vocab = linker_nlp.get_pipe("drug_linker").vocabulary
+    curated = {r["mesh_id"]: r["class"] for r in vocabulary_module.read_mesh_classes()}
+    for i, mesh_id in vocab.class_ids.items():
+        assert curated.get(mesh_id, vocab.drugs[i].key) == vocab.drugs[i].key, (vocab.drugs[i].key, mesh_id)
+    # the vocabulary gives D000900 (Anti-Bacterial Agents) to penicillins and cephalosporins too
+    assert (vocab.class_of(vocab.link("cephalosporins", "GROUP").drug, "GROUP") or (None,))[0] is None
+    # drugs carrying a checked id are in that class
+    assert ("D000900", "Anti-Bacterial Agents") in vocab.classes_of(vocab.link("amoxicillin", "DRUG").drug)
+
+
+def test_disease_ids_given_to_classes_are_dropped(linker_nlp):
+    vocab = linker_nlp.get_pipe("drug_linker").vocabulary
+    for mention in ("analgesics", "opioid analgesics"):  # D010146 is Pain, D009293 Opioid-Related Disorders
+        link = vocab.link(mention, "GROUP")
+        assert link.drug is not None and vocab.class_of(link.drug, "GROUP")[0] is None, mention
+
+
+def test_a_group_plural_never_links_to_one_drug_through_its_singular(vocab, linker_nlp):
+    assert vocab.link("theophyllines", "GROUP").drug is None
+    assert vocab.link("theophyllines", "DRUG").drug_id == "DB00277"
+    real = linker_nlp.get_pipe("drug_linker").vocabulary
+    assert real.link("phenothiazines", "GROUP").drug_id is None  # the class, not the compound DB11447
+    assert real.link("tetracyclines", "GROUP").drug.name == "Tetracyclines"
+
+
+def test_class_forms():
+    forms = normalise.class_forms("short-acting benzodiazepines")
+    assert "benzodiazepines" in forms and "short-acting benzodiazepine" in forms
+    assert "antihypertensive" in normalise.class_forms("antihypertensive drugs")
+    assert list(normalise.without_modifier("oral")) == []  # a modifier alone stays
+
+
 def test_drug_classes_by_vocabulary_membership(linker_nlp):
     vocab = linker_nlp.get_pipe("drug_linker").vocabulary
     assert vocab.classes_of(vocab.link("omeprazole", "DRUG").drug) == [("D054328", "Proton Pump Inhibitors")]

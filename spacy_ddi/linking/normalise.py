@@ -128,6 +128,35 @@ def without_generic_word(text: str) -> Iterator[str]:
         yield head + " agents"
 
 
+# words before a class's name that narrow it without naming another class ("short-acting
+# benzodiazepines", "oral corticosteroids", "other antihypertensives")
+MODIFIER_WORDS = frozenset("""
+short-acting long-acting intermediate-acting ultra-short-acting rapid-acting fast-acting oral
+systemic inhaled topical parenteral intravenous other potent certain some all concomitant
+""".split())
+
+
+def without_modifier(text: str) -> Iterator[str]:
+    """A class name without the modifier words it starts with: "short-acting benzodiazepines"
+    -> "benzodiazepines", "other oral corticosteroids" -> "corticosteroids"."""
+    words = text.split(" ")
+    start = 0
+    while start < len(words) - 1 and words[start] in MODIFIER_WORDS:
+        start += 1
+    if start:
+        yield " ".join(words[start:])
+
+
+def class_forms(text: str) -> List[str]:
+    """The spellings of a class name looked up among the class synonyms: as written, in the
+    plural and singular, without a last generic noun, without modifier words in front."""
+    forms = [text]
+    for rule in (plural, singular, without_generic_word, without_modifier):
+        for form in list(forms):
+            forms.extend(other for other in rule(form) if other not in forms)
+    return forms
+
+
 def without_salt_or_form(text: str) -> Iterator[str]:
     """Salt, hydrate, form and strength words stripped at either end, while a word remains:
     "diltiazem hydrochloride" -> "diltiazem", "sodium colistimethate" -> "colistimethate",

@@ -25,8 +25,10 @@ How a mention is linked (:meth:`DrugVocabulary.link`):
    ("NSAIDs", "beta-blockers", "PPIs"), then take the first lookup that finds a class (else
    the first that finds anything; so "tetracyclines" stays the class, not the drug
    tetracycline), may also be looked up in the plural and without a last generic noun
-   ("anticholinergic drugs"), and skip the anion/acid rule ("salicylate" the class is not
-   salicylic acid).
+   ("anticholinergic drugs") and without modifier words in front ("short-acting
+   benzodiazepines"), skip the anion/acid rule ("salicylate" the class is not salicylic acid),
+   and never take a drug with a DrugBank id found through the singular ("phenothiazines", the
+   class, is not the compound phenothiazine; such a mention stays unlinked).
 3. Among the drugs one lookup finds, the pick is: one with a DrugBank id; then (salt-stripped
    names) a moiety ("lithium cation") before a salt; then the drug whose canonical name is the
    spelling looked up; then the drug with the most name variants; then the name, alphabetically.
@@ -44,6 +46,14 @@ vasodilator agents and potassium channel blockers) or where ``data/overrides.tsv
 otherwise the class has a name and no id. An entry without DrugBank id outside D27 whose MeSH
 id no other entry carries ("Benzodiazepines", "Tetracyclines") names a class when a ``GROUP``
 mention links to it.
+
+``data/mesh_classes.tsv`` gives classes MeSH ids checked against a public source (NLM's
+MEDLINE records where they name the descriptor): a class the vocabulary lacks is added
+("Adrenal Cortex Hormones", D000305, which "corticosteroids" names through
+``data/class_synonyms.tsv``), a class whose id the vocabulary shares or gets wrong gets the
+checked one, and no other entry keeps that id as a class id. The package's MeSH ids of
+classes are often not the class's own: of the 151 entries without DrugBank id whose name NLM's
+2016 MEDLINE file medline16n0902 also names, 45 carry another id than NLM gives that name.
 
 ``data/overrides.tsv`` corrects ids the package gets wrong (a parent name under the id of its
 ester or salt: estradiol under DB13956, estradiol valerate); it is applied whenever a
@@ -74,6 +84,8 @@ PHARMACOLOGICAL_ACTION = "D27"  # the MeSH tree of pharmacological actions (drug
 DATA = Path(__file__).parent / "data"
 OVERRIDES_FILE = DATA / "overrides.tsv"
 CLASS_SYNONYMS_FILE = DATA / "class_synonyms.tsv"
+MESH_CLASSES_FILE = DATA / "mesh_classes.tsv"
+MESH_ID = re.compile(r"^D\d{6}(\d{3})?$")
 MALFORMED = re.compile(r"^[\s,;:]|[\s,;:]$")
 
 
@@ -166,6 +178,48 @@ def read_class_synonyms(path: Path = CLASS_SYNONYMS_FILE) -> List[Tuple[int, str
     return [(k, row["synonym"], row["class"]) for k, row in _tsv_rows(path)]
 
 
+def read_mesh_classes(path: Path = MESH_CLASSES_FILE) -> List[Dict[str, str]]:
+    """The checked MeSH ids of ``data/mesh_classes.tsv``: class, mesh_id, mesh_name, source,
+    evidence; one id per class and one class per id."""
+    rows: List[Dict[str, str]] = []
+    line_of_id: Dict[str, int] = {}
+    line_of_class: Dict[str, int] = {}
+    for k, row in _tsv_rows(path):
+        where = f"{path}, line {k}"
+        if not MESH_ID.match(row["mesh_id"]):
+            raise VocabularyError(f"{where}: {row['mesh_id']!r} is not a MeSH descriptor id (D and 6 or 9 digits)")
+        if row["source"] != "curated" or not row["mesh_name"] or not row["evidence"]:
+            raise VocabularyError(f"{where}: every row needs mesh_name, source 'curated' and evidence")
+        if row["class"] != row["class"].lower():
+            raise VocabularyError(f"{where}: class is the vocabulary's key, in lower case ({row['class']!r})")
+        for seen, key in ((line_of_class, row["class"]), (line_of_id, row["mesh_id"])):
+            if key in seen:
+                raise VocabularyError(f"{where}: {key} is already on line {seen[key]} (one id per class, one class per id)")
+            seen[key] = k
+        rows.append({**row, "line": str(k)})
+    return rows
+
+
+def apply_mesh_classes(
+    drugs: List[Drug], variants: Dict[str, int], rows: List[Dict[str, str]],
+) -> Tuple[List[Drug], Dict[str, int], FrozenSet[str]]:
+    """``drugs`` with the checked class ids of ``data/mesh_classes.tsv`` set (a class the
+    vocabulary lacks is added, with its key and its MeSH name as names), and those keys."""
+    position = {d.key: i for i, d in enumerate(drugs)}
+    drugs, variants = list(drugs), dict(variants)
+    for row in rows:
+        key = row["class"]
+        i = position.get(key)
+        if i is None:
+            position[key] = i = len(drugs)
+            drugs.append(Drug(key, row["mesh_name"], None, mesh_id=row["mesh_id"], is_class=True))
+            for name in (key, row["mesh_name"]):
+                variants.setdefault(normalise.clean(name), i)
+        elif drugs[i].drugbank_id is None:
+            drugs[i] = dataclasses.replace(drugs[i], mesh_id=row["mesh_id"], is_class=True)
+    return drugs, variants, frozenset(r["class"] for r in rows if drugs[position[r["class"]]].drugbank_id is None)
+
+
 def apply_overrides(drugs: List[Drug], overrides: List[Dict[str, str]]) -> Tuple[List[Drug], FrozenSet[str]]:
     """``drugs`` with the corrections applied where the vocabulary still has the wrong value,
     and the keys whose MeSH id a correction set."""
@@ -192,8 +246,10 @@ class DrugVocabulary:
     """Drugs (canonical key, name, DrugBank id) and name variants, with the lookup indexes."""
 
     def __init__(self, drugs: List[Drug], variants: Dict[str, int], brands: Dict[str, bool], source: str):
-        self.drugs, self.mesh_overridden = apply_overrides(drugs, read_overrides())
-        self.variants = variants  # exact variant (cleaned) -> index into drugs
+        drugs, overridden = apply_overrides(drugs, read_overrides())
+        # exact variant (cleaned) -> index into drugs
+        self.drugs, self.variants, self.mesh_curated = apply_mesh_classes(drugs, variants, read_mesh_classes())
+        self.mesh_overridden = overridden | self.mesh_curated
         self.brands = brands  # variant -> the vocabulary's brand flag, where it gives one
         self.source = source
         self._build_indexes()
@@ -252,9 +308,12 @@ class DrugVocabulary:
             if drug.mesh_id:
                 holders.setdefault(drug.mesh_id, []).append(i)
         self.class_ids: Dict[int, str] = {}  # entry index -> the class's MeSH id
+        curated_ids = {self.drugs[i].mesh_id for i, d in enumerate(self.drugs) if d.key in self.mesh_curated}
         for i, drug in enumerate(self.drugs):
             if not drug.mesh_id or drug.drugbank_id:
                 continue
+            if drug.mesh_id in curated_ids and drug.key not in self.mesh_curated:
+                continue  # a checked id belongs to its class only
             others = [j for j in holders[drug.mesh_id] if j != i]
             if drug.is_class:  # its members may carry it, another class may not
                 others = [j for j in others if self.drugs[j].is_class]
@@ -332,6 +391,8 @@ class DrugVocabulary:
 
     def _link(self, text: str, group: bool, follow: bool = True) -> Link:
         hits = list(self._lookups(normalise.clean(text), group))
+        if group:  # a plural names a class; its singular names one drug ("phenothiazines")
+            hits = [(rule, found) for rule, found in hits if not _singular_drug(rule, found, self.drugs)]
         if not hits:
             return Link(None, None)
         deciding = 0
@@ -365,6 +426,7 @@ class DrugVocabulary:
         if group:  # a class is named in the plural; its anion is not its acid ("salicylate")
             rules = [(n, r) for n, r in rules if n != "acid"] + [
                 ("generic", normalise.without_generic_word), ("plural", normalise.plural),
+                ("modifier", normalise.without_modifier),
             ]
             yield from self._class_synonym(text)
         for name, rule in rules:
@@ -390,10 +452,15 @@ class DrugVocabulary:
             yield from self._class_synonym(text)
 
     def _class_synonym(self, text: str):
-        if text in self.class_names:
-            yield "class_synonym", [(self.class_names[text], text)]
-        elif normalise.squash(text) in self.class_squashed:
-            yield "class_synonym", [(self.class_squashed[normalise.squash(text)], text)]
+        """The class a synonym names, for the text in one of its :func:`normalise.class_forms`."""
+        for form in normalise.class_forms(text):
+            if form in self.class_names:
+                yield "class_synonym", [(self.class_names[form], form)]
+                return
+            squashed = normalise.squash(form)
+            if squashed in self.class_squashed:
+                yield "class_synonym", [(self.class_squashed[squashed], form)]
+                return
 
     def _rank(self, variants: List[Tuple[str, int]], spelt: str, group: bool = False) -> List[Tuple[int, str]]:
         best: Dict[int, Tuple[tuple, str]] = {}
@@ -439,6 +506,11 @@ def _with_package_classes(drugs: List[Drug]) -> List[Drug]:
         else:
             out.append(dataclasses.replace(drug, mesh_id=data.get("mesh_id") or None, is_class=_is_class(data)))
     return out
+
+
+def _singular_drug(rule: str, found: List[Tuple[int, str]], drugs: List[Drug]) -> bool:
+    """Whether a lookup reached a drug with a DrugBank id through the singular of the text."""
+    return "singular" in rule.split("+") and drugs[found[0][0]].drugbank_id is not None
 
 
 def _capped(candidates: List[Drug], chosen: Drug) -> List[Drug]:
