@@ -2,21 +2,32 @@
 sample of linked mentions to check by hand.
 
     python scripts/link_coverage.py CORPUS_DIR OUTPUT.json SAMPLE.tsv [--checked CHECKED.tsv]
+        [--carry-over OLD_CHECKED.tsv] [--outside OUTSIDE_CHECKED.tsv]
 
 Reads the gold entities of CORPUS_DIR/{train,dev,test}.spacy (the DDI task's splits; the rules
 were written looking at train and dev only) and writes OUTPUT.json: per split and entity
 type, the mentions, the share linked to a DrugBank id by a plain lower-case lookup in the
 vocabulary's variant table (the baseline) and by drug_linker, the share linked to anything
-(a class without an id counts here), and the lookups that decided. It writes SAMPLE.tsv: 150
-distinct (mention, type) pairs of the test split that drug_linker links to a DrugBank id,
-drawn with a fixed seed, with the vocabulary entry each was linked to, to be checked by hand.
-With --checked (the same rows with a last column "ok" or "wrong", filled in by a person),
-the precision of the sample and the wrong links go into OUTPUT.json too.
+(a class without an id counts here), the share with a DrugBank id or the MeSH id of the class
+a mention names, and the lookups that decided. It writes SAMPLE.tsv: 150 distinct (mention,
+type) pairs of the test split that drug_linker links to a DrugBank id or a class's MeSH id,
+with the entry each was linked to and the first test sentence it occurs in, to be checked by
+hand. The sample is the 150 pairs of smallest seeded hash, so a change of the rules or the
+data changes only the rows whose link changed (and the few pairs that enter or leave).
+
+--checked: the same rows with two more columns, verdict ("ok", "wrong", or "unsure" where the
+drug or class is right but its id could not be checked; filled in by a person) and note; the precision of the sample and the wrong links go into OUTPUT.json.
+--carry-over OLD: first write CHECKED from the new sample, with the verdicts of OLD's rows
+whose link did not change (same mention, type, drug id and class id) and an empty verdict on
+the others, which a person then fills in.
+--outside: a sample of links checked by hand outside the DDI corpus (columns doc_id, mention,
+label, linked_id, linked_name, verdict "right" or "wrong", note; see
+benchmarks/linking_outside/README.md); its precision, per label, goes into OUTPUT.json too.
 """
 import argparse
 import csv
+import hashlib
 import json
-import random
 import sys
 import time
 from collections import Counter
@@ -32,13 +43,115 @@ SAMPLE_SIZE = 150
 SEED = 0
 
 
+# ok: the right drug or class (and id); wrong: not; unsure: the right drug or class, but its id
+# could not be checked against a source and the checker doubts it
+VERDICTS = ("ok", "wrong", "unsure")
+SAMPLE_COLUMNS = ["mention", "type", "drug_name", "drug_id", "class_id", "class_name", "decided_by", "sentence"]
+
+
+def _rank(key) -> str:
+    """A pair's place in the sample order: a seeded hash, stable when other pairs come or go."""
+    return hashlib.sha256(f"{SEED}\t{key[0]}\t{key[1]}".encode("utf8")).hexdigest()
+
+
+def _link_key(row) -> tuple:
+    return (row["mention"], row["type"], row.get("drug_id") or "", row.get("class_id") or "")
+
+
+def _read_tsv(path: Path):
+    with path.open(encoding="utf8", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def _write_tsv(path: Path, columns, rows) -> None:
+    with path.open("w", encoding="utf8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, delimiter="\t", extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _carry_over(old: Path, rows):
+    """The sample's rows with the verdict and note of the old checked row of the same link."""
+    verdicts = {_link_key(r): r for r in _read_tsv(old) if r.get("verdict")}
+    return [
+        {**row, "verdict": verdicts.get(_link_key(row), {}).get("verdict", ""), "note": verdicts.get(_link_key(row), {}).get("note", "")}
+        for row in rows
+    ]
+
+
+def _check_sample(path: Path, rows):
+    checked_rows = _read_tsv(path)
+    checked = {_link_key(r) for r in checked_rows}
+    drawn = {_link_key(r) for r in rows}
+    if checked != drawn:
+        print(
+            f"Error: {path} checks another sample ({len(checked ^ drawn)} rows differ: the rules or the data "
+            "changed): run with --carry-over OLD_CHECKED.tsv to keep the verdicts of unchanged links, then check the rest by hand",
+            file=sys.stderr,
+        )
+        return None
+    verdicts = Counter(row["verdict"] for row in checked_rows)
+    unknown = set(verdicts) - set(VERDICTS)
+    if unknown:
+        print(
+            f"Error: {path}: verdicts are {', '.join(VERDICTS)}, not {sorted(unknown)} ({sum(verdicts[u] for u in unknown)} rows)",
+            file=sys.stderr,
+        )
+        return None
+    by_kind = Counter((bool(r["class_id"]), r["verdict"]) for r in checked_rows)
+    decided = verdicts["ok"] + verdicts["wrong"]
+    return {
+        "file": str(path), "ok": verdicts["ok"], "wrong": verdicts["wrong"], "unsure": verdicts["unsure"],
+        # over the links the checker could decide; counting the unsure ones as wrong, the lower bound
+        "precision": round(verdicts["ok"] / max(1, decided), 3),
+        "precision_unsure_as_wrong": round(verdicts["ok"] / max(1, len(checked_rows)), 3),
+        "drugbank_links": {v: by_kind[(False, v)] for v in VERDICTS},
+        "class_links": {v: by_kind[(True, v)] for v in VERDICTS},
+        "wrong_links": [
+            {k: row[k] for k in ("mention", "type", "drug_name", "drug_id", "class_id", "note")}
+            for row in checked_rows if row["verdict"] == "wrong"
+        ],
+        "unsure_links": [
+            {k: row[k] for k in ("mention", "type", "drug_name", "drug_id", "class_id", "note")}
+            for row in checked_rows if row["verdict"] == "unsure"
+        ],
+    }
+
+
+def _outside(path: Path):
+    """Precision of the links checked by hand outside the DDI corpus, overall and per label."""
+    rows = _read_tsv(path)
+    needed = {"doc_id", "mention", "label", "linked_id", "linked_name", "verdict", "note"}
+    if not rows or needed - set(rows[0]):
+        print(f"Error: {path}: expected the columns {sorted(needed)}", file=sys.stderr)
+        return None
+    bad = [k for k, r in enumerate(rows, 2) if r["verdict"] not in ("right", "wrong")]
+    if bad:
+        print(f"Error: {path}, line {bad[0]}: verdict is right or wrong ({len(bad)} such rows)", file=sys.stderr)
+        return None
+
+    def precision(subset):
+        right = sum(r["verdict"] == "right" for r in subset)
+        return {"checked": len(subset), "right": right, "precision": round(right / max(1, len(subset)), 3)}
+
+    return {
+        "file": str(path), **precision(rows),
+        "by_label": {label: precision([r for r in rows if r["label"] == label]) for label in sorted({r["label"] for r in rows})},
+        "wrong_links": [{k: r[k] for k in ("doc_id", "mention", "label", "linked_id", "linked_name", "note")} for r in rows if r["verdict"] == "wrong"],
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", type=Path)
     parser.add_argument("output", type=Path)
     parser.add_argument("sample", type=Path)
     parser.add_argument("--checked", type=Path, default=None)
+    parser.add_argument("--carry-over", type=Path, default=None, dest="carry_over")
+    parser.add_argument("--outside", type=Path, default=None)
     args = parser.parse_args()
+    if args.carry_over is not None and args.checked is None:
+        parser.error("--carry-over needs --checked (the file it writes)")
 
     vocab = DrugVocabulary.from_package()
     to_canonical, canonical_data, _ = read_package_dictionary()
@@ -73,8 +186,9 @@ def main() -> int:
                 if link.drug_id:
                     linked[label] += 1
                     rules[link.rule.split(">")[0]] += 1
-                    if split == "test":
-                        test_linked.setdefault((ent.text.lower(), label), (ent.text, link))
+                if split == "test" and (link.drug_id or (group and group[0])):
+                    class_id, class_name = group if group and group[0] else ("", "")
+                    test_linked.setdefault((ent.text.lower(), label), (ent.text, link, class_id, class_name, doc.text))
         result["splits"][split] = {
             "by_type": {
                 label: {
@@ -93,39 +207,35 @@ def main() -> int:
         print(split, json.dumps(result["splits"][split]["by_type"]))
 
     keys = sorted(test_linked)
-    sample = sorted(random.Random(SEED).sample(keys, min(SAMPLE_SIZE, len(keys))))
+    sample = sorted(sorted(keys, key=_rank)[:SAMPLE_SIZE])
+    rows = []
+    for key in sample:
+        text, link, class_id, class_name, sentence = test_linked[key]
+        rows.append({
+            "mention": text, "type": key[1], "drug_name": link.drug_name, "drug_id": link.drug_id or "",
+            "class_id": class_id, "class_name": class_name, "decided_by": link.rule, "sentence": sentence,
+        })
     args.sample.parent.mkdir(parents=True, exist_ok=True)
-    with args.sample.open("w", encoding="utf8", newline="") as handle:
-        writer = csv.writer(handle, delimiter="\t")
-        writer.writerow(["mention", "type", "drug_name", "drug_id", "decided_by"])
-        for key in sample:
-            text, link = test_linked[key]
-            writer.writerow([text, key[1], link.drug_name, link.drug_id, link.rule])
-    result["sample"] = {"file": str(args.sample), "size": len(sample), "seed": SEED, "of_distinct_linked": len(keys)}
+    _write_tsv(args.sample, SAMPLE_COLUMNS, rows)
+    result["sample"] = {
+        "file": str(args.sample), "size": len(sample), "seed": SEED, "of_distinct_linked": len(keys),
+        "drawn": "the distinct (mention, type) pairs with a DrugBank id or a class MeSH id of smallest seeded hash",
+    }
+    if args.carry_over is not None:
+        carried = _carry_over(args.carry_over, rows)
+        _write_tsv(args.checked, SAMPLE_COLUMNS + ["verdict", "note"], carried)
+        todo = sum(not r["verdict"] for r in carried)
+        print(f"wrote {args.checked}: {len(carried) - todo} verdicts carried over from {args.carry_over}, {todo} rows to check by hand")
     if args.checked is not None:
-        with args.checked.open(encoding="utf8") as handle:
-            rows = list(csv.DictReader(handle, delimiter="\t"))
-        checked = {(r["mention"], r["type"], r["drug_id"]) for r in rows}
-        drawn = {(test_linked[k][0], k[1], test_linked[k][1].drug_id) for k in sample}
-        if checked != drawn:
-            print(
-                f"Error: {args.checked} checks another sample than {args.sample} ({len(checked ^ drawn)} rows "
-                "differ: the rules or the data changed): check the new sample by hand first",
-                file=sys.stderr,
-            )
+        checked = _check_sample(args.checked, rows)
+        if checked is None:
             return 2
-        verdicts = Counter(row["verdict"] for row in rows)
-        unknown = set(verdicts) - {"ok", "wrong"}
-        if unknown:
-            print(f"Error: {args.checked}: verdicts are ok or wrong, not {sorted(unknown)}", file=sys.stderr)
+        result["sample"]["checked"] = checked
+    if args.outside is not None:
+        outside = _outside(args.outside)
+        if outside is None:
             return 2
-        result["sample"]["checked"] = {
-            "file": str(args.checked), "ok": verdicts["ok"], "wrong": verdicts["wrong"],
-            "precision": round(verdicts["ok"] / max(1, len(rows)), 3),
-            "wrong_links": [
-                {k: row[k] for k in ("mention", "type", "drug_name", "drug_id", "note")} for row in rows if row["verdict"] == "wrong"
-            ],
-        }
+        result["outside"] = outside
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {args.output} and {args.sample}")
