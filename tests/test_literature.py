@@ -230,6 +230,37 @@ def test_pieces_of_a_chemical_name_become_one_entity(tiny_encoder):
     assert [s.text for s in join_attached_spans(apart, spans)] == ["aspirin", "warfarin"]
 
 
+def test_a_chemical_name_takes_in_its_first_locants_and_stereo_descriptor(tiny_encoder):
+    """The tagger often starts a chemical name after its first locant ("1," of
+    "1,3-difluoroacetone") or its bracketed descriptor; joined, the name is whole. A number
+    with a space after its comma, or one that belongs to the entity before, stays out."""
+    from spacy.tokens import Span
+
+    from spacy_ddi.ner.drug_ner_component import join_attached_spans
+
+    nlp = blank_nlp(tiny_encoder, heads=())
+    text = "1,3-difluoroacetone, 16,16-dimethylprostaglandin E2, (-)-erythro-fluorocitrate, (2S,3R)-x-amine and 1, 3-y-ol"
+    doc = nlp.make_doc(text)
+
+    def starting(word, end_word):
+        start = text.index(word)
+        end = text.index(end_word, start) + len(end_word)
+        return doc.char_span(start, end, label="DRUG_N", alignment_mode="strict")
+
+    pieces = [
+        starting("3-difluoroacetone", "difluoroacetone"),
+        starting("16-dimethyl", "E2"),
+        starting("erythro", "fluorocitrate"),
+        starting("x-amine", "amine"),
+        starting("3-y-ol", "ol"),
+    ]
+    assert None not in pieces
+    assert [s.text for s in join_attached_spans(doc, pieces)] == [
+        "1,3-difluoroacetone", "16,16-dimethylprostaglandin E2", "(-)-erythro-fluorocitrate",
+        "(2S,3R)-x-amine", "3-y-ol",  # "1, 3-y-ol": a space after the comma
+    ]
+
+
 def test_join_attached_is_a_prediction_setting(trained_nlp):
     ner = trained_nlp.get_pipe("drug_ner")
     assert ner.cfg["join_attached"] is False

@@ -55,14 +55,22 @@ def make_drug_ner(
 # what may follow a drug name with no space between and still belong to it: a number or a
 # bracketed number ("dmPGE2", "InsP(3)")
 ATTACHED_SUFFIX = re.compile(r"\d+|\(\d+\)")
+# what may come before a drug name with no space between and still belong to it: the first
+# locants of a chemical name ("1," of "1,3-difluoro-2-propanol", "16," of
+# "16,16-dimethylprostaglandin E2", "2,2'," ...), or a bracketed stereo descriptor and its
+# hyphen ("(-)-", "(+)-", "(R)-", "(2S,3R)-")
+ATTACHED_PREFIX = re.compile(r"(?:\d+'*,)+|\((?:[+\-±]|\d*[RSEZ](?:,\d*[RSEZ])*)\)-")
 
 
 def join_attached_spans(doc: Doc, spans: List[Span]) -> List[Span]:
     """Entities as a chemical name's pieces become one: two entities with no token and no space
     between them merge ("1," + "3-difluoro-2-propanol", "Na" + "Flu"), taking the label of the
     longer piece; an entity followed, with no space, by a number or a bracketed number takes it
-    in ("dmPGE" + "2", "InsP" + "(3)"). A citation mark written without a space ("aspirin(12)")
-    is taken in too: tune_priors.py keeps the setting only where dev says it helps."""
+    in ("dmPGE" + "2", "InsP" + "(3)"); an entity preceded, with no space, by the first locants
+    of a chemical name or a bracketed stereo descriptor takes them in ("1," +
+    "3-difluoro-2-propanol", "(-)-" + "erythro-fluorocitrate"). A citation mark written without
+    a space ("aspirin(12)") is taken in too: tune_priors.py keeps the setting only where dev
+    says it helps."""
     merged: List[Span] = []
     for span in sorted(spans, key=lambda s: s.start):
         last = merged[-1] if merged else None
@@ -79,7 +87,15 @@ def join_attached_spans(doc: Doc, spans: List[Span]) -> List[Span]:
             end += 1
             if ATTACHED_SUFFIX.fullmatch(doc[span.end:end].text):
                 best = end
-        joined.append(span if best == span.end else Span(doc, span.start, best, label=span.label_))
+        floor = joined[-1].end if joined else 0
+        start, first = span.start, span.start
+        while start > floor and not doc[start - 1].whitespace_:
+            start -= 1
+            if ATTACHED_PREFIX.fullmatch(doc[start:span.start].text):
+                first = start
+        if (first, best) != (span.start, span.end):
+            span = Span(doc, first, best, label=span.label_)
+        joined.append(span)
     return joined
 
 
