@@ -431,6 +431,33 @@ def test_a_group_plural_never_links_to_one_drug_through_its_singular(vocab, link
     assert real.link("tetracyclines", "GROUP").drug.name == "Tetracyclines"
 
 
+@pytest.mark.parametrize("mention,label,not_name", [
+    ("Aedes", "GROUP", "Anticonvulsants"),  # its singular "aed" would be the synonym AED
+    ("arrestin", "DRUG_N", "Minocycline"),  # the brand Arestin with one r
+    ("IGF-I", "DRUG_N", "Insulin-Like Growth Factor II"),
+    ("Nitrogen", "DRUG", "Nitrogen trichloride"),  # a nonmetal's chloride is not its salt
+])
+def test_names_found_in_abstracts_that_are_not_these_drugs(linker_nlp, mention, label, not_name):
+    link = linker_nlp.get_pipe("drug_linker").vocabulary.link(mention, label)
+    assert link.drug_name != not_name
+
+
+def test_nlm_ids_correct_the_vocabulary(linker_nlp):
+    vocab = linker_nlp.get_pipe("drug_linker").vocabulary
+    link = vocab.link("connexins", "GROUP")
+    assert vocab.class_of(link.drug, "GROUP") == ("D017630", "Connexins")  # the vocabulary gives D056266
+
+
+def test_a_short_form_defined_in_the_text_links_through_its_long_form(linker_nlp):
+    from spacy.tokens import Span
+
+    doc = linker_nlp.make_doc("Bst2 synthesis was interferon (IFN) dependent; IFN was added.")
+    doc.ents = [Span(doc, 3, 4, label="DRUG_N"), Span(doc, 5, 6, label="DRUG_N"), Span(doc, 9, 10, label="DRUG_N")]
+    doc = linker_nlp.get_pipe("drug_linker")(doc)
+    assert [e._.drug_name for e in doc.ents] == ["Interferons"] * 3  # not the vocabulary's reading of IFN
+    assert doc.ents[2]._.long_form == "interferon"
+
+
 def test_class_forms():
     forms = normalise.class_forms("short-acting benzodiazepines")
     assert "benzodiazepines" in forms and "short-acting benzodiazepine" in forms

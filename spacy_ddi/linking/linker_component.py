@@ -158,13 +158,15 @@ class DrugLinker(LoadTimeSettings):
 
     def link(self, span: Span, long_form: Optional[str] = None) -> Link:
         """The link of one mention, without writing it on the span; an abbreviation whose
-        ``long_form`` links (to a drug with an id or a class) takes the long form's link."""
+        ``long_form`` links takes the long form's link: the text says what it stands for, where
+        the vocabulary's reading of a short form may be another drug ("IFN (interferon)" is
+        Interferons, not the vocabulary's interferon tau)."""
         if self.cfg["labels"] and span.label_ not in self.cfg["labels"]:
             return Link(None, None)
         own = self.vocabulary.link(span.text, span.label_)
         if long_form:
             spelt = self.vocabulary.link(long_form, span.label_)
-            if spelt.drug is not None and (spelt.drug_id or self.vocabulary.class_of(spelt.drug, span.label_) or own.drug is None):
+            if spelt.drug is not None:
                 return Link(spelt.drug, own.is_brand, spelt.candidates, f"long_form>{spelt.rule}")
         return own
 

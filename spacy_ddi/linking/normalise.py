@@ -31,6 +31,12 @@ dipropionate valerate benzoate pamoate embonate napsylate tosylate stearate palm
 decanoate enanthate cypionate oxalate carbonate malate edisylate xinafoate furoate
 mononitrate dinitrate base cation ion
 """.split())
+# elements whose chlorides, oxides, ... are compounds of their own, not salts of the element:
+# "nitrogen" is not "nitrogen chloride" (where "lithium" is "lithium carbonate"'s moiety)
+NONMETALS = frozenset("""
+hydrogen boron carbon nitrogen oxygen fluorine silicon phosphorus sulfur sulphur chlorine
+selenium bromine iodine
+""".split())
 # esters: the mention "fludrocortisone acetate" is fludrocortisone, but the vocabulary's
 # "norethindrone enanthate" is not what a mention of "norethindrone" names
 ESTER_WORDS = frozenset("""
@@ -73,12 +79,14 @@ def squash(text: str) -> str:
 
 def spelling(text: str) -> str:
     """A loose key for British/INN against US/USAN spellings: :func:`squash`, then ph -> f,
-    th -> t, ae/oe -> e, y -> i and doubled letters once ("simeticone"/"simethicone",
-    "sulphate"/"sulfate", "amoxycillin"/"amoxicillin", "oestradiol"/"estradiol")."""
+    th -> t, ae/oe -> e and y -> i ("simeticone"/"simethicone", "sulphate"/"sulfate",
+    "amoxycillin"/"amoxicillin", "oestradiol"/"estradiol"). Doubled letters stay: made single,
+    they joined names that differ ("arrestin", a protein, and the minocycline brand Arestin;
+    "IGF-I" and "IGF-II")."""
     key = squash(text)
     for old, new in (("ph", "f"), ("th", "t"), ("ae", "e"), ("oe", "e"), ("y", "i")):
         key = key.replace(old, new)
-    return re.sub(r"(.)\1+", r"\1", key)
+    return key
 
 
 def without_brackets(text: str) -> Iterator[str]:
@@ -147,13 +155,19 @@ def without_modifier(text: str) -> Iterator[str]:
         yield " ".join(words[start:])
 
 
+# a spelling of a class name shorter than this is looked up only as written: "aedes" (the
+# mosquito) in the singular would be "aed", an abbreviation of antiepileptic drug
+MIN_CLASS_FORM = 6
+
+
 def class_forms(text: str) -> List[str]:
     """The spellings of a class name looked up among the class synonyms: as written, in the
-    plural and singular, without a last generic noun, without modifier words in front."""
+    plural and singular, without a last generic noun, without modifier words in front (each
+    of at least MIN_CLASS_FORM characters)."""
     forms = [text]
     for rule in (plural, singular, without_generic_word, without_modifier):
         for form in list(forms):
-            forms.extend(other for other in rule(form) if other not in forms)
+            forms.extend(other for other in rule(form) if other not in forms and len(other) >= MIN_CLASS_FORM)
     return forms
 
 

@@ -297,7 +297,7 @@ class DrugVocabulary:
             if len(key) >= MIN_SPELLING_LENGTH:
                 self.spelt.setdefault(key, []).append(variant)
             base, rank = normalise.salt_base(variant)
-            if base != variant:
+            if base != variant and base not in normalise.NONMETALS:
                 self.bases.setdefault(base, []).append((variant, rank))
 
     def _build_class_indexes(self) -> None:
