@@ -103,6 +103,12 @@ def test_the_local_path_writes_about_every_t_seconds(trained_nlp, tmp_path, monk
 
 
 def test_cli_flush_options_and_engines(model_dir, tmp_path):
+    import typer.main
+
+    from spacy_ddi.batch import runner
+
+    defaults = {p.name: p.default for p in typer.main.get_command(app).commands["extract"].params}
+    assert (defaults["flush_every"], defaults["flush_seconds"]) == (runner.FLUSH_EVERY, runner.FLUSH_SECONDS)
     source = tmp_path / "in.jsonl"
     source.write_text("".join(json.dumps({"id": f"d{k}", "text": t}) + "\n" for k, t in enumerate(TEXTS)), encoding="utf8")
     out = tmp_path / "o.jsonl"

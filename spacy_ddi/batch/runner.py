@@ -70,9 +70,10 @@ def done_ids(output: Path) -> Set[str]:
     return ids
 
 
-# the defaults of --flush-every and --flush-seconds (chosen by measured speed: docs/scale.md)
-FLUSH_EVERY = 256
-FLUSH_SECONDS = 30.0
+# the defaults of --flush-every and --flush-seconds: chunks of a few hundred abstracts cost no
+# measurable speed, chunks of about 100 or fewer do (docs/scale.md)
+FLUSH_EVERY = 1000
+FLUSH_SECONDS = 60.0
 # the first chunk is small, so the progress bar and the file move soon after the start
 FIRST_CHUNK = 16
 
