@@ -119,8 +119,9 @@ def extract_dataset(
     ``concurrency`` actors each holding one pipeline, each reserving ``cpus_per_actor`` CPUs
     (and using as many torch threads, at least one). ``done``: ids to skip (a sorted bytes
     array, as ``parts.done_ids`` returns it). The actors are restarted where a node is lost
-    and their batches retried (Ray Data's defaults, ``max_restarts=-1``,
-    ``max_task_retries=-1``, kept explicit here)."""
+    and their batches retried: Ray Data gives an actor pool ``max_restarts=-1`` and
+    ``max_task_retries=-1`` unless told otherwise (passing them to ``map_batches`` is
+    deprecated since Ray 2.60), and ``tests/test_extract_parts.py`` kills a node to check it."""
     import ray
     from ray.data import ActorPoolStrategy
 
@@ -138,8 +139,6 @@ def extract_dataset(
         compute=ActorPoolStrategy(size=concurrency),  # "concurrency=" is deprecated since Ray 2.51
         num_gpus=gpus_per_actor,
         num_cpus=cpus_per_actor,
-        max_restarts=-1,
-        max_task_retries=-1,
     )
 
 
