@@ -50,18 +50,22 @@ OTHER_ENGINES_OPTIONS = [
     ("ray", ["--n-process", "2"], "--n-process", "local"),
     ("ray", ["--gpu-id", "0"], "--gpu-id", "local"),
     ("ray", ["-q"], "--quiet", "local"),
-    ("ray", ["--resume"], "--resume", "local"),
+    ("ray", ["--mentions"], "--mentions", "local"),
+    ("ray", ["--errors", "e.jsonl"], "--errors", "local"),
+    ("ray", ["--flush-seconds", "5"], "--flush-seconds", "local"),
     ("local", ["--actors", "2"], "--actors", "ray"),
     ("local", ["--address", "ray://head:10001"], "--address", "ray"),
     ("local", ["--gpus-per-actor", "1"], "--gpus-per-actor", "ray"),
     ("local", ["--cpus-per-actor", "0.5"], "--cpus-per-actor", "ray"),
+    ("local", ["--format", "parquet"], "--format", "ray"),
 ]
 
 
 def test_each_engine_only_option_is_checked():
     names = {param for option in ENGINE_OPTIONS.values() for param in option}
     given = {option.lstrip("-").replace("-", "_") for _, _, option, _ in OTHER_ENGINES_OPTIONS}
-    assert given == names
+    # --format is the option of the parameter part_format
+    assert given == {"format" if name == "part_format" else name for name in names}
 
 
 @pytest.mark.parametrize("engine, args, option, owner", OTHER_ENGINES_OPTIONS)
@@ -83,7 +87,8 @@ def test_the_other_engines_defaults_given_explicitly_are_accepted(tmp_path, engi
     if engine == "ray":
         pytest.importorskip("ray")
     missing = tmp_path / "missing.txt"
-    result = CliRunner().invoke(app, ["extract", "no-such-model", str(missing), "-o", str(tmp_path / "o.jsonl"), "--engine", engine, *args])
+    out = tmp_path / ("o.jsonl" if engine == "local" else "parts")  # Ray writes a folder of parts
+    result = CliRunner().invoke(app, ["extract", "no-such-model", str(missing), "-o", str(out), "--engine", engine, *args])
     # past the engine check: the missing input is what stops the run
     assert result.exit_code == 2 and "missing.txt: no such file or folder" in result.stderr, result.output
 
