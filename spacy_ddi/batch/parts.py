@@ -17,7 +17,7 @@ import json
 import os
 import uuid
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Union
+from typing import Dict, Iterable, Iterator, List, Sequence, Union
 
 import numpy
 
@@ -215,11 +215,3 @@ def read_errors(folder: Union[str, Path]) -> Iterator[Dict]:
             for line in handle:
                 if line.strip():
                     yield json.loads(line)
-
-
-def folder_output(output: Union[str, Path], given: Optional[str] = None) -> bool:
-    """Whether ``-o`` names a folder: it ends with a path separator, is an existing folder,
-    or has no file suffix."""
-    text = given if given is not None else str(output)
-    path = Path(output)
-    return text.endswith(("/", os.sep)) or path.is_dir() or path.suffix == ""
