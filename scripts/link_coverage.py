@@ -21,7 +21,7 @@ drug or class is right but its id could not be checked; filled in by a person) a
 whose link did not change (same mention, type, drug id and class id) and an empty verdict on
 the others, which a person then fills in.
 --outside: a sample of links checked by hand outside the DDI corpus (columns doc_id, mention,
-label, linked_id, linked_name, verdict "right" or "wrong", note; see
+label, linked_id, linked_name, verdict "right", "wrong" or "unsure", note; see
 benchmarks/linking_outside/README.md); its precision, per label, goes into OUTPUT.json too.
 """
 import argparse
@@ -65,7 +65,7 @@ def _read_tsv(path: Path):
 
 def _write_tsv(path: Path, columns, rows) -> None:
     with path.open("w", encoding="utf8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, delimiter="\t", extrasaction="ignore")
+        writer = csv.DictWriter(handle, fieldnames=columns, delimiter="\t", extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
 
@@ -125,19 +125,24 @@ def _outside(path: Path):
     if not rows or needed - set(rows[0]):
         print(f"Error: {path}: expected the columns {sorted(needed)}", file=sys.stderr)
         return None
-    bad = [k for k, r in enumerate(rows, 2) if r["verdict"] not in ("right", "wrong")]
+    bad = [k for k, r in enumerate(rows, 2) if r["verdict"] not in ("right", "wrong", "unsure")]
     if bad:
-        print(f"Error: {path}, line {bad[0]}: verdict is right or wrong ({len(bad)} such rows)", file=sys.stderr)
+        print(f"Error: {path}, line {bad[0]}: verdict is right, wrong or unsure ({len(bad)} such rows)", file=sys.stderr)
         return None
 
     def precision(subset):
-        right = sum(r["verdict"] == "right" for r in subset)
-        return {"checked": len(subset), "right": right, "precision": round(right / max(1, len(subset)), 3)}
+        counts = Counter(r["verdict"] for r in subset)
+        return {
+            "checked": len(subset), "right": counts["right"], "wrong": counts["wrong"], "unsure": counts["unsure"],
+            "precision": round(counts["right"] / max(1, counts["right"] + counts["wrong"]), 3),
+            "precision_unsure_as_wrong": round(counts["right"] / max(1, len(subset)), 3),
+        }
 
     return {
         "file": str(path), **precision(rows),
         "by_label": {label: precision([r for r in rows if r["label"] == label]) for label in sorted({r["label"] for r in rows})},
         "wrong_links": [{k: r[k] for k in ("doc_id", "mention", "label", "linked_id", "linked_name", "note")} for r in rows if r["verdict"] == "wrong"],
+        "unsure_links": [{k: r[k] for k in ("doc_id", "mention", "label", "linked_id", "linked_name", "note")} for r in rows if r["verdict"] == "unsure"],
     }
 
 
@@ -188,7 +193,7 @@ def main() -> int:
                     rules[link.rule.split(">")[0]] += 1
                 if split == "test" and (link.drug_id or (group and group[0])):
                     class_id, class_name = group if group and group[0] else ("", "")
-                    test_linked.setdefault((ent.text.lower(), label), (ent.text, link, class_id, class_name, doc.text))
+                    test_linked.setdefault((ent.text.lower(), label), (ent.text, link, class_id, class_name, " ".join(doc.text.split())))
         result["splits"][split] = {
             "by_type": {
                 label: {
