@@ -419,6 +419,7 @@ def review_cli(
         help="Address to listen on: 127.0.0.1 (the default) is this machine only; 0.0.0.0 shows the documents to the whole network",
     ),
     port: int = typer.Option(8000, "--port", help="Port to listen on (0: a free one, printed)"),
+    allow_host: List[str] = typer.Option([], "--allow-host", help="A DNS name the server is reached by (repeatable); requests naming any other name are refused, IP addresses and this machine's names are answered"),
     export_path: Path = typer.Option(None, "--export", help="Write the reviewed documents here instead of serving: .jsonl (records with each decision applied and each interaction's review status) or .spacy (training sentences, the format of spacy-ddi convert)"),
     reviewed_only: bool = typer.Option(False, "--reviewed-only", help="With --export: only the documents with at least one decision"),
 ) -> None:
@@ -455,6 +456,6 @@ def review_cli(
     from .review.server import serve
 
     try:
-        serve(store, host=host, port=port)
+        serve(store, host=host, port=port, allow_hosts=allow_host)
     except OSError as err:
         fail(f"cannot listen on {host}:{port}: {err}", exits=1)

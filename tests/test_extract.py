@@ -109,6 +109,38 @@ def test_resume_after_an_interruption_gives_one_runs_output(trained_nlp, inputs,
     assert sorted(part.read_text(encoding="utf8").splitlines()) == sorted(whole.read_text(encoding="utf8").splitlines())
 
 
+def test_a_cut_last_line_longer_than_a_read_block_is_removed(tmp_path):
+    """done_ids reads a JSONL output from its end in blocks, not whole: a cut-off last line
+    longer than a block, a whole last line, an empty file and a file of one cut line."""
+    from spacy_ddi.batch.runner import _cut_partial_line, done_ids
+
+    out = tmp_path / "o.jsonl"
+    out.write_text('{"id": "a"}\n{"id": "b"}\n{"id": "c", "text": "' + "x" * 300, encoding="utf8")
+    _cut_partial_line(out, block=16)
+    assert out.read_text(encoding="utf8") == '{"id": "a"}\n{"id": "b"}\n'
+    assert done_ids(out) == {"a", "b"}
+    _cut_partial_line(out, block=16)  # whole: unchanged
+    assert done_ids(out) == {"a", "b"}
+    out.write_text('{"id": "cut', encoding="utf8")
+    assert done_ids(out) == set() and out.read_bytes() == b""
+    assert done_ids(out) == set()
+
+
+def test_resume_tries_failed_documents_again_and_lists_only_this_runs_failures(trained_nlp, tmp_path):
+    from spacy_ddi.batch.readers import Item
+
+    out, errors = tmp_path / "o.jsonl", tmp_path / "o.jsonl.errors.jsonl"
+    items = [Item("ok1", TEXTS[0]), Item("bad", "BOOM " + TEXTS[1])]
+    extract(Raising(trained_nlp), items, out, batch_size=2)
+    extract(Raising(trained_nlp), items, out, batch_size=2, resume=True)
+    assert [json.loads(line)["id"] for line in errors.read_text(encoding="utf8").splitlines()] == ["bad"]
+    # the document now reads: it is done, and no longer listed as failed
+    summary = extract(trained_nlp, items, out, batch_size=2, resume=True)
+    assert summary.skipped == 1 and summary.failures == 0
+    assert sorted(r["id"] for r in read_records(out)) == ["bad", "ok1"]
+    assert errors.read_text(encoding="utf8") == ""
+
+
 class Raising:
     """A pipeline that raises on any text containing BOOM, in pipe and alone."""
 

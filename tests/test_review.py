@@ -328,6 +328,26 @@ def client(store, token="secret"):
     return TestClient(create_app(store, hosts=allowed_hosts("127.0.0.1", 8000), token=token), base_url="http://127.0.0.1:8000")
 
 
+def test_bound_to_every_network_it_answers_ip_addresses_and_its_names_but_no_rebound_name(extracted):
+    """0.0.0.0: a page on another site that rebinds its DNS name to this machine is refused,
+    so it can read neither the token nor the documents; IP addresses, this machine's names and
+    names given with --allow-host are answered."""
+    import socket
+
+    from starlette.testclient import TestClient
+
+    from spacy_ddi.review.server import allowed_hosts, create_app
+
+    store = ReviewStore(extracted)
+    app = create_app(store, hosts=allowed_hosts("0.0.0.0", 8000, ["review.lab.example"]), token="t", ip_literals=8000)
+    web = TestClient(app, base_url="http://127.0.0.1:8000")
+    for host in ("evil.example:8000", "review.lab.example:9000", "10.0.0.5:9000"):
+        assert web.get("/", headers={"Host": host}).status_code == 421, host
+        assert web.get("/api/doc/0", headers={"Host": host}).status_code == 421, host
+    for host in ("10.0.0.5:8000", "[fe80::1]:8000", "review.lab.example:8000", f"{socket.gethostname()}:8000", "localhost:8000"):
+        assert web.get("/", headers={"Host": host}).status_code == 200, host
+
+
 def test_the_app_refuses_other_hosts_other_origins_and_posts_without_the_token(extracted):
     d1 = RECORDS[0]
     store = ReviewStore(extracted)

@@ -69,9 +69,24 @@ def _replace(write, final: Path) -> None:
     try:
         write(temporary)
         os.replace(temporary, final)
+        _fsync_folder(final.parent)
     finally:
         if temporary.exists():
             temporary.unlink()
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (where the platform can open a folder)."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
 
 
 def _write_lines(lines: Iterable[str]):
@@ -107,18 +122,15 @@ def write_part(folder: Union[str, Path], ids: Sequence[str], records: List[str],
         table = pa.Table.from_pylist(rows, schema=schema)
 
         def write(path: Path) -> None:
-            pyarrow.parquet.write_table(table, path)
+            with path.open("wb") as handle:
+                pyarrow.parquet.write_table(table, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
 
         _replace(write, folder / f"{RECORDS_PREFIX}{key}.parquet")
     else:
         raise ValueError(f"a part is {' or '.join(PART_FORMATS)}, not {part_format!r}")
     return key
-
-
-def is_part_folder(path: Union[str, Path]) -> bool:
-    """Whether ``path`` is a folder with records or errors parts in it."""
-    path = Path(path)
-    return path.is_dir() and any(p.name.startswith((RECORDS_PREFIX, ERRORS_PREFIX)) for p in path.iterdir())
 
 
 def record_parts(folder: Union[str, Path]) -> List[Path]:

@@ -52,15 +52,34 @@ class Summary:
         )
 
 
+def _cut_partial_line(path: Path, block: int = 1 << 16) -> None:
+    """Remove a last line that has no newline (cut by an interruption), reading the file
+    backwards from its end in blocks rather than whole."""
+    with path.open("r+b") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        if size == 0:
+            return
+        handle.seek(size - 1)
+        if handle.read(1) == b"\n":
+            return
+        end = size
+        while end > 0:
+            start = max(0, end - block)
+            handle.seek(start)
+            newline = handle.read(end - start).rfind(b"\n")
+            if newline >= 0:
+                handle.truncate(start + newline + 1)
+                return
+            end = start
+        handle.truncate(0)
+
+
 def done_ids(output: Path) -> Set[str]:
     """Ids already in a JSONL output; a last line cut by an interruption is removed (its
     document is done again)."""
     ids = set()
     if output.exists():
-        data = output.read_bytes()
-        if data and not data.endswith(b"\n"):
-            with output.open("r+b") as handle:
-                handle.truncate(data.rfind(b"\n") + 1)
+        _cut_partial_line(output)
         with output.open(encoding="utf8") as handle:
             for line in handle:
                 try:
@@ -115,10 +134,11 @@ def extract(
     start = time.perf_counter()
     errors = errors or output.with_name(output.name + ".errors.jsonl")
     skip = done_ids(output) if resume else set()
-    if not resume:  # a fresh run: neither its records nor its errors mix with an old run's
-        for path in (output, errors):
-            if path.exists():
-                path.unlink()
+    # a fresh run: neither its records nor its errors mix with an old run's; a resumed run
+    # keeps the records and tries the failed documents again, so their old errors go
+    for path in (errors,) if resume else (output, errors):
+        if path.exists():
+            path.unlink()
     output.parent.mkdir(parents=True, exist_ok=True)
     bar = None
     if progress:

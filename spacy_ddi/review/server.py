@@ -2,7 +2,9 @@
 of the queue per request, and decisions posted back.
 
 Only this machine is served by default (127.0.0.1). Every request must name this server in its
-Host header (a page on another site cannot reach it through a DNS name that points here), and a
+Host header: a loopback name, the bound address, an IP address when bound to every network, this
+machine's host names, or a name given with ``--allow-host`` (so a page on another site cannot
+reach it through a DNS name rebound to this machine), and a
 decision is taken only from a same-origin request that carries the server's token (a random
 value in the page, which a page of another origin cannot read) in an ``X-Review-Token`` header.
 """
@@ -88,21 +90,45 @@ def _brief(mention: Dict) -> Dict:
     return {"start": mention["start"], "end": mention["end"], "text": mention["text"]}
 
 
-def allowed_hosts(host: str, port: int) -> Optional[set]:
-    """The Host headers a server bound to ``host``:``port`` answers; None (any) when it listens
-    on a network address (0.0.0.0: the names it is reached by are not known here)."""
-    if host in LOOPBACK:
-        return {f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"}
-    if host in ("0.0.0.0", "::", ""):
-        return None
-    return {f"{host}:{port}", f"[{host}]:{port}", f"127.0.0.1:{port}", f"localhost:{port}"}
+WILDCARD = ("0.0.0.0", "::", "")
 
 
-def create_app(store: ReviewStore, hosts: Optional[Iterable[str]] = None, token: Optional[str] = None):
+def allowed_hosts(host: str, port: int, also: Iterable[str] = ()) -> set:
+    """The Host headers a server bound to ``host``:``port`` answers: its loopback names, the
+    bound address, and ``also`` (names given with ``--allow-host``). Bound to every network
+    (0.0.0.0), it also answers this machine's own host names; any IP address is answered too
+    (``create_app``'s ``ip_literals``), but never another DNS name, which is how a page on
+    another site reaches a server through a name rebound to it."""
+    names = {"127.0.0.1", "localhost", "[::1]", *also}
+    if host in WILDCARD:
+        names |= {socket.gethostname(), socket.getfqdn()}
+    elif host not in LOOPBACK:
+        names |= {f"[{host}]" if ":" in host else host}
+    return {f"{name}:{port}" for name in names if name}
+
+
+def _is_ip_literal(host_header: str, port: int) -> bool:
+    """Whether a Host header is an IP address (v4, or v6 in brackets) with this port."""
+    import ipaddress
+
+    name, _, given_port = host_header.rpartition(":")
+    if given_port != str(port):
+        return False
+    try:
+        ipaddress.ip_address(name[1:-1] if name.startswith("[") and name.endswith("]") else name)
+    except ValueError:
+        return False
+    return True
+
+
+def create_app(
+    store: ReviewStore, hosts: Optional[Iterable[str]] = None, token: Optional[str] = None, ip_literals: Optional[int] = None
+):
     """The Starlette app of a review of ``store``.
 
     hosts: the Host headers to answer (None: any; ``allowed_hosts`` gives them for a bound
-        address). token: the value decisions must carry in ``X-Review-Token`` (default: a new
+        address). ip_literals: a port: also answer any IP address with it (a server bound to
+        every network). token: the value decisions must carry in ``X-Review-Token`` (default: a new
         random one); the page carries it.
     """
     from starlette.applications import Starlette
@@ -132,7 +158,7 @@ def create_app(store: ReviewStore, hosts: Optional[Iterable[str]] = None, token:
 
     def refused(request: Request, write: bool = False) -> Optional[Response]:
         host = request.headers.get("host", "")
-        if hosts is not None and host not in hosts:
+        if hosts is not None and host not in hosts and not (ip_literals and _is_ip_literal(host, ip_literals)):
             return refuse(421, f"this server does not answer for the host {host!r}")
         if not write:
             return None
@@ -254,17 +280,18 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(store: ReviewStore, host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(store: ReviewStore, host: str = "127.0.0.1", port: int = 8000, allow_hosts: Iterable[str] = ()) -> None:
     """Serve the review of ``store`` on http://host:port until interrupted (port 0: a free one).
 
     host: 127.0.0.1, the default, serves this machine only (the documents are often clinical
-    text); 0.0.0.0 serves every network the machine is on, only for those who mean it.
+    text); 0.0.0.0 serves every network the machine is on, only for those who mean it, by IP
+    address, this machine's host names and ``allow_hosts`` (DNS names it is reached by).
     """
     import uvicorn
 
     sock = bind(host, port)
     port = sock.getsockname()[1]
-    app = create_app(store, hosts=allowed_hosts(host, port))
+    app = create_app(store, hosts=allowed_hosts(host, port, allow_hosts), ip_literals=port if host in WILDCARD else None)
     shown = f"[{host}]" if ":" in host else host
     progress = store.progress()
     print(
