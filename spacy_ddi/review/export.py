@@ -68,10 +68,13 @@ def export(store: ReviewStore, path: Path, reviewed_only: bool = False) -> str:
             summary = _export_jsonl(store, partial, reviewed_only)
         else:
             summary = _export_docbin(store, partial, reviewed_only)
+        with open(partial, "rb+") as handle:  # on disk before it takes the final name
+            os.fsync(handle.fileno())
+        os.replace(partial, path)
     except CorpusError as err:
-        partial.unlink(missing_ok=True)
         raise ReviewError(str(err)) from None
-    os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
     return summary
 
 
