@@ -185,7 +185,7 @@ def test_pubtator_round_trip_maps_concept_relations_to_mention_pairs_within_sent
     (tmp_path / "p.pubtator").write_text("\n".join(lines))
     documents, report = import_annotations(tmp_path / "p.pubtator", labels=parse_labels(LABELS), nlp=nlp, log=lambda _: None)
     (docs,) = documents
-    mentions, interactions = document_annotation(docs, text + " ")
+    mentions, interactions = document_annotation(docs, text)
     w = at(text, "warfarin")
     # the ddi_sentences rules end a sentence at "; ": the third aspirin is a sentence of its own
     assert interactions == {(frozenset({(starts[1], starts[1] + 7), w}), "EFFECT")}
@@ -386,3 +386,97 @@ def test_pubtator_to_brat(tmp_path):
     assert result.exit_code == 0, result.output
     assert (tmp_path / "b" / "1001.txt").read_text() == T1
     assert "R3\tADVISE Arg1:T4 Arg2:T5" in (tmp_path / "b" / "1001.ann").read_text()
+
+
+# characters str.splitlines breaks at that are text inside a PubTator or BRAT line
+INLINE_BREAKS = "\u2028\u0085\x0b\x0c\x1c"
+
+
+def test_pubtator_is_split_at_line_feeds_only_and_read_alike_by_extract_and_convert(tmp_path):
+    """A U+2028 (or form feed, U+0085, ...) inside an abstract is text: nothing after it is
+    lost, extract and convert read the same text (title, a line break, abstract), and the
+    annotation offsets after it still index the text."""
+    from spacy_ddi.batch.readers import read_pubtator as extract_pubtator
+    from spacy_ddi.corpus.annotated import ImportReport
+    from spacy_ddi.corpus.formats import read_pubtator as convert_pubtator
+
+    title, abstract = "Title", f"Aspirin raises{INLINE_BREAKS}warfarin levels."
+    start = len(title) + 1 + abstract.index("warfarin")
+    content = (f"123|t|{title}\r\n123|a|{abstract}\r\n123\t{start}\t{start + 8}\twarfarin\tChemical\tD1\r\n\r\n"
+               "7|t|No abstract\n7|a|\n")
+    (tmp_path / "p.txt").write_bytes(content.encode("utf8"))
+    extracted = {item.id: item.text for item in extract_pubtator(content, "p.txt")}
+    converted = list(convert_pubtator(tmp_path / "p.txt", ImportReport()))
+    assert extracted == {"123": f"{title}\n{abstract}", "7": "No abstract"}
+    assert {doc.id: doc.text for doc in converted} == extracted
+    (entity,) = converted[0].entities
+    assert converted[0].text[entity.start:entity.end] == "warfarin"
+
+
+def test_brat_ann_is_split_at_line_feeds_only(tmp_path):
+    from spacy_ddi.corpus.annotated import ImportReport
+    from spacy_ddi.corpus.brat import read_brat_document
+
+    text = "Aspirin\u2028warfarin raise levels."
+    (tmp_path / "d.txt").write_text(text, encoding="utf8")
+    (tmp_path / "d.ann").write_bytes(
+        "T1\tDrug 0 16\tAspirin\u2028warfarin\r\nT2\tDrug 8 16\twarfarin\r\nR1\tInteracts Arg1:T1 Arg2:T2\r\n".encode("utf8"))
+    document = read_brat_document(tmp_path / "d.ann", "d", ImportReport())
+    assert [(e.start, e.end, e.label) for e in document.entities] == [(0, 16, "Drug"), (8, 16, "Drug")]
+    assert [(r.first, r.second) for r in document.relations] == [("T1", "T2")]
+
+
+def bioc_collection(passages):
+    parts = "".join(f"<passage><offset>{offset}</offset>{body}</passage>" for offset, body in passages)
+    return f'<?xml version="1.0"?><collection><source>s</source><date>d</date><key>k</key><document><id>9</id>{parts}</document></collection>'
+
+
+def test_bioc_layout_is_extracts_and_guards_against_far_offsets(tmp_path):
+    """convert lays BioC passages out as extract does: an empty sentence at an earlier offset is
+    no overlap, gaps are line breaks, and an absurd offset is an error naming the file and the
+    document, not a 2 GB text."""
+    from spacy_ddi.batch.readers import read_inputs
+    from spacy_ddi.corpus.annotated import ImportReport
+    from spacy_ddi.corpus.formats import read_bioc
+
+    good = bioc_collection([
+        (0, "<text>Aspirin.</text>"),
+        (20, '<sentence><offset>20</offset><text>Warfarin.</text></sentence><sentence><offset>5</offset></sentence>'),
+    ])
+    (tmp_path / "good.xml").write_text(good)
+    (document,) = read_bioc(tmp_path / "good.xml", ImportReport(), json_format=False)
+    (item,) = read_inputs([tmp_path / "good.xml"])
+    assert document.text == item.text == "Aspirin." + "\n" * 12 + "Warfarin."
+    (tmp_path / "far.xml").write_text(bioc_collection([(0, "<text>Aspirin.</text>"), (2000000000, "<text>Warfarin.</text>")]))
+    with pytest.raises(CorpusError, match=r"far\.xml, document 9: passage 2 at offset 2000000000 leaves a gap"):
+        list(read_bioc(tmp_path / "far.xml", ImportReport(), json_format=False))
+
+
+def test_write_brat_refuses_two_ids_that_make_one_file_name(nlp, tmp_path):
+    docs = corpus_docs(nlp)["1002"]
+    write_brat(docs, tmp_path, "sub/doc1")
+    write_brat(docs, tmp_path, "sub/doc1")  # the same document again: its own file
+    with pytest.raises(CorpusError, match=r"documents 'sub/doc1' and 'sub_doc1' would both be written as .*sub_doc1\.ann"):
+        write_brat(docs, tmp_path, "sub_doc1")
+    written = {}
+    write_brat(docs, tmp_path / "run", "a:b", written)
+    with pytest.raises(CorpusError, match="'a:b' and 'a_b'"):
+        write_brat(docs, tmp_path / "run", "a_b", written)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["sub_doc1.ann", "sub_doc1.txt"]
+
+
+def test_write_atomic_syncs_before_replacing_and_leaves_no_temporary_file(tmp_path, monkeypatch):
+    import os
+
+    from spacy_ddi.corpus import brat
+
+    calls = []
+    monkeypatch.setattr(brat.os, "fsync", lambda fd: calls.append("fsync"))
+    real_replace = os.replace
+    monkeypatch.setattr(brat.os, "replace", lambda a, b: (calls.append("replace"), real_replace(a, b)))
+    brat.write_atomic(tmp_path / "a.txt", "new")
+    assert calls == ["fsync", "replace"] and (tmp_path / "a.txt").read_text() == "new"
+    monkeypatch.setattr(brat.os, "replace", lambda a, b: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(OSError):
+        brat.write_atomic(tmp_path / "a.txt", "newer")
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"] and (tmp_path / "a.txt").read_text() == "new"

@@ -44,6 +44,9 @@ SUFFIXES = (".txt", ".jsonl", ".json", ".xml", ".xml.gz", ".nxml", ".tar.gz", ".
 XML_SUFFIXES = (".xml", ".xml.gz", ".nxml")
 TAR_SUFFIXES = (".tar.gz", ".tgz")
 PUBTATOR_LINE = re.compile(r"^([^|\t]+)\|([ta])\|(.*)$")
+# between a PubTator title and its abstract: one character, so the offsets of PubTator's
+# annotation lines (the abstract starts at len(title) + 1) index the text
+PUBTATOR_SEPARATOR = "\n"
 
 
 def is_pubtator(text: str) -> bool:
@@ -265,21 +268,40 @@ def _read_file(path: Path, doc_id: str, id_field: str, text_field: str) -> Itera
         raise ValueError(f"{path}: unknown input type {suffix!r}; expected one of {SUFFIXES} or a folder")
 
 
+def pubtator_lines(text: str) -> Iterator[Tuple[int, str]]:
+    """(line number, line) of PubTator text, split at line feeds only (a U+2028, form feed or
+    other character that ``str.splitlines`` breaks at is text of its line), ``\\r`` dropped."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        yield number, line.rstrip("\r")
+
+
+def pubtator_title_or_abstract(line: str) -> Optional[Tuple[str, str, str]]:
+    """(PMID, "t" or "a", text) of a ``PMID|t|title`` or ``PMID|a|abstract`` line, else None."""
+    found = PUBTATOR_LINE.match(line)
+    return found.groups() if found else None
+
+
+def pubtator_text(title: Optional[str], abstract: Optional[str]) -> str:
+    """A PubTator document's text: the title, a line break and the abstract (the title alone
+    when the abstract is missing or empty), so PubTator's annotation offsets hold."""
+    title = title or ""
+    return f"{title}{PUBTATOR_SEPARATOR}{abstract}" if abstract else title
+
+
 def read_pubtator(text: str, source: str) -> Iterator[Item]:
     """PubTator blocks: ``PMID|t|title`` and ``PMID|a|abstract`` (annotation lines ignored)."""
     parts: dict = {}
     order = []
-    for line in text.splitlines():
-        found = PUBTATOR_LINE.match(line)
+    for _, line in pubtator_lines(text):
+        found = pubtator_title_or_abstract(line)
         if found:
-            pmid, kind, value = found.groups()
+            pmid, kind, value = found
             if pmid not in parts:
                 parts[pmid] = {}
                 order.append(pmid)
             parts[pmid][kind] = value
     for pmid in order:
-        title, abstract = parts[pmid].get("t", ""), parts[pmid].get("a", "")
-        yield Item(pmid, f"{title}\n{abstract}" if abstract else title, source=source)
+        yield Item(pmid, pubtator_text(parts[pmid].get("t"), parts[pmid].get("a")), source=source)
 
 
 def medline_document(article) -> Tuple[str, List[Dict]]:

@@ -13,7 +13,7 @@ converted corpus can be opened in BRAT or round-tripped through ``spacy-ddi conv
 import os
 import re
 from pathlib import Path
-from typing import Dict, Iterator, List, Sequence, Union
+from typing import Dict, Iterator, List, Optional, Sequence, Union
 
 from spacy.tokens import Doc
 
@@ -59,8 +59,10 @@ def read_brat_document(ann: Path, doc_id: str, report: ImportReport) -> RawDocum
     relations: List[RawRelation] = []
     lines_of: Dict[str, int] = {}
     with ann.open(encoding="utf8", newline="") as file:
-        lines = file.read().splitlines()
+        # split at line feeds only: a U+2028, form feed or U+0085 in a mention's text is text
+        lines = file.read().split("\n")
     for number, line in enumerate(lines, start=1):
+        line = line.rstrip("\r")
         at = f"{where}, line {number}"
         if not line.strip():
             continue
@@ -154,23 +156,49 @@ def brat_text_and_annotation(docs: Sequence[Doc]) -> (str, str):
 
 
 def write_atomic(path: Path, content: str) -> None:
-    """Write ``content`` to ``path`` through a temporary file beside it (no half-written file)."""
+    """Write ``content`` to ``path`` through a temporary file beside it, flushed to disk before
+    it replaces ``path`` (no half-written file, even after a crash); the temporary file is
+    removed on any failure."""
     path = Path(path)
     temporary = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
         with temporary.open("w", encoding="utf8", newline="") as file:
             file.write(content)
+            file.flush()
+            os.fsync(file.fileno())
         os.replace(temporary, path)
     finally:
         if temporary.exists():
             temporary.unlink()
 
 
-def write_brat(docs: Sequence[Doc], folder: Union[str, Path], doc_id: str) -> Path:
+# the document id each BRAT file name was written for, per output folder, in this process
+_WRITTEN: Dict[Path, Dict[str, str]] = {}
+
+
+def brat_name(doc_id: str) -> str:
+    """The file name (without suffix) of a document id: characters other than letters, digits,
+    ``.``, ``-`` and ``_`` become ``_``, leading dots are dropped."""
+    return re.sub(r"[^\w.\-]", "_", doc_id).lstrip(".") or "document"
+
+
+def write_brat(
+    docs: Sequence[Doc], folder: Union[str, Path], doc_id: str, written: Optional[Dict[str, str]] = None
+) -> Path:
     """Write one document's sentence Docs as ``folder/doc_id.txt`` and ``folder/doc_id.ann``
-    (characters other than letters, digits, ``.``, ``-`` and ``_`` in ``doc_id`` become ``_``);
-    return the ``.ann`` path."""
-    name = re.sub(r"[^\w.\-]", "_", doc_id).lstrip(".") or "document"
+    (the name as :func:`brat_name` makes it); return the ``.ann`` path. Two different ids that
+    make the same name (``sub/doc1`` and ``sub_doc1``) raise :class:`CorpusError` naming both
+    rather than one replacing the other: ``written`` (file name -> document id) holds the names
+    written so far in a run; without it, those written into ``folder`` by this process."""
+    name = brat_name(doc_id)
+    if written is None:
+        written = _WRITTEN.setdefault(Path(folder).resolve(), {})
+    earlier = written.setdefault(name, doc_id)
+    if earlier != doc_id:
+        raise CorpusError(
+            f"documents {earlier!r} and {doc_id!r} would both be written as {Path(folder) / name}.ann "
+            "(characters other than letters, digits, '.', '-' and '_' become '_'); rename one of them"
+        )
     ann = Path(folder) / f"{name}.ann"
     ann.parent.mkdir(parents=True, exist_ok=True)
     text, annotation = brat_text_and_annotation(docs)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, List, Optional, Set, Tuple
 
+from ..batch.fulltext import BioCError, bioc_document_text
+from ..batch.readers import PUBTATOR_LINE, pubtator_lines, pubtator_text, pubtator_title_or_abstract
 from .annotated import ImportReport
 from .ddi_xml import CorpusError
 
@@ -78,7 +80,8 @@ def check_text(where: str, name: str, given: Optional[str], text: str, start: in
 
 # --- PubTator ---------------------------------------------------------------------------------
 
-TITLE_OR_ABSTRACT = re.compile(r"^([^|\t]+)\|([ta])\|(.*)$")
+# the title and abstract lines are parsed as ``spacy-ddi extract`` reads them (batch.readers)
+TITLE_OR_ABSTRACT = PUBTATOR_LINE
 
 
 def split_concepts(value: str) -> Tuple[str, ...]:
@@ -90,12 +93,12 @@ def split_concepts(value: str) -> Tuple[str, ...]:
 def read_pubtator(path: Path, report: ImportReport) -> Iterator[RawDocument]:
     """PubTator: blocks of ``PMID|t|title``, ``PMID|a|abstract``, mention lines ``PMID start end
     text type id`` and relation lines ``PMID type id1 id2`` (tab-separated), blank lines between
-    documents. The text is the title, one space and the abstract (PubTator's offsets)."""
+    documents. The text is the title, a line break and the abstract (the title alone without an
+    abstract), as ``spacy-ddi extract`` reads PubTator, so PubTator's offsets hold."""
     where = str(path)
-    lines = path.read_text(encoding="utf8").split("\n")
     block: List[Tuple[int, str]] = []
-    for number, line in enumerate(lines + [""], start=1):
-        line = line.rstrip("\r")
+    # read as extract reads it: no newline translation (a lone \r stays text)
+    for number, line in pubtator_lines(path.read_bytes().decode("utf8") + "\n"):
         if line.strip():
             block.append((number, line))
             continue
@@ -111,9 +114,9 @@ def _pubtator_document(where: str, block: List[Tuple[int, str]], report: ImportR
     pending = []
     for number, line in block:
         at = f"{where}, line {number}"
-        match = TITLE_OR_ABSTRACT.match(line)
+        match = pubtator_title_or_abstract(line)
         if match:
-            doc_id, kind, value = match.groups()
+            doc_id, kind, value = match
             if pmid is not None and doc_id != pmid:
                 raise CorpusError(f"{at}: document {doc_id} starts without a blank line after document {pmid}")
             pmid = doc_id
@@ -130,7 +133,7 @@ def _pubtator_document(where: str, block: List[Tuple[int, str]], report: ImportR
         pending.append((number, at, columns, line))
     if pmid is None:
         raise CorpusError(f"{where}, line {block[0][0]}: expected a 'PMID|t|title' line, found {block[0][1][:60]!r}")
-    text = (title or "") + (" " + abstract if abstract is not None else "")
+    text = pubtator_text(title, abstract)
     for number, at, columns, line in pending:
         if len(columns) >= 5 and columns[1].isdigit() and columns[2].isdigit():
             start, end = int(columns[1]), int(columns[2])
@@ -240,7 +243,9 @@ def _extract_document(record: dict, at: str, path: Path, number: int, report: Im
 
 def read_bioc(path: Path, report: ImportReport, json_format: bool) -> Iterator[RawDocument]:
     """A BioC collection (XML, or BioC JSON): each document's passages laid out at their offsets
-    (gaps filled with spaces), annotations of type ``infons["type"]`` at their locations,
+    as ``spacy-ddi extract`` lays them out (``batch.fulltext.bioc_document_text``: gaps filled
+    with line breaks, empty passages and sentences skipped, a gap over a million characters an
+    error), annotations of type ``infons["type"]`` at their locations,
     relations of type ``infons["type"]`` between the two annotations their nodes name (or, without
     nodes, between the concepts ``infons["entity1"]``/``["entity2"]`` that the annotations' ``identifier``
     infons name)."""
@@ -261,14 +266,12 @@ def read_bioc(path: Path, report: ImportReport, json_format: bool) -> Iterator[R
 
 
 def _bioc_document(bioc, document, where: str, report: ImportReport) -> RawDocument:
-    text = ""
+    try:
+        text, _ = bioc_document_text(document, where)
+    except BioCError as err:
+        raise CorpusError(str(err)) from None
     annotations, relations = list(document.annotations), list(document.relations)
     for passage in document.passages:
-        pieces = [(passage.offset, passage.text)] if passage.text else [(s.offset, s.text or "") for s in passage.sentences]
-        for offset, piece in pieces:
-            if offset < len(text):
-                raise CorpusError(f"{where}: a passage at offset {offset} overlaps the text before it (which ends at {len(text)})")
-            text += " " * (offset - len(text)) + piece
         annotations.extend(passage.annotations)
         relations.extend(passage.relations)
         for sentence in passage.sentences:
