@@ -2,7 +2,8 @@
 
     python scripts/finetune.py BASE DATA OUT_DIR [--ddi corpus/train.spacy] [--held-out 0.4]
         [--ddi-ratio 1.0] [--max-steps 300] [--learn-rate 0.0001] [--seed 0]
-        [--ddi-test corpus/test.spacy] [--record benchmarks/finetune.json]
+        [--ddi-test corpus/test.spacy] [--tune-on corpus/dev.spacy] [--reuse-training]
+        [--record benchmarks/finetune.json]
 
 BASE is the pipeline to start from (a folder or an installed package such as en_ddi_mtmg);
 DATA a DocBin in the training format (``spacy-ddi convert`` of your BRAT/BioC/PubTator files,
@@ -19,11 +20,15 @@ or ``spacy-ddi review --export``): one doc per sentence with its document id.
 4. BASE and the fine-tuned pipeline are scored on the held-out documents (strict NER, DDI end
    to end and with gold entities, with a paired bootstrap over documents), and with
    ``--ddi-test`` also on the DDI 2013 test set, which shows what fine-tuning cost there.
+5. With ``--tune-on DEV``, the fine-tuned pipeline's prediction settings (prior weights,
+   calibration, ...) are chosen again on DEV with ``scripts/tune_priors.py``, as BASE's were,
+   and that pipeline (OUT_DIR/model-tuned) is scored as well ("after_tuned").
 
 Writes OUT_DIR/data/{train,dev,held_out}.spacy, OUT_DIR/config.cfg, OUT_DIR/model-best and
 model-last, OUT_DIR/train.log, and the scores to ``--record`` (default OUT_DIR/finetune.json).
-The calibration and prior weights are BASE's (tuned on DDI 2013 dev): rerun
-``scripts/tune_priors.py`` on dev data of your own to refit them.
+Without ``--tune-on`` the calibration and prior weights stay BASE's. ``--reuse-training``
+scores (and tunes) an OUT_DIR/model-best already trained by an earlier run with the same data
+and options instead of training again.
 """
 import json
 import random
@@ -138,9 +143,11 @@ def main(
     learn_rate: float = typer.Option(0.0001, help="Peak learning rate (training from scratch uses 0.0003)"),
     seed: int = typer.Option(0, help="Seed of the split, the DDI sample and training"),
     ddi_test: Optional[Path] = typer.Option(None, help="Also score before and after on this DocBin (e.g. corpus/test.spacy)"),
+    tune_on: Optional[Path] = typer.Option(None, help="Choose the fine-tuned pipeline's prediction settings again on this dev DocBin, and score that pipeline too"),
+    reuse_training: bool = typer.Option(False, help="Use OUT_DIR/model-best from an earlier run instead of training again"),
     record: Optional[Path] = typer.Option(None, help="JSON file for the scores (default OUT_DIR/finetune.json)"),
 ):
-    for path in (data,) + ((ddi,) if ddi_ratio > 0 else ()) + ((ddi_test,) if ddi_test else ()):
+    for path in (data,) + ((ddi,) if ddi_ratio > 0 else ()) + ((ddi_test,) if ddi_test else ()) + ((tune_on,) if tune_on else ()):
         if not path.exists():
             print(f"Error: {path} not found", file=sys.stderr)
             raise typer.Exit(2)
@@ -179,24 +186,44 @@ def main(
     before_test = score(base_nlp, list(DocBin().from_disk(ddi_test).get_docs(base_nlp.vocab))) if ddi_test else None
     del base_nlp
 
-    command = [sys.executable, "-m", "spacy", "train", str(out_dir / "config.cfg"), "--output", str(out_dir)]
-    typer.echo("Fine-tuning: " + " ".join(command[1:]))
-    t0 = time.time()
-    with open(out_dir / "train.log", "w") as log:
-        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for line in proc.stdout:
-            sys.stdout.write(line)
-            log.write(line)
-        code = proc.wait()
-    seconds = round(time.time() - t0)
-    if code != 0:
-        print(f"Error: spacy train exited with {code}; log in {out_dir / 'train.log'}", file=sys.stderr)
-        raise typer.Exit(code)
+    if reuse_training:
+        if not (out_dir / "model-best").exists():
+            print(f"Error: --reuse-training: {out_dir / 'model-best'} not found", file=sys.stderr)
+            raise typer.Exit(2)
+        earlier = json.loads(record.read_text()) if record.exists() else {}
+        seconds = earlier.get("training_seconds")
+    else:
+        command = [sys.executable, "-m", "spacy", "train", str(out_dir / "config.cfg"), "--output", str(out_dir)]
+        typer.echo("Fine-tuning: " + " ".join(command[1:]))
+        t0 = time.time()
+        with open(out_dir / "train.log", "w") as log:
+            proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for line in proc.stdout:
+                sys.stdout.write(line)
+                log.write(line)
+            code = proc.wait()
+        seconds = round(time.time() - t0)
+        if code != 0:
+            print(f"Error: spacy train exited with {code}; log in {out_dir / 'train.log'}", file=sys.stderr)
+            raise typer.Exit(code)
 
     tuned = spacy.load(out_dir / "model-best")
     typer.echo("Scoring the fine-tuned pipeline on the held-out documents")
     after = score(tuned, held)
     after_test = score(tuned, list(DocBin().from_disk(ddi_test).get_docs(tuned.vocab))) if ddi_test else None
+    after_tuned = after_tuned_test = None
+    if tune_on:
+        command = [
+            sys.executable, str(Path(__file__).parent / "tune_priors.py"), str(out_dir / "model-best"), str(tune_on),
+            str(out_dir / "model-tuned"), str(out_dir / "tuning.json"),
+        ]
+        typer.echo("Choosing the prediction settings again: " + " ".join(command[1:]))
+        if subprocess.run(command).returncode != 0:
+            print("Error: tune_priors.py failed", file=sys.stderr)
+            raise typer.Exit(1)
+        retuned = spacy.load(out_dir / "model-tuned")
+        after_tuned = score(retuned, held)
+        after_tuned_test = score(retuned, list(DocBin().from_disk(ddi_test).get_docs(retuned.vocab))) if ddi_test else None
     out = {
         "date": time.strftime("%Y-%m-%d"),
         "command": " ".join(["python", "scripts/finetune.py"] + sys.argv[1:]),
@@ -211,14 +238,25 @@ def main(
             "path": str(ddi_test), "before": before_test["scores"], "after": after_test["scores"],
             "after_minus_before": compare(before_test, after_test),
         }
+    if tune_on:
+        out["tuned_on"] = str(tune_on)
+        out["held_out"]["after_tuned"] = after_tuned["scores"]
+        out["held_out"]["after_tuned_minus_before"] = compare(before, after_tuned)
+        if ddi_test:
+            out["ddi_test"]["after_tuned"] = after_tuned_test["scores"]
+            out["ddi_test"]["after_tuned_minus_before"] = compare(before_test, after_tuned_test)
     record.parent.mkdir(parents=True, exist_ok=True)
     record.write_text(json.dumps(out, indent=2) + "\n")
     b, a = before["scores"], after["scores"]
     typer.echo(
         f"held out ({len(held_ids)} documents): NER F1 {b['ents_f']:.3f} -> {a['ents_f']:.3f}; DDI F1 "
         f"{b['ddi_strict_f']:.3f} -> {a['ddi_strict_f']:.3f}; with gold entities "
-        f"{b['ddi_gold_entities_f']:.3f} -> {a['ddi_gold_entities_f']:.3f} ({seconds} s of training)"
+        f"{b['ddi_gold_entities_f']:.3f} -> {a['ddi_gold_entities_f']:.3f}"
+        + (f" ({seconds} s of training)" if seconds is not None else "")
     )
+    if tune_on:
+        a = after_tuned["scores"]
+        typer.echo(f"  settings chosen again on {tune_on}: NER F1 {a['ents_f']:.3f}; DDI F1 {a['ddi_strict_f']:.3f}; with gold entities {a['ddi_gold_entities_f']:.3f}")
     if ddi_test:
         b, a = before_test["scores"], after_test["scores"]
         typer.echo(f"{ddi_test}: NER F1 {b['ents_f']:.3f} -> {a['ents_f']:.3f}; DDI F1 {b['ddi_strict_f']:.3f} -> {a['ddi_strict_f']:.3f}")

@@ -163,6 +163,18 @@ def test_finetune_continues_a_pipeline_on_new_documents_and_scores_before_and_af
     config = spacy.util.load_config(out / "config.cfg")
     assert all(config["components"][name]["source"] == str(tmp_path / "base" / "model-last") for name in config["nlp"]["pipeline"])
     assert spacy.load(out / "model-best").pipe_names == DEFAULT_PIPELINE
+    # again without training, the prediction settings chosen again on a dev set: scored too
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "finetune.py"), str(tmp_path / "base" / "model-last"),
+         str(tmp_path / "team.spacy"), str(out), "--ddi", str(docbins / "train.spacy"), "--held-out", "0.3",
+         "--reuse-training", "--tune-on", str(docbins / "dev.spacy")],
+        capture_output=True, text=True, cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Fine-tuning:" not in result.stdout
+    record = json.loads((out / "finetune.json").read_text())
+    assert record["training_seconds"] is not None  # the earlier run's
+    assert (out / "model-tuned").exists() and set(record["held_out"]["after_tuned"]) >= {"ents_f", "ddi_strict_f"}
     # a split that leaves nothing to train on is refused, naming the data
     DocBin(docs=team[:2], store_user_data=True).to_disk(tmp_path / "two.spacy")
     result = subprocess.run(
