@@ -140,8 +140,8 @@ def test_a_part_is_whole_or_absent_and_named_by_its_documents(tmp_path, monkeypa
     # a task killed while writing leaves only a temporary file, which no reader counts
     import pyarrow.parquet
 
-    def killed(table, path):
-        Path(path).write_bytes(b"PAR1 half a file")
+    def killed(table, where):  # the part is written through an open file, then fsynced
+        where.write(b"PAR1 half a file")
         raise KeyboardInterrupt
 
     monkeypatch.setattr(pyarrow.parquet, "write_table", killed)
