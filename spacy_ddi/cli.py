@@ -174,9 +174,10 @@ def _import_own(source: Path, output: Path, fmt: str, to: str, labels: str, drop
         documents, report = import_annotations(source, fmt, table, drop_unmapped, corpus_source=corpus_part)
         outputs = {}
         if to == "brat":
+            written: dict = {}  # BRAT file name -> document id, in this run
             for docs in documents:
                 if docs:
-                    write_brat(docs, output, docs[0].user_data[DOCUMENT_ID_KEY])
+                    write_brat(docs, output, docs[0].user_data[DOCUMENT_ID_KEY], written)
             outputs["brat"] = {"path": str(output), "documents": sum(1 for docs in documents if docs)}
         elif single:
             docs = [doc for docs in documents for doc in docs]

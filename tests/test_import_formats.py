@@ -454,10 +454,11 @@ def test_bioc_layout_is_extracts_and_guards_against_far_offsets(tmp_path):
 
 def test_write_brat_refuses_two_ids_that_make_one_file_name(nlp, tmp_path):
     docs = corpus_docs(nlp)["1002"]
-    write_brat(docs, tmp_path, "sub/doc1")
-    write_brat(docs, tmp_path, "sub/doc1")  # the same document again: its own file
+    in_this_run = {}
+    write_brat(docs, tmp_path, "sub/doc1", in_this_run)
+    write_brat(docs, tmp_path, "sub/doc1", in_this_run)  # the same document again: its own file
     with pytest.raises(CorpusError, match=r"documents 'sub/doc1' and 'sub_doc1' would both be written as .*sub_doc1\.ann"):
-        write_brat(docs, tmp_path, "sub_doc1")
+        write_brat(docs, tmp_path, "sub_doc1", in_this_run)
     written = {}
     write_brat(docs, tmp_path / "run", "a:b", written)
     with pytest.raises(CorpusError, match="'a:b' and 'a_b'"):

@@ -172,10 +172,6 @@ def write_atomic(path: Path, content: str) -> None:
             temporary.unlink()
 
 
-# the document id each BRAT file name was written for, per output folder, in this process
-_WRITTEN: Dict[Path, Dict[str, str]] = {}
-
-
 def brat_name(doc_id: str) -> str:
     """The file name (without suffix) of a document id: characters other than letters, digits,
     ``.``, ``-`` and ``_`` become ``_``, leading dots are dropped."""
@@ -188,12 +184,11 @@ def write_brat(
     """Write one document's sentence Docs as ``folder/doc_id.txt`` and ``folder/doc_id.ann``
     (the name as :func:`brat_name` makes it); return the ``.ann`` path. Two different ids that
     make the same name (``sub/doc1`` and ``sub_doc1``) raise :class:`CorpusError` naming both
-    rather than one replacing the other: ``written`` (file name -> document id) holds the names
-    written so far in a run; without it, those written into ``folder`` by this process."""
+    rather than one replacing the other: ``written`` (file name -> document id, one dict per
+    run, as ``spacy-ddi convert --to brat`` keeps it) holds the names written so far; without
+    it, only this call's document is written and nothing is checked."""
     name = brat_name(doc_id)
-    if written is None:
-        written = _WRITTEN.setdefault(Path(folder).resolve(), {})
-    earlier = written.setdefault(name, doc_id)
+    earlier = doc_id if written is None else written.setdefault(name, doc_id)
     if earlier != doc_id:
         raise CorpusError(
             f"documents {earlier!r} and {doc_id!r} would both be written as {Path(folder) / name}.ann "

@@ -325,8 +325,9 @@ def export_brat(spacy_path: Union[str, Path], folder: Union[str, Path], nlp: Opt
         by_document.setdefault(str(doc_id), []).append(doc)
     folder.mkdir(parents=True, exist_ok=True)
     counts = Counter(documents=len(by_document), sentences=len(docs))
+    written: Dict[str, str] = {}  # BRAT file name -> document id, in this run
     for doc_id, sentences in by_document.items():
-        write_brat(sentences, folder, doc_id)
+        write_brat(sentences, folder, doc_id, written)
         counts["entities"] += sum(len(d.ents) for d in sentences)
         counts["interactions"] += sum(1 for d in sentences for r in d._.ddi_records or [] if r[4] != FALSE_LABEL)
     write_atomic(folder / "annotation.conf", ANNOTATION_CONF)
