@@ -279,36 +279,21 @@ def test_brat_missing_text_file(tmp_path, nlp):
 
 
 @pytest.mark.parametrize(
-    "old, new, message",
+    "name, old, new, message",
     [
-        ("1001\t51\t60\tmidazolam", "1001\t51\t60\tmidazolan", "pubtator.txt, line 4: the mention says 'midazolan'"),
-        ("1001\tPotentiates\tD001241\tD014859", "1001\tPotentiates\tD001241\tD999999", "pubtator.txt, line 9: relation Potentiates names D999999, which no mention of document 1001 carries"),
-        ("1001\t62\t69\tAspirin\tBrand", "1001\t62\tAspirin\tBrand", "pubtator.txt, line 5: not a PubTator line"),
-        ("\n\n1002|t|", "\n1002|t|", "pubtator.txt, line 11: document 1002 starts without a blank line after document 1001"),
+        ("pubtator.txt", "1001\t51\t60\tmidazolam", "1001\t51\t60\tmidazolan", "pubtator.txt, line 4: the mention says 'midazolan'"),
+        ("pubtator.txt", "1001\tPotentiates\tD001241\tD014859", "1001\tPotentiates\tD001241\tD999999", "pubtator.txt, line 9: relation Potentiates names D999999, which no mention of document 1001 carries"),
+        ("pubtator.txt", "1001\t62\t69\tAspirin\tBrand", "1001\t62\tAspirin\tBrand", "pubtator.txt, line 5: not a PubTator line"),
+        ("pubtator.txt", "\n\n1002|t|", "\n1002|t|", "pubtator.txt, line 11: document 1002 starts without a blank line after document 1001"),
+        ("bioc.xml", '<node refid="A4" role="Arg2"/>', '<node refid="A9" role="Arg2"/>', "bioc.xml, document 1001: relation R2 names A9, which is not an annotation of the document"),
+        ("bioc.xml", '<location offset="51" length="9"/>', '<location offset="50" length="9"/>', "bioc.xml, document 1001: annotation A2 says 'midazolam', but the text at 50-59"),
+        ("bioc.xml", "<infon key=\"type\">Chemical</infon>\n        <location offset=\"0\"", "<location offset=\"0\"", "bioc.xml, document 1001: annotation A1 has no infon 'type'"),
+        ("bioc.xml", "</collection>", "", "bioc.xml: not BioC XML"),
     ],
 )
-def test_pubtator_errors(tmp_path, old, new, message):
-    path = tmp_path / "pubtator.txt"
-    text = (DATA / "pubtator.txt").read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
-    result = CliRunner().invoke(app, ["convert", str(path), str(tmp_path / "out.spacy"), "--labels", LABELS])
-    assert result.exit_code == 1, result.output
-    assert message in result.stderr
-
-
-@pytest.mark.parametrize(
-    "old, new, message",
-    [
-        ('<node refid="A4" role="Arg2"/>', '<node refid="A9" role="Arg2"/>', "bioc.xml, document 1001: relation R2 names A9, which is not an annotation of the document"),
-        ('<location offset="51" length="9"/>', '<location offset="50" length="9"/>', "bioc.xml, document 1001: annotation A2 says 'midazolam', but the text at 50-59"),
-        ("<infon key=\"type\">Chemical</infon>\n        <location offset=\"0\"", "<location offset=\"0\"", "bioc.xml, document 1001: annotation A1 has no infon 'type'"),
-        ("</collection>", "", "bioc.xml: not BioC XML"),
-    ],
-)
-def test_bioc_errors(tmp_path, old, new, message):
-    path = tmp_path / "bioc.xml"
-    text = (DATA / "bioc.xml").read_text()
+def test_pubtator_and_bioc_errors_name_the_file_and_place(tmp_path, name, old, new, message):
+    path = tmp_path / name
+    text = (DATA / name).read_text()
     assert old in text
     path.write_text(text.replace(old, new, 1))
     result = CliRunner().invoke(app, ["convert", str(path), str(tmp_path / "out.spacy"), "--labels", LABELS])

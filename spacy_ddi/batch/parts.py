@@ -21,6 +21,8 @@ from typing import Dict, Iterable, Iterator, List, Sequence, Union
 
 import numpy
 
+from .tables import read_records
+
 RECORDS_PREFIX = "records-"
 ERRORS_PREFIX = "errors-"
 TEMPORARY_PREFIX = ".tmp-"
@@ -215,15 +217,9 @@ def read_records_file(path: Path) -> Iterator[Dict]:
         for batch in pyarrow.parquet.ParquetFile(path).iter_batches():
             yield from batch.to_pylist()
         return
-    with path.open(encoding="utf8") as handle:
-        for line in handle:
-            if line.strip():
-                yield json.loads(line)
+    yield from read_records(path)
 
 
 def read_errors(folder: Union[str, Path]) -> Iterator[Dict]:
     for path in error_parts(folder):
-        with path.open(encoding="utf8") as handle:
-            for line in handle:
-                if line.strip():
-                    yield json.loads(line)
+        yield from read_records(path)

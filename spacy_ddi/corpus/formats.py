@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterator, List, Optional, Set, Tuple
 
 from ..batch.fulltext import BioCError, bioc_document_text
-from ..batch.readers import PUBTATOR_LINE, pubtator_lines, pubtator_text, pubtator_title_or_abstract
+from ..batch.readers import pubtator_lines, pubtator_text, pubtator_title_or_abstract
 from .annotated import ImportReport
 from .ddi_xml import CorpusError
 
@@ -81,7 +81,6 @@ def check_text(where: str, name: str, given: Optional[str], text: str, start: in
 # --- PubTator ---------------------------------------------------------------------------------
 
 # the title and abstract lines are parsed as ``spacy-ddi extract`` reads them (batch.readers)
-TITLE_OR_ABSTRACT = PUBTATOR_LINE
 
 
 def split_concepts(value: str) -> Tuple[str, ...]:

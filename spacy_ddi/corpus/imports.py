@@ -17,12 +17,13 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Un
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
+from ..batch.readers import is_pubtator
 from ..extensions import ENTITY_LABELS, FALSE_LABEL, POSITIVE_LABELS
 from .annotated import AnnotatedDocument, ImportReport, annotated_docs, import_nlp, sentence_of, sentence_ranges
 from .brat import read_brat, write_atomic, write_brat
 from .convert import DOCUMENT_ID_KEY
 from .ddi_xml import CorpusError
-from .formats import TITLE_OR_ABSTRACT, RawDocument, RawRelation, read_bioc, read_extract_jsonl, read_pubtator
+from .formats import RawDocument, RawRelation, read_bioc, read_extract_jsonl, read_pubtator
 
 FORMATS = ("ddi", "brat", "bioc-xml", "bioc-json", "pubtator", "jsonl")
 RELATION_LABELS = POSITIVE_LABELS + (FALSE_LABEL,)
@@ -109,7 +110,7 @@ def _file_format(path: Path) -> str:
         except ValueError:
             first = None  # a JSON document over several lines: BioC JSON
         return "jsonl" if isinstance(first, dict) and "text" in first else "bioc-json"
-    if path.suffix in (".txt", ".pubtator", ".tsv") and TITLE_OR_ABSTRACT.match(first_line):
+    if path.suffix in (".txt", ".pubtator", ".tsv") and is_pubtator(first_line):
         return "pubtator"
     raise CorpusError(
         f"{path}: cannot tell its format from its name and first line; pass --format ({', '.join(FORMATS[1:])})"
