@@ -136,3 +136,11 @@ def trained_nlp(tiny_encoder):
     nlp = blank_nlp(tiny_encoder, heads=("drug_ner", "drug_linker", "dstc_relations", "sentence_flags"))
     overfit(nlp, train_examples(nlp))
     return nlp
+
+
+@pytest.fixture(scope="session")
+def model_dir(trained_nlp, tmp_path_factory):
+    """``trained_nlp`` saved to a folder, for the commands that load a pipeline by path."""
+    path = tmp_path_factory.mktemp("model") / "pipeline"
+    trained_nlp.to_disk(path)
+    return path

@@ -13,13 +13,6 @@ from .conftest import TRAIN_DATA
 TEXTS = [row[0] for row in TRAIN_DATA]
 
 
-@pytest.fixture(scope="module")
-def model_dir(trained_nlp, tmp_path_factory):
-    path = tmp_path_factory.mktemp("model") / "pipeline"
-    trained_nlp.to_disk(path)
-    return path
-
-
 @pytest.fixture
 def inputs(tmp_path):
     folder = tmp_path / "in"

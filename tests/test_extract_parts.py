@@ -21,13 +21,6 @@ from .conftest import TRAIN_DATA
 TEXTS = [row[0] for row in TRAIN_DATA]
 
 
-@pytest.fixture(scope="module")
-def model_dir(trained_nlp, tmp_path_factory):
-    path = tmp_path_factory.mktemp("model") / "pipeline"
-    trained_nlp.to_disk(path)
-    return path
-
-
 def lines(path: Path):
     return [json.loads(line) for line in path.read_text(encoding="utf8").splitlines() if line.strip()]
 
