@@ -146,6 +146,7 @@ def main(
     tune_on: Optional[Path] = typer.Option(None, help="Choose the fine-tuned pipeline's prediction settings again on this dev DocBin, and score that pipeline too"),
     reuse_training: bool = typer.Option(False, help="Use OUT_DIR/model-best from an earlier run instead of training again"),
     record: Optional[Path] = typer.Option(None, help="JSON file for the scores (default OUT_DIR/finetune.json)"),
+    gpu_id: int = typer.Option(-1, help="GPU to train and score on; -1 for the CPU"),
 ):
     for path in (data,) + ((ddi,) if ddi_ratio > 0 else ()) + ((ddi_test,) if ddi_test else ()) + ((tune_on,) if tune_on else ()):
         if not path.exists():
@@ -155,6 +156,8 @@ def main(
         print(f"Error: --held-out must be in (0, 1), got {held_out}", file=sys.stderr)
         raise typer.Exit(2)
     record = record or out_dir / "finetune.json"
+    if gpu_id >= 0:
+        spacy.require_gpu(gpu_id)
     base_nlp = spacy.load(base)
     docs = list(DocBin().from_disk(data).get_docs(base_nlp.vocab))
     grouped = documents_of(docs)
@@ -193,7 +196,7 @@ def main(
         earlier = json.loads(record.read_text()) if record.exists() else {}
         seconds = earlier.get("training_seconds")
     else:
-        command = [sys.executable, "-m", "spacy", "train", str(out_dir / "config.cfg"), "--output", str(out_dir)]
+        command = [sys.executable, "-m", "spacy", "train", str(out_dir / "config.cfg"), "--output", str(out_dir), "--gpu-id", str(gpu_id)]
         typer.echo("Fine-tuning: " + " ".join(command[1:]))
         t0 = time.time()
         with open(out_dir / "train.log", "w") as log:
@@ -215,7 +218,7 @@ def main(
     if tune_on:
         command = [
             sys.executable, str(Path(__file__).parent / "tune_priors.py"), str(out_dir / "model-best"), str(tune_on),
-            str(out_dir / "model-tuned"), str(out_dir / "tuning.json"),
+            str(out_dir / "model-tuned"), str(out_dir / "tuning.json"), "--gpu-id", str(gpu_id),
         ]
         typer.echo("Choosing the prediction settings again: " + " ".join(command[1:]))
         if subprocess.run(command).returncode != 0:
