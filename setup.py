@@ -18,7 +18,7 @@ setup(
     long_description_content_type="text/markdown",
     license="MIT",
     packages=find_packages(include=["spacy_ddi", "spacy_ddi.*"]),
-    package_data={"spacy_ddi.linking": ["data/*.tsv"], "spacy_ddi.review": ["page.html"]},
+    package_data={"spacy_ddi.linking": ["data/*.tsv", "data/*.tsv.gz"], "spacy_ddi.review": ["page.html"]},
     python_requires=">=3.9",
     install_requires=[
         "spacy>=3.7.0,<3.9.0",

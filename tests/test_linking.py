@@ -151,8 +151,9 @@ def test_group_mentions_stay_classes(vocab):
     assert (link.drug_id, link.drug_name) == (None, "Tetracyclines")
     # the same text tagged DRUG climbs to the drug with an id
     assert vocab.link("tetracyclines", "DRUG").drug_id == "DB00759"
-    link = vocab.link("anticoagulant", "GROUP")
-    assert (link.drug_name, link.rule) == ("Anticoagulants", "plural+exact")
+    link = vocab.link("anticoagulant", "GROUP")  # MeSH names it (an entry term), before the plural lookup
+    assert (link.drug_name, link.rule) == ("Anticoagulants", "mesh")
+    assert vocab.class_of(link.drug, "GROUP") == ("D000925", "Anticoagulants")
 
 
 def test_ambiguous_name_keeps_its_candidates_and_picks_by_the_stated_rule():
@@ -341,8 +342,11 @@ def test_class_synonyms_name_class_entries_with_a_mesh_id(linker_nlp):
     vocab = linker_nlp.get_pipe("drug_linker").vocabulary
     keys = {d.key: d for d in vocab.drugs}
     for line, synonym, key in vocabulary_module.read_class_synonyms():
+        if vocabulary_module.MESH_ID.match(key):
+            assert key in vocab.mesh and vocab.mesh[key].is_group, f"class_synonyms.tsv, line {line}: {key} is not a MeSH class"
+            assert vocab.class_of(vocab.link(synonym, "GROUP").drug, "GROUP")[0] == key, (line, synonym)
+            continue
         assert key in keys, f"class_synonyms.tsv, line {line}: {key!r} is not in the vocabulary"
-        # a class; its MeSH id may be gone where overrides.tsv found it was another class's
         assert keys[key].drugbank_id is None and (keys[key].mesh_id or keys[key].is_class), (line, key)
 
 
@@ -361,10 +365,43 @@ def test_class_mentions_get_one_mesh_id(linker_nlp, mentions, mesh_id):
         assert vocab.class_of(link.drug, "GROUP")[0] == mesh_id, mention
 
 
-def test_a_mesh_id_given_to_several_classes_is_not_used(linker_nlp):
+def test_a_class_takes_the_mesh_id_of_its_name_not_the_vocabularys(linker_nlp):
     vocab = linker_nlp.get_pipe("drug_linker").vocabulary
-    # D014665: antihypertensive agents, calcium channel blockers, vasodilator agents, ...
-    assert vocab.class_of(vocab.link("calcium channel blockers", "GROUP").drug, "GROUP") == (None, "Calcium Channel Blockers")
+    # the vocabulary gives D014665 (Vasodilator Agents) to calcium channel blockers and three other classes
+    link = vocab.link("calcium channel blockers", "GROUP")
+    assert link.drug.mesh_id == "D014665"
+    assert vocab.class_of(link.drug, "GROUP") == ("D002121", "Calcium Channel Blockers")
+    # and D018686 (Anesthetics, Intravenous) to barbiturates
+    assert vocab.class_of(vocab.link("barbiturates", "GROUP").drug, "GROUP") == ("D001463", "Barbiturates")
+
+
+@pytest.mark.parametrize("mention,mesh_id,name", [
+    ("phenothiazines", "D010640", "Phenothiazines"),  # a chemical group the vocabulary lacks
+    ("macrolide antibiotics", "D018942", "Macrolides"),  # class_synonyms.tsv, by MeSH id
+    ("neuroleptics", "D014150", "Antipsychotic Agents"),  # a MeSH entry term
+    ("salicylate", "D012459", "Salicylates"),
+    ("digitalis", "D004071", "Digitalis Glycosides"),
+])
+def test_group_mentions_find_mesh_classes(linker_nlp, mention, mesh_id, name):
+    vocab = linker_nlp.get_pipe("drug_linker").vocabulary
+    assert vocab.class_of(vocab.link(mention, "GROUP").drug, "GROUP") == (mesh_id, name)
+
+
+def test_mesh_class_entries_stay_out_of_drug_links_and_the_saved_table(linker_nlp):
+    vocab = linker_nlp.get_pipe("drug_linker").vocabulary
+    assert vocab.link("phenothiazines", "DRUG").drug_id == "DB11447"  # the compound, for a DRUG mention
+    assert vocab.link("quinidine", "GROUP").drug_id == "DB00908"  # a drug's name stays the drug
+    again = DrugVocabulary.from_bytes(vocab.to_bytes())
+    assert len(again.drugs) == len(vocab.drugs) and again.n_vocabulary == vocab.n_vocabulary
+    assert not any(d.key.startswith(vocabulary_module.MESH_KEY) for d in again.drugs[: again.n_vocabulary])
+
+
+def test_the_mesh_table_agrees_with_the_checked_class_ids():
+    table = vocabulary_module.read_mesh_table()
+    assert len(table) > 10_000 and sum(d.is_group for d in table.values()) > 3_000
+    for row in vocabulary_module.read_mesh_classes():
+        assert table[row["mesh_id"]].name == row["mesh_name"], row
+    assert table["D054328"].name == "Proton Pump Inhibitors" and table["D054328"].is_action
 
 
 def test_mesh_class_rows_are_well_formed_and_unique():
@@ -411,7 +448,7 @@ def test_a_checked_class_id_belongs_to_its_class_only(linker_nlp):
     for i, mesh_id in vocab.class_ids.items():
         assert curated.get(mesh_id, vocab.drugs[i].key) == vocab.drugs[i].key, (vocab.drugs[i].key, mesh_id)
     # the vocabulary gives D000900 (Anti-Bacterial Agents) to penicillins and cephalosporins too
-    assert (vocab.class_of(vocab.link("cephalosporins", "GROUP").drug, "GROUP") or (None,))[0] is None
+    assert vocab.class_of(vocab.link("cephalosporins", "GROUP").drug, "GROUP") == ("D002511", "Cephalosporins")
     # drugs carrying a checked id are in that class
     assert ("D000900", "Anti-Bacterial Agents") in vocab.classes_of(vocab.link("amoxicillin", "DRUG").drug)
 
@@ -419,7 +456,7 @@ def test_a_checked_class_id_belongs_to_its_class_only(linker_nlp):
 def test_disease_ids_given_to_classes_are_dropped(linker_nlp):
     vocab = linker_nlp.get_pipe("drug_linker").vocabulary
     link = vocab.link("analgesics", "GROUP")  # the vocabulary gives D010146, the descriptor Pain
-    assert link.drug is not None and vocab.class_of(link.drug, "GROUP")[0] is None
+    assert vocab.class_of(link.drug, "GROUP") == ("D000700", "Analgesics")
     link = vocab.link("opioid analgesics", "GROUP")  # D009293 is Opioid-Related Disorders
     assert vocab.class_of(link.drug, "GROUP") == ("D000701", "Analgesics, Opioid")
 

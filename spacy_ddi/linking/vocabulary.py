@@ -38,22 +38,26 @@ How a mention is linked (:meth:`DrugVocabulary.link`):
 
 Classes (:meth:`DrugVocabulary.class_of`, :meth:`DrugVocabulary.classes_of`): the package's
 MeSH fields mean two things. An entry with a MeSH tree number under D27 (pharmacological
-action) and no DrugBank id is a class ("Proton Pump Inhibitors", D054328); a drug's
-``mesh_id`` is not the drug's own descriptor but a class it belongs to (omeprazole and five
-other PPIs carry D054328). A class's MeSH id is used only where the vocabulary gives it to that
-class alone (no other class carries it; 28 ids are given to two to four classes each, e.g. D014665 to antihypertensive agents, calcium channel blockers,
-vasodilator agents and potassium channel blockers) or where ``data/overrides.tsv`` sets it;
-otherwise the class has a name and no id. An entry without DrugBank id outside D27 whose MeSH
-id no other entry carries ("Benzodiazepines", "Tetracyclines") names a class when a ``GROUP``
-mention links to it.
-
-``data/mesh_classes.tsv`` gives classes MeSH ids checked against a public source (NLM's
-MEDLINE records where they name the descriptor): a class the vocabulary lacks is added
-("Adrenal Cortex Hormones", D000305, which "corticosteroids" names through
-``data/class_synonyms.tsv``), a class whose id the vocabulary shares or gets wrong gets the
-checked one, and no other entry keeps that id as a class id. The package's MeSH ids of
-classes are often not the class's own: of the 151 entries without DrugBank id whose name NLM's
-2016 MEDLINE file medline16n0902 also names, 45 carry another id than NLM gives that name.
+action) and no DrugBank id is a class ("Proton Pump Inhibitors"); a drug's ``mesh_id`` is not
+the drug's own descriptor but a class it belongs to (omeprazole and five other PPIs carry
+D054328). The package's MeSH ids of classes are often not the class's own (of the 151 entries
+without DrugBank id whose name NLM's 2016 MEDLINE file medline16n0902 also names, 45 carry
+another id than NLM gives that name; D014665, Vasodilator Agents, is given to calcium channel
+blockers and three other classes), so a class's id is checked against MeSH itself:
+``data/mesh_descriptors.tsv.gz`` holds NLM's MeSH descriptors of chemicals and drugs (tree D;
+``scripts/build_mesh_table.py``), the drug classes among them (pharmacological actions and
+chemical groups with descriptors below them) with their entry terms. An entry without DrugBank
+id takes, in this order, the id ``data/mesh_classes.tsv`` gives it (checked by hand against a
+public source; no other entry keeps that id), the id of the MeSH descriptor its name is the
+name of (or an entry term of that descriptor alone), or the id ``data/overrides.tsv`` set
+(checked against NLM's MEDLINE records); else it has a name and no id. The MeSH classes no
+entry names are added as class entries that only ``GROUP`` mentions find: a ``GROUP`` mention
+is looked up among the class synonyms of ``data/class_synonyms.tsv`` (a vocabulary key or a
+MeSH id each), then among MeSH's names and entry terms ("phenothiazines", "neuroleptics" ->
+Antipsychotic Agents), in the forms of :func:`normalise.class_forms`, a form that is the name
+of a drug with a DrugBank id left to the lookups above ("theophylline" has descriptors below it
+in MeSH, and is a drug). A drug is a member of the class its ``mesh_id`` names where MeSH
+files that id under D27 (or ``data/mesh_classes.tsv`` checked it).
 
 ``data/overrides.tsv`` corrects ids the package gets wrong (a parent name under the id of its
 ester or salt: estradiol under DB13956, estradiol valerate); it is applied whenever a
@@ -62,6 +66,7 @@ vocabulary is built or loaded, so pipelines saved before a correction get it too
 import bz2
 import csv
 import dataclasses
+import functools
 import gzip
 import importlib.util
 import pickle
@@ -85,6 +90,8 @@ DATA = Path(__file__).parent / "data"
 OVERRIDES_FILE = DATA / "overrides.tsv"
 CLASS_SYNONYMS_FILE = DATA / "class_synonyms.tsv"
 MESH_CLASSES_FILE = DATA / "mesh_classes.tsv"
+MESH_TABLE_FILE = DATA / "mesh_descriptors.tsv.gz"
+MESH_KEY = "mesh:"  # the key prefix of a class entry added from the MeSH table
 MESH_ID = re.compile(r"^D\d{6}(\d{3})?$")
 MALFORMED = re.compile(r"^[\s,;:]|[\s,;:]$")
 
@@ -151,9 +158,41 @@ def read_package_dictionary() -> Tuple[Dict, Dict, Dict]:
         raise VocabularyError(f"cannot read the drug vocabulary {path}: {err!r}") from err
 
 
+@dataclass(frozen=True)
+class MeshDescriptor:
+    """A MeSH descriptor of ``data/mesh_descriptors.tsv.gz``."""
+
+    mesh_id: str
+    name: str
+    is_group: bool  # a drug class: a pharmacological action or a chemical group
+    terms: Tuple[str, ...]  # its entry terms (synonyms; kept for groups only)
+    trees: Tuple[str, ...]  # its tree numbers
+
+    @property
+    def is_action(self) -> bool:
+        """A pharmacological action (tree D27), the kind of class a drug is a member of."""
+        return any(tree.startswith(PHARMACOLOGICAL_ACTION) for tree in self.trees)
+
+
+@functools.lru_cache(maxsize=4)
+def read_mesh_table(path: Path = MESH_TABLE_FILE) -> Dict[str, MeshDescriptor]:
+    """The MeSH descriptors of chemicals and drugs (``scripts/build_mesh_table.py``), by id."""
+    table: Dict[str, MeshDescriptor] = {}
+    for k, row in _tsv_rows(path):
+        if not MESH_ID.match(row["mesh_id"]) or not row["name"]:
+            raise VocabularyError(f"{path}, line {k}: expected a MeSH descriptor id and a name, got {row!r}")
+        table[row["mesh_id"]] = MeshDescriptor(
+            row["mesh_id"], row["name"], row["class"] == "1",
+            tuple(t for t in row["entry_terms"].split("|") if t), tuple(t for t in row["trees"].split("|") if t),
+        )
+    return table
+
+
 def _tsv_rows(path: Path) -> Iterator[Tuple[int, Dict[str, str]]]:
-    """(line number, row) of a tab-separated file whose lines starting with # are comments."""
-    with path.open(encoding="utf8") as handle:
+    """(line number, row) of a tab-separated file (gzip-compressed if its name ends in .gz)
+    whose lines starting with # are comments."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf8") as handle:
         lines = [(k, line) for k, line in enumerate(handle, 1) if line.strip() and not line.startswith("#")]
     header = lines[0][1].rstrip("\n").split("\t")
     for k, line in lines[1:]:
@@ -250,6 +289,7 @@ class DrugVocabulary:
         # exact variant (cleaned) -> index into drugs
         self.drugs, self.variants, self.mesh_curated = apply_mesh_classes(drugs, variants, read_mesh_classes())
         self.mesh_overridden = overridden | self.mesh_curated
+        self.mesh = read_mesh_table()
         self.brands = brands  # variant -> the vocabulary's brand flag, where it gives one
         self.source = source
         self._build_indexes()
@@ -301,51 +341,96 @@ class DrugVocabulary:
                 self.bases.setdefault(base, []).append((variant, rank))
 
     def _build_class_indexes(self) -> None:
-        """Which entries are classes with a usable MeSH id, the class of each MeSH id a drug
-        may carry, and the class synonyms (see the module docstring)."""
-        holders: Dict[str, List[int]] = {}
-        for i, drug in enumerate(self.drugs):
-            if drug.mesh_id:
-                holders.setdefault(drug.mesh_id, []).append(i)
-        self.class_ids: Dict[int, str] = {}  # entry index -> the class's MeSH id
+        """The MeSH id of each class entry, class entries for the MeSH classes the vocabulary
+        lacks, and the names a ``GROUP`` mention may call a class by (see the module docstring)."""
+        mesh = self.mesh
+        preferred: Dict[str, str] = {}  # a descriptor's name, cleaned -> its id
+        terms: Dict[str, List[str]] = {}  # an entry term, cleaned -> the descriptors that have it
+        for mesh_id in sorted(mesh):
+            descriptor = mesh[mesh_id]
+            preferred.setdefault(normalise.clean(descriptor.name), mesh_id)
+            for term in descriptor.terms:
+                holders = terms.setdefault(normalise.clean(term), [])
+                if mesh_id not in holders:
+                    holders.append(mesh_id)
+        # a name finds a descriptor by its name, else by the entry term of one descriptor alone
+        self.mesh_names: Dict[str, str] = {t: ids[0] for t, ids in terms.items() if len(ids) == 1}
+        self.mesh_names.update(preferred)
         curated_ids = {self.drugs[i].mesh_id for i, d in enumerate(self.drugs) if d.key in self.mesh_curated}
+        self.class_ids: Dict[int, str] = {}  # entry index -> the class's MeSH id
         for i, drug in enumerate(self.drugs):
-            if not drug.mesh_id or drug.drugbank_id:
+            if drug.drugbank_id:
                 continue
-            if drug.mesh_id in curated_ids and drug.key not in self.mesh_curated:
-                continue  # a checked id belongs to its class only
-            others = [j for j in holders[drug.mesh_id] if j != i]
-            if drug.is_class:  # its members may carry it, another class may not
-                others = [j for j in others if self.drugs[j].is_class]
-            if not others or drug.key in self.mesh_overridden:
+            if drug.key in self.mesh_curated:
                 self.class_ids[i] = drug.mesh_id
-        self.class_by_mesh = {mesh: i for i, mesh in self.class_ids.items() if self.drugs[i].is_class}
+                continue
+            found = self._mesh_name(drug.name) or self._mesh_name(drug.key)
+            if found is None and drug.key in self.mesh_overridden and drug.mesh_id:
+                found = drug.mesh_id  # set by overrides.tsv, checked against NLM's records
+            if found and found not in curated_ids:
+                self.class_ids[i] = found
+        # the MeSH classes no vocabulary entry names become class entries (kept out of the
+        # variants, so only GROUP mentions find them, and out of the saved table)
+        self.n_vocabulary = len(self.drugs)
+        entry_of: Dict[str, int] = {}
+        for i, mesh_id in sorted(self.class_ids.items()):
+            # the entry whose name is the descriptor's own before one that names it otherwise
+            own_name = mesh_id in mesh and normalise.clean(self.drugs[i].name) == normalise.clean(mesh[mesh_id].name)
+            if mesh_id not in entry_of or own_name:
+                entry_of[mesh_id] = i
+        for mesh_id in sorted(mesh):
+            if mesh_id not in entry_of:
+                entry_of[mesh_id] = len(self.drugs)
+                self.class_ids[len(self.drugs)] = mesh_id
+                descriptor = mesh[mesh_id]
+                self.drugs.append(Drug(MESH_KEY + mesh_id, descriptor.name, None, mesh_id=mesh_id, is_class=descriptor.is_group))
+                self.n_variants.append(0)
+        self.class_entry = entry_of  # MeSH id -> the entry a GROUP mention of that class links to
         position = {d.key: i for i, d in enumerate(self.drugs)}
         self.class_names: Dict[str, int] = {}
         for k, synonym, key in read_class_synonyms():
-            if key in position:  # a vocabulary read from another package version may lack it
-                self.class_names[normalise.clean(synonym)] = position[key]
+            # a MeSH descriptor id, or a vocabulary key (which a vocabulary read from another
+            # package version may lack)
+            found = self.class_entry.get(key) if MESH_ID.match(key) else position.get(key)
+            if found is not None:
+                self.class_names[normalise.clean(synonym)] = found
         self.class_squashed = {normalise.squash(n): i for n, i in self.class_names.items()}
+        self.mesh_squashed: Dict[str, str] = {}
+        for name, mesh_id in self.mesh_names.items():
+            self.mesh_squashed.setdefault(normalise.squash(name), mesh_id)
+
+    def _mesh_name(self, text: str) -> Optional[str]:
+        """The MeSH descriptor a name (as written) is the name of, or an entry term of one
+        class descriptor alone."""
+        return self.mesh_names.get(normalise.clean(text))
 
     # -- classes ----------------------------------------------------------------------------
     def class_of(self, drug: Optional[Drug], label: Optional[str] = None) -> Optional[Tuple[Optional[str], str]]:
         """(MeSH id or None, name) of the class an entry names: a pharmacological action, or
-        for a ``GROUP`` mention also a chemical group named by its own MeSH id; else None."""
+        for a ``GROUP`` mention also a chemical group; else None. With a MeSH id, the name is
+        the descriptor's."""
         if drug is None or drug.drugbank_id:
             return None
-        i = self.index_of(drug)
-        if drug.is_class:
-            return self.class_ids.get(i), drug.name
-        if label == GROUP and i in self.class_ids:
-            return self.class_ids[i], drug.name
+        mesh_id = self.class_ids.get(self.index_of(drug))
+        descriptor = self.mesh.get(mesh_id) if mesh_id else None
+        if drug.is_class or label == GROUP or (descriptor is not None and descriptor.is_action):
+            if mesh_id:
+                return mesh_id, descriptor.name if descriptor is not None else drug.name
+            if drug.is_class:
+                return None, drug.name
         return None
 
     def classes_of(self, drug: Optional[Drug]) -> List[Tuple[str, str]]:
-        """[(MeSH id, name)] of the classes the vocabulary puts a drug in (its ``mesh_id``,
-        where that is a class's id)."""
-        if drug is None or not drug.drugbank_id or drug.mesh_id not in self.class_by_mesh:
+        """[(MeSH id, name)] of the classes the vocabulary puts a drug in: its ``mesh_id``,
+        where that is a pharmacological action of the MeSH table or a checked class id."""
+        if drug is None or not drug.drugbank_id or not drug.mesh_id:
             return []
-        return [(drug.mesh_id, self.drugs[self.class_by_mesh[drug.mesh_id]].name)]
+        descriptor = self.mesh.get(drug.mesh_id)
+        if descriptor is not None and descriptor.is_action:
+            return [(drug.mesh_id, descriptor.name)]
+        if drug.mesh_id in self.class_entry and self.drugs[self.class_entry[drug.mesh_id]].key in self.mesh_curated:
+            return [(drug.mesh_id, self.drugs[self.class_entry[drug.mesh_id]].name)]
+        return []
 
     def index_of(self, drug: Drug) -> int:
         if not hasattr(self, "_positions"):
@@ -356,7 +441,7 @@ class DrugVocabulary:
     def to_bytes(self) -> bytes:
         data = {
             "source": self.source,
-            "drugs": [[d.key, d.name, d.drugbank_id, d.mesh_id, d.is_class] for d in self.drugs],
+            "drugs": [[d.key, d.name, d.drugbank_id, d.mesh_id, d.is_class] for d in self.drugs[: self.n_vocabulary]],
             "variants": sorted(self.variants.items()),
             "brands": sorted(self.brands.items()),
         }
@@ -429,6 +514,7 @@ class DrugVocabulary:
                 ("modifier", normalise.without_modifier),
             ]
             yield from self._class_synonym(text)
+            yield from self._mesh_class(text)
         for name, rule in rules:
             for origin, spelt in list(spellings):
                 for other in rule(spelt):
@@ -460,6 +546,18 @@ class DrugVocabulary:
             squashed = normalise.squash(form)
             if squashed in self.class_squashed:
                 yield "class_synonym", [(self.class_squashed[squashed], form)]
+                return
+
+    def _mesh_class(self, text: str):
+        """The MeSH descriptor a ``GROUP`` mention names, by name or entry term, for the text
+        in one of its :func:`normalise.class_forms`."""
+        for form in normalise.class_forms(text):
+            known = self.variants.get(form)
+            if known is not None and self.drugs[known].drugbank_id:
+                continue  # a drug's name ("theophylline", a MeSH descriptor with others below it)
+            mesh_id = self.mesh_names.get(form) or self.mesh_squashed.get(normalise.squash(form))
+            if mesh_id is not None:
+                yield "mesh", [(self.class_entry[mesh_id], form)]
                 return
 
     def _rank(self, variants: List[Tuple[str, int]], spelt: str, group: bool = False) -> List[Tuple[int, str]]:
