@@ -41,7 +41,7 @@ def test_workflow_all_runs_every_step_in_order(project):
     # seed repeats (two more trainings), the comparisons, benchmarks, the GPU check, and
     # fine-tuning on a team's own data (and its measured scenario)
     outside = {
-        "test", "linking", "mesh-table", "linking-outside", "linker-speed", "seeds", "compare", "atlas", "compare-predictions", "speed", "extract-speed",
+        "test", "linking", "mesh-table", "linking-outside", "calibration-floor", "linker-speed", "seeds", "compare", "atlas", "compare-predictions", "speed", "extract-speed",
         "extract-flush", "ray-lost-node",
         "picture", "review-pictures", "corpus-doc", "gpu-wheels", "gpu-check", "finetune", "team-scenario",
     }
