@@ -13,7 +13,9 @@ selecting on the mean of strict NER F1 and strict DDI F1, weighted between the w
 and its MedLine (abstract) part by --medline-weight (0.5: half each; users mine abstracts);
 then, at the
 chosen NER prior, whether drug_linker relabels DRUG mentions that read as brand names
-(relabel_brands: it changes entity types only, so it is chosen on strict NER F1); and writes the
+(relabel_brands: it changes entity types only, so it is chosen on strict NER F1), reads a DRUG
+mention the vocabulary knows nothing of as DRUG_N (unlinked_drug_n) and leaves out entities that
+are not drugs (drop_non_drugs), these two on the same objective as the priors; and writes the
 pipeline with the chosen values in its cfg, with an isotonic calibration of the interaction
 scores fitted on the interactions it reports on dev (``calibration``; both sources pooled, as
 dev's MedLine part alone holds too few), with sentence_flags disabled (the auxiliary heads
@@ -38,6 +40,9 @@ from spacy_ddi.relations.base import RELATION_COMPONENTS, relation_component
 from spacy_ddi.scoring import score_ddi_strict, score_ner_strict
 
 GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
+# drug_linker settings that change the entities: chosen on the objective, the relation head
+# reading the linked entities (drop_non_drugs leaves some out)
+LINKER_ENTITY_RULES = ("unlinked_drug_n", "drop_non_drugs")
 
 
 def required_relation_component(nlp) -> str:
@@ -46,6 +51,12 @@ def required_relation_component(nlp) -> str:
     if name is None:
         raise SystemExit(f"{nlp.pipe_names}: no relation component (one of {RELATION_COMPONENTS})")
     return name
+
+
+def objective(ner_f: float, ddi_f: float, ner_f_medline: float, ddi_f_medline: float, medline_weight: float) -> float:
+    """What the settings are chosen by: the mean of strict NER and DDI F1, on the whole of dev
+    and on its MedLine part, weighted by medline_weight."""
+    return (1 - medline_weight) * (ner_f + ddi_f) / 2 + medline_weight * (ner_f_medline + ddi_f_medline) / 2
 
 
 def choose(nlp, name: str, key: str, value) -> None:
@@ -130,9 +141,7 @@ def main(
                        "ner_f": ner_f, "ddi_p": ddi["ddi_strict_p"], "ddi_r": ddi["ddi_strict_r"],
                        "ddi_f": ddi["ddi_strict_f"], "ner_f_medline": ner_f_medline,
                        "ddi_f_medline": ddi.get("ddi_strict_f_medline", 0.0)}
-                row["score"] = (1 - medline_weight) * (ner_f + row["ddi_f"]) / 2 + medline_weight * (
-                    ner_f_medline + row["ddi_f_medline"]
-                ) / 2
+                row["score"] = objective(ner_f, row["ddi_f"], ner_f_medline, row["ddi_f_medline"], medline_weight)
                 typer.echo(json.dumps(row))
                 results.append(row)
     best = max(results, key=lambda r: r["score"])
@@ -157,6 +166,20 @@ def main(
     best["relabel_brands"] = brands[True] > brands[False]
     best["relabel_brands_ner_f"] = {str(k).lower(): v for k, v in brands.items()}
     choose(nlp, "drug_linker", "relabel_brands", best["relabel_brands"])
+    for key in LINKER_ENTITY_RULES:  # each on against off, at the settings chosen so far
+        best[key + "_score"] = {}
+        for value in (False, True):
+            linker.cfg[key] = value
+            docs = [linker(doc) for doc in ner.pipe(encoded, batch_size=64)]
+            docs = list(rel.pipe(docs, batch_size=64))
+            examples = [Example(p, g) for p, g in zip(docs, gold)]
+            ner_s, ddi_s = score_ner_strict(examples), score_ddi_strict(examples)
+            score = objective(ner_s["ents_f"], ddi_s["ddi_strict_f"], ner_s.get("ents_f_medline", 0.0),
+                              ddi_s.get("ddi_strict_f_medline", 0.0), medline_weight)
+            best[key + "_score"][str(value).lower()] = score
+            typer.echo(json.dumps({key: value, "score": score, "ner_f": ner_s["ents_f"], "ddi_f": ddi_s["ddi_strict_f"]}))
+        best[key] = best[key + "_score"]["true"] > best[key + "_score"]["false"]
+        choose(nlp, "drug_linker", key, best[key])
     if calibrate:
         best["calibration"] = fit_calibration(nlp, rel, ner, encoded, gold)
     else:  # knots of an earlier tuning were fitted under other settings

@@ -545,3 +545,48 @@ def test_the_installed_pipeline_saved_before_classes_loads_and_links(tmp_path):
     assert [(e._.drug_id, e._.class_id) for e in doc.ents] == [
         (None, "D054328"), (None, "D054328"), ("DB00783", None), (None, "D054328"), ("DB00338", None),
     ]
+
+
+def entity_rules_doc(nlp):
+    text = "Biocytin (ii) and nucleolin i.c.v. raised 16 warfarin with xyzzyvir and Coumadin."
+    doc = nlp.make_doc(text)
+    labels = {"Biocytin": "DRUG", "(ii)": "DRUG_N", "nucleolin": "DRUG", "i.c.v.": "DRUG", "16": "DRUG_N",
+              "warfarin": "DRUG", "xyzzyvir": "DRUG", "Coumadin": "BRAND"}
+    doc.ents = [doc.char_span(text.index(t), text.index(t) + len(t), label) for t, label in labels.items()]
+    return doc
+
+
+@pytest.mark.parametrize("drop,drug_n,expected", [
+    (False, False, [("Biocytin", "DRUG"), ("(ii)", "DRUG_N"), ("nucleolin", "DRUG"), ("i.c.v.", "DRUG"), ("16", "DRUG_N"),
+                    ("warfarin", "DRUG"), ("xyzzyvir", "DRUG"), ("Coumadin", "BRAND")]),
+    # a route, an enumerator, a piece without letters and a protein (MeSH D12.776) are left out
+    (True, False, [("Biocytin", "DRUG"), ("warfarin", "DRUG"), ("xyzzyvir", "DRUG"), ("Coumadin", "BRAND")]),
+    # a DRUG the vocabulary knows nothing of reads as DRUG_N; linked ones and other labels stay
+    (False, True, [("Biocytin", "DRUG_N"), ("(ii)", "DRUG_N"), ("nucleolin", "DRUG"), ("i.c.v.", "DRUG_N"), ("16", "DRUG_N"),
+                   ("warfarin", "DRUG"), ("xyzzyvir", "DRUG_N"), ("Coumadin", "BRAND")]),
+    (True, True, [("Biocytin", "DRUG_N"), ("warfarin", "DRUG"), ("xyzzyvir", "DRUG_N"), ("Coumadin", "BRAND")]),
+])
+def test_entity_rules_leave_out_non_drugs_and_read_unknown_drugs_as_drug_n(linker_nlp, drop, drug_n, expected):
+    linker = linker_nlp.get_pipe("drug_linker")
+    linker.cfg.update(drop_non_drugs=drop, unlinked_drug_n=drug_n)
+    try:
+        doc = linker(entity_rules_doc(linker_nlp))
+    finally:
+        linker.cfg.update(drop_non_drugs=False, unlinked_drug_n=False)
+    assert [(e.text, e.label_) for e in doc.ents] == expected
+    warfarin = next(e for e in doc.ents if e.text == "warfarin")
+    assert warfarin._.drug_id == "DB00682"  # the extensions are written on the entities kept
+    if drug_n:
+        assert next(e for e in doc.ents if e.text == "xyzzyvir")._.drug_id is None
+
+
+def test_entity_rules_are_load_time_settings(tmp_path):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("drug_linker", config={"drop_non_drugs": True, "unlinked_drug_n": True})
+    nlp.initialize()
+    nlp.to_disk(tmp_path / "nlp")
+    loaded = spacy.load(tmp_path / "nlp")
+    assert len(loaded(entity_rules_doc(loaded)).ents) == 4
+    off = spacy.load(tmp_path / "nlp", config={"components": {"drug_linker": {"drop_non_drugs": False, "unlinked_drug_n": False}}})
+    assert [e.label_ for e in off(entity_rules_doc(off)).ents][0] == "DRUG"
+    assert len(off(entity_rules_doc(off)).ents) == 8

@@ -21,11 +21,20 @@ With ``relabel_brands``, a ``DRUG`` mention that reads as a brand name of the dr
 becomes a ``BRAND`` entity (:func:`reads_as_brand`): the NER head often tags a brand it has not
 seen ("Trileptal", "LEXAPRO") as DRUG, while the vocabulary knows it names another drug.
 
+With ``drop_non_drugs``, entities that are not drugs by what the text and MeSH say are left
+out of ``doc.ents`` (:func:`not_a_drug`): no letter at all ("(", "16": pieces of a name), a
+route of administration or an enumerator ("i.c.v.", "(ii)"), or a name MeSH files only as a
+protein (tree D12.776: "nucleolin", "IgA") that the vocabulary gives no DrugBank id. With
+``unlinked_drug_n``, a ``DRUG`` mention the vocabulary knows nothing of (no drug, class or
+name found, not even through an abbreviation's long form) becomes ``DRUG_N``: approved drugs
+are in the vocabulary, the research compounds the corpus calls ``DRUG_N`` mostly are not.
+
 No training: ``initialize`` (or the first call, for a pipeline that gains the linker after
 it was trained) reads the vocabulary of the PyPI package ``drug-named-entity-recognition``;
 ``to_disk``/``to_bytes`` write it into the pipeline, so a saved pipeline links without it.
 """
 import difflib
+import re
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, List, Optional, Union
 
@@ -49,12 +58,19 @@ TABLE_FILE = "vocabulary.msgpack.gz"
         "span._.class_id", "span._.class_name", "span._.drug_classes", "doc._.abbreviation_records",
     ],
     requires=["doc.ents"],
-    default_config={"labels": None, "relabel_brands": False, "abbreviations": True},
+    default_config={
+        "labels": None, "relabel_brands": False, "abbreviations": True, "drop_non_drugs": False,
+        "unlinked_drug_n": False,
+    },
 )
 def make_drug_linker(
     nlp: Language, name: str, labels: Optional[List[str]], relabel_brands: bool, abbreviations: bool = True,
+    drop_non_drugs: bool = False, unlinked_drug_n: bool = False,
 ) -> "DrugLinker":
-    return DrugLinker(nlp, name, labels=labels, relabel_brands=relabel_brands, abbreviations=abbreviations)
+    return DrugLinker(
+        nlp, name, labels=labels, relabel_brands=relabel_brands, abbreviations=abbreviations,
+        drop_non_drugs=drop_non_drugs, unlinked_drug_n=unlinked_drug_n,
+    )
 
 
 # a mention at least this similar (difflib's ratio, lower case) to the name of the drug it
@@ -116,6 +132,27 @@ def reads_as_brand(text: str, link: Link) -> bool:
     return similarity < BRAND_MAX_SIMILARITY
 
 
+# routes of administration and enumerators the NER head tags as drugs in abstracts
+ROUTE_OR_ENUMERATOR = re.compile(
+    r"^\(?(?:i|ii|iii|iv|v|vi|vii|viii|ix|x)\)$"
+    r"|^(?:i\.?c\.?v|i\.?p|i\.?v|i\.?m|i\.?t|i\.?n|s\.?c|p\.?o)\.?$",
+    re.IGNORECASE,
+)
+PROTEINS = "D12.776"  # MeSH tree of proteins
+
+
+def not_a_drug(text: str, link: Link, vocabulary: DrugVocabulary) -> bool:
+    """Whether a mention is not a drug by its text and MeSH: no letter at all, a route of
+    administration or an enumerator, or a name MeSH files only under proteins (D12.776) that
+    the vocabulary gives no DrugBank id."""
+    if not any(ch.isalpha() for ch in text) or ROUTE_OR_ENUMERATOR.match(text.strip()):
+        return True
+    if link.drug_id:
+        return False
+    descriptor = vocabulary.mesh_descriptor(text)
+    return descriptor is not None and all(tree.startswith(PROTEINS) for tree in descriptor.trees)
+
+
 class DrugLinker(LoadTimeSettings):
     """Rule-based linking of drug mentions to DrugBank (see the module docstring).
 
@@ -127,13 +164,18 @@ class DrugLinker(LoadTimeSettings):
     (a prediction setting; ``scripts/tune_priors.py`` chooses it on dev). A value given at load
     time (``spacy.load(path, config={"components": {"drug_linker": {"relabel_brands": False}}})``)
     wins over the saved one, as for the heads' prediction settings (:class:`LoadTimeSettings`).
+    drop_non_drugs: leave out of ``doc.ents`` the entities :func:`not_a_drug` finds (a
+    prediction setting, chosen on dev).
+    unlinked_drug_n: turn a DRUG entity the vocabulary knows nothing of into a DRUG_N entity (a
+    prediction setting, chosen on dev).
     """
 
-    PREDICTION_SETTINGS = ("relabel_brands", "abbreviations")
+    PREDICTION_SETTINGS = ("relabel_brands", "abbreviations", "drop_non_drugs", "unlinked_drug_n")
 
     def __init__(
         self, nlp: Optional[Language] = None, name: str = "drug_linker", *,
         labels: Optional[Iterable[str]] = None, relabel_brands: bool = False, abbreviations: bool = True,
+        drop_non_drugs: bool = False, unlinked_drug_n: bool = False,
     ):
         install_extensions()
         self.name = name
@@ -141,6 +183,8 @@ class DrugLinker(LoadTimeSettings):
             "labels": sorted(labels) if labels else None,
             "relabel_brands": relabel_brands,
             "abbreviations": abbreviations,
+            "drop_non_drugs": drop_non_drugs,
+            "unlinked_drug_n": unlinked_drug_n,
             VERSION_KEY: spacy_ddi_version(),
         }
         self._remember_configured(self.cfg)
@@ -179,16 +223,25 @@ class DrugLinker(LoadTimeSettings):
             long_forms = {(s, e): doc.text[ls:le] for s, e, ls, le in records}
         long_of = [long_forms.get((ent.start_char, ent.end_char)) for ent in ents]
         links = [self.link(ent, lf) for ent, lf in zip(ents, long_of)]
-        if self.cfg.get("relabel_brands"):
-            brands = [ent.label_ == "DRUG" and reads_as_brand(ent.text, link) for ent, link in zip(ents, links)]
-            if any(brands):
-                # span extensions are keyed by the span's label too: relabel first, then write them
-                doc.ents = [
-                    Span(doc, ent.start, ent.end, label="BRAND", kb_id=ent.kb_id, span_id=ent.id) if brand else ent
-                    for ent, brand in zip(ents, brands)
-                ]
-                ents = list(doc.ents)
         vocabulary = self.vocabulary
+        if self.cfg.get("drop_non_drugs"):
+            keep = [not not_a_drug(ent.text, link, vocabulary) for ent, link in zip(ents, links)]
+            if not all(keep):
+                ents, links, long_of = ([x for x, k in zip(xs, keep) if k] for xs in (ents, links, long_of))
+                doc.ents = ents
+        labels = [ent.label_ for ent in ents]
+        if self.cfg.get("relabel_brands"):
+            labels = ["BRAND" if lab == "DRUG" and reads_as_brand(ent.text, link) else lab
+                      for lab, ent, link in zip(labels, ents, links)]
+        if self.cfg.get("unlinked_drug_n"):
+            labels = ["DRUG_N" if lab == "DRUG" and link.drug is None else lab for lab, link in zip(labels, links)]
+        if labels != [ent.label_ for ent in ents]:
+            # span extensions are keyed by the span's label too: relabel first, then write them
+            doc.ents = [
+                ent if lab == ent.label_ else Span(doc, ent.start, ent.end, label=lab, kb_id=ent.kb_id, span_id=ent.id)
+                for ent, lab in zip(ents, labels)
+            ]
+            ents = list(doc.ents)
         classes = [vocabulary.class_of(link.drug, ent.label_) for ent, link in zip(ents, links)]
         members = document_members(doc, ents)
         for k, (ent, link, lf) in enumerate(zip(ents, links, long_of)):

@@ -404,6 +404,14 @@ class DrugVocabulary:
         class descriptor alone."""
         return self.mesh_names.get(normalise.clean(text))
 
+    def mesh_descriptor(self, text: str) -> Optional[MeshDescriptor]:
+        """The MeSH descriptor a mention's text names (as written, or without a plural "s")."""
+        clean = normalise.clean(text)
+        mesh_id = self.mesh_names.get(clean)
+        if mesh_id is None and clean.endswith("s"):
+            mesh_id = self.mesh_names.get(clean[:-1])
+        return self.mesh.get(mesh_id) if mesh_id else None
+
     # -- classes ----------------------------------------------------------------------------
     def class_of(self, drug: Optional[Drug], label: Optional[str] = None) -> Optional[Tuple[Optional[str], str]]:
         """(MeSH id or None, name) of the class an entry names: a pharmacological action, or
