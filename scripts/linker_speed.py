@@ -13,7 +13,10 @@ lookup cache emptied first), which tells the linker's own cost apart from the ma
 runs alternate before/after (ABAB..., ``--rounds`` pairs), so a change in the machine's load
 during the measurement touches both sides alike; the ratio reported is the median of the
 per-round ratios after/before. ``uptime`` is recorded before and after. Load times are not
-counted.
+counted. Where the before side's code cannot read the pipeline's drug_linker (settings added
+after it, a newer vocabulary table), that side runs the pipeline with its own drug_linker
+built from the installed drug vocabulary, with the settings it knows; the record lists what it
+left out (``settings_left_out``), and the after side runs the pipeline as saved.
 """
 import json
 import os
@@ -37,7 +40,7 @@ def worker(model: str, corpus: Path) -> None:
     import spacy_ddi
     from spacy.tokens import DocBin
 
-    nlp = spacy.load(model)
+    nlp, dropped = load_known_settings(model)
     texts = [doc.text for doc in DocBin().from_disk(corpus).get_docs(nlp.vocab)]
     list(nlp.pipe(texts[:WARMUP]))
     start = time.perf_counter()
@@ -52,7 +55,37 @@ def worker(model: str, corpus: Path) -> None:
     print(json.dumps({
         "texts": len(texts), "seconds": seconds, "linker_seconds": linker_seconds,
         "spacy_ddi_file": spacy_ddi.__file__, "entities": sum(len(d.ents) for d in docs),
+        "settings_left_out": dropped,
     }))
+
+
+def load_known_settings(model: str):
+    """The pipeline, and what of its drug_linker this process's code could not read. A
+    pipeline saved by newer code (read by the before side) may carry drug_linker settings or a
+    vocabulary table the older drug_linker does not know: the pipeline is then loaded without
+    its drug_linker, and the older drug_linker is added in its place with the settings it knows
+    and its own table, built from the installed drug vocabulary package."""
+    import importlib
+
+    import spacy
+    from spacy.language import Language
+
+    try:
+        return spacy.load(model), []
+    except Exception:  # a config the older factory refuses, or a table it cannot read
+        pass
+    path = Path(model)
+    if not path.exists():  # an installed pipeline package: its data folder holds config.cfg
+        package = Path(importlib.import_module(model).__file__).parent
+        path = next(p.parent for p in package.glob("*/config.cfg"))
+    settings = dict(spacy.util.load_config(path / "config.cfg")["components"]["drug_linker"])
+    settings.pop("factory", None)
+    known = set(Language.get_factory_meta("drug_linker").default_config)
+    left_out = sorted(k for k in settings if k not in known) + ["the saved vocabulary table"]
+    nlp = spacy.load(path, exclude=["drug_linker"])
+    nlp.add_pipe("drug_linker", after="drug_ner", config={k: v for k, v in settings.items() if k in known})
+    nlp.get_pipe("drug_linker").initialize()
+    return nlp, left_out
 
 
 def _uptime() -> str:
