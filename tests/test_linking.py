@@ -309,6 +309,10 @@ def test_reads_as_brand_rules():
     assert not reads_as_brand("Propanolol", Link(propranolol, None))  # a spelling of the name
     assert not reads_as_brand("Oxcarbazepine", Link(oxcarbazepine, None))
     assert not reads_as_brand("Xyzzyvir", Link(None, None))  # unlinked
+    lomustine = Drug("lomustine", "Lomustine", "DB01206")
+    assert not reads_as_brand("CCNU", Link(lomustine, None))  # an abbreviation in capitals
+    assert reads_as_brand("CCNU", Link(lomustine, True))  # unless the vocabulary says brand
+    assert reads_as_brand("TAXOL", Link(Drug("paclitaxel", "Paclitaxel", "DB01229"), None))  # 5 capitals
 
 
 # -- classes, overrides, saved pipelines ------------------------------------------------------

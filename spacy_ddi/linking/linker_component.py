@@ -118,15 +118,23 @@ def document_members(doc: Doc, ents: Optional[List[Span]] = None) -> List[List[i
     return members
 
 
-def reads_as_brand(text: str, link: Link) -> bool:
+# a mention in capitals this short is an abbreviation ("CCNU" for lomustine, "HCTZ", "ACTH"),
+# not a brand, unless the vocabulary says it is a brand
+MAX_ABBREVIATION = 4
+
+
+def reads_as_brand(text: str, link: Link, abbreviations_are_brands: bool = False) -> bool:
     """Whether a mention linked by ``link`` names a brand: the vocabulary says so, or, where
-    it does not say, the mention is capitalised and unlike the name of the drug it links to
-    ("Trileptal" -> Oxcarbazepine; not "Lithium" -> Lithium cation, "Verapamil")."""
+    it does not say, the mention is capitalised, not an abbreviation in capitals of at most
+    MAX_ABBREVIATION characters, and unlike the name of the drug it links to ("Trileptal" ->
+    Oxcarbazepine; not "Lithium" -> Lithium cation, "Verapamil", "CCNU" -> Lomustine)."""
     if link.drug is None or link.is_brand is False:
         return False
     if link.is_brand:
         return True
     if not text[:1].isupper():
+        return False
+    if not abbreviations_are_brands and text.isupper() and len(text) <= MAX_ABBREVIATION:
         return False
     similarity = difflib.SequenceMatcher(None, text.lower(), link.drug.name.lower()).ratio()
     return similarity < BRAND_MAX_SIMILARITY
