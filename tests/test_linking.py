@@ -594,3 +594,22 @@ def test_entity_rules_are_load_time_settings(tmp_path):
     off = spacy.load(tmp_path / "nlp", config={"components": {"drug_linker": {"drop_non_drugs": False, "unlinked_drug_n": False}}})
     assert [e.label_ for e in off(entity_rules_doc(off)).ents][0] == "DRUG"
     assert len(off(entity_rules_doc(off)).ents) == 8
+
+
+def test_entity_rules_judge_only_the_labels_the_linker_links():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("drug_linker", config={"labels": ["GROUP"], "drop_non_drugs": True, "unlinked_drug_n": True})
+    nlp.initialize()
+    doc = nlp(entity_rules_doc(nlp))
+    # no DRUG mention is linked, so none is read as unknown or left out
+    assert [e.label_ for e in doc.ents] == ["DRUG", "DRUG_N", "DRUG", "DRUG", "DRUG_N", "DRUG", "DRUG", "BRAND"]
+
+
+@pytest.mark.parametrize("text,matches", [
+    ("i.c.v.", True), ("i.v.", True), ("S.C.", True), ("p.o", True), ("(ii)", True), ("(iv)", True),
+    ("IV", False), ("PO", False), ("icv", False), ("vi", False), ("ivermectin", False),
+])
+def test_routes_and_enumerators(text, matches):
+    from spacy_ddi.linking.linker_component import ROUTE_OR_ENUMERATOR
+
+    assert bool(ROUTE_OR_ENUMERATOR.match(text)) == matches

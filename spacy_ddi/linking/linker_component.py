@@ -141,9 +141,10 @@ def reads_as_brand(text: str, link: Link, abbreviations_are_brands: bool = False
 
 
 # routes of administration and enumerators the NER head tags as drugs in abstracts
+# (with their dots: "IV" or "PO" alone may be an abbreviation the text defines)
 ROUTE_OR_ENUMERATOR = re.compile(
     r"^\(?(?:i|ii|iii|iv|v|vi|vii|viii|ix|x)\)$"
-    r"|^(?:i\.?c\.?v|i\.?p|i\.?v|i\.?m|i\.?t|i\.?n|s\.?c|p\.?o)\.?$",
+    r"|^(?:i\.c\.v|i\.p|i\.v|i\.m|i\.t|i\.n|s\.c|p\.o)\.?$",
     re.IGNORECASE,
 )
 PROTEINS = "D12.776"  # MeSH tree of proteins
@@ -232,17 +233,20 @@ class DrugLinker(LoadTimeSettings):
         long_of = [long_forms.get((ent.start_char, ent.end_char)) for ent in ents]
         links = [self.link(ent, lf) for ent, lf in zip(ents, long_of)]
         vocabulary = self.vocabulary
+        # the entity rules judge the entities of the labels this linker links (``labels``)
+        judged = [not self.cfg["labels"] or ent.label_ in self.cfg["labels"] for ent in ents]
         if self.cfg.get("drop_non_drugs"):
-            keep = [not not_a_drug(ent.text, link, vocabulary) for ent, link in zip(ents, links)]
+            keep = [not (j and not_a_drug(ent.text, link, vocabulary)) for ent, link, j in zip(ents, links, judged)]
             if not all(keep):
-                ents, links, long_of = ([x for x, k in zip(xs, keep) if k] for xs in (ents, links, long_of))
+                ents, links, long_of, judged = ([x for x, k in zip(xs, keep) if k] for xs in (ents, links, long_of, judged))
                 doc.ents = ents
         labels = [ent.label_ for ent in ents]
         if self.cfg.get("relabel_brands"):
             labels = ["BRAND" if lab == "DRUG" and reads_as_brand(ent.text, link) else lab
                       for lab, ent, link in zip(labels, ents, links)]
         if self.cfg.get("unlinked_drug_n"):
-            labels = ["DRUG_N" if lab == "DRUG" and link.drug is None else lab for lab, link in zip(labels, links)]
+            labels = ["DRUG_N" if lab == "DRUG" and link.drug is None and j else lab
+                      for lab, link, j in zip(labels, links, judged)]
         if labels != [ent.label_ for ent in ents]:
             # span extensions are keyed by the span's label too: relabel first, then write them
             doc.ents = [
