@@ -173,6 +173,21 @@ def create_app(
             return refuse(415, "decisions are posted as application/json")
         return None
 
+    def guarded(write: bool = False, status: int = 400):
+        """A handler behind the request checks of :func:`refused`, whose ReviewError (bad input
+        of the request) is answered with ``status`` and its message."""
+        def wrap(handler):
+            async def run(request: Request) -> Response:
+                bad = refused(request, write=write)
+                if bad:
+                    return bad
+                try:
+                    return await handler(request)
+                except ReviewError as err:
+                    return refuse(status, str(err))
+            return run
+        return wrap
+
     def order_of(request: Request) -> str:
         order = request.query_params.get("order", "uncertainty")
         if order not in ORDERS:
@@ -186,10 +201,8 @@ def create_app(
         except ValueError:
             raise ReviewError(f"{name} is an integer, not {value!r}") from None
 
+    @guarded()
     async def page(request: Request) -> Response:
-        bad = refused(request)
-        if bad:
-            return bad
         nonce = secrets.token_urlsafe(16)
         body = (
             template.replace("{{NONCE}}", nonce)
@@ -199,58 +212,38 @@ def create_app(
         )
         return HTMLResponse(body, headers=headers(nonce))
 
+    @guarded()
     async def state(request: Request) -> Response:
-        bad = refused(request)
-        if bad:
-            return bad
-        try:
-            order = order_of(request)
-        except ReviewError as err:
-            return refuse(400, str(err))
+        order = order_of(request)
         return JSONResponse({
             "input": store.input_path.name, "log": str(store.log_path), "progress": store.progress(),
             "resume": store.resume(order), "notes": store.notes, "labels": list(POSITIVE_LABELS),
             "entity_labels": list(ENTITY_LABELS), "orders": list(ORDERS),
         }, headers=headers())
 
+    @guarded()
     async def queue(request: Request) -> Response:
-        bad = refused(request)
-        if bad:
-            return bad
-        try:
-            order = order_of(request)
-            start = int_param(request, "start", 0)
-            limit = min(max(int_param(request, "limit", 20), 0), QUEUE_LIMIT)
-            items = store.queue(order, start, limit)
-        except ReviewError as err:
-            return refuse(400, str(err))
+        order = order_of(request)
+        start = int_param(request, "start", 0)
+        limit = min(max(int_param(request, "limit", 20), 0), QUEUE_LIMIT)
+        items = store.queue(order, start, limit)
         return JSONResponse({"items": items, "total": store.index.entries, "progress": store.progress()}, headers=headers())
 
+    @guarded(status=404)
     async def document(request: Request) -> Response:
-        bad = refused(request)
-        if bad:
-            return bad
-        try:
-            payload = doc_payload(store, int(request.path_params["index"]), order_of(request))
-        except ReviewError as err:
-            return refuse(404, str(err))
+        payload = doc_payload(store, int(request.path_params["index"]), order_of(request))
         return JSONResponse(payload, headers=headers())
 
+    @guarded(write=True)
     async def decide(request: Request) -> Response:
-        bad = refused(request, write=True)
-        if bad:
-            return bad
         try:
             decision = await request.json()
         except ValueError:
             return refuse(400, "the decision is not JSON")
         if not isinstance(decision, dict):
             return refuse(400, "a decision is an object: doc, action, interaction or entity, value")
-        try:
-            order = order_of(request)
-            doc_state, entry = store.decide(decision)
-        except ReviewError as err:
-            return refuse(400, str(err))
+        order = order_of(request)
+        doc_state, entry = store.decide(decision)
         return JSONResponse({
             "line": entry["line"], "doc": doc_payload(store, doc_state.index, order),
             "progress": store.progress(),
