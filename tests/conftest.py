@@ -1,4 +1,6 @@
 """Fixtures: a tiny BERT built in the test session (no download) and small pipelines on it."""
+import shutil
+
 import pytest
 import spacy
 from spacy.training import Example
@@ -144,3 +146,12 @@ def model_dir(trained_nlp, tmp_path_factory):
     path = tmp_path_factory.mktemp("model") / "pipeline"
     trained_nlp.to_disk(path)
     return path
+
+
+def find_chromium():
+    """The path of a Chromium-family browser for the browser tests, or None."""
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None

@@ -3,7 +3,6 @@ input, and a curator's session in headless Chromium with the server killed halfw
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,6 +18,8 @@ from spacy_ddi.cli import app
 from spacy_ddi.corpus.convert import DOCUMENT_ID_KEY
 from spacy_ddi.extensions import install_extensions, records_of
 from spacy_ddi.review import ReviewError, ReviewStore, export
+
+from .conftest import find_chromium
 
 HOSTILE_ID = "d2 <script>alert(\"id\")</script> 'q'"
 HOSTILE_TEXT = 'Lithium & "<b>diuretics</b>" should not be combined with NSAIDs or <img src=x onerror=alert(1)> digoxin.'
@@ -429,14 +430,6 @@ def test_a_50_mb_input_starts_quickly_and_is_served_one_document_at_a_time(tmp_p
 
 
 # ----------------------------------------------------------------------------- in a browser
-
-
-def find_chromium():
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
 
 
 def start_server(extracted, log, port=0):

@@ -3,7 +3,6 @@ import html
 import importlib.util
 import json
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -23,7 +22,7 @@ from spacy_ddi.extensions import Interaction
 from spacy_ddi.sentences import ddi_sentences
 from spacy_ddi.visualize import make_server, render_body
 
-from .conftest import annotated_doc
+from .conftest import annotated_doc, find_chromium
 
 SVG = "{http://www.w3.org/2000/svg}"
 ROOT = Path(__file__).resolve().parents[1]
@@ -397,14 +396,6 @@ GEOMETRY_SCRIPT = """
 })();
 </script>
 """
-
-
-def find_chromium():
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
 
 
 def run_chromium(binary, tmp_path, *args):
