@@ -10,7 +10,7 @@ candidate rule would turn right and wrong (nothing is changed in the pipeline):
   C", "A or B", "A/B") and X is not, also predict (X, B) with the same label.
 
 (The brand relabelling that these counts led to is drug_linker's ``relabel_brands``, chosen by
-``scripts/tune_priors.py``; the pipeline here runs with whatever its config chose.)
+``spacy-ddi tune``; the pipeline here runs with whatever its config chose.)
 On the 0.2.1 seeds: both rules turn more wrong than right; neither was built.
 """
 import collections

@@ -18,6 +18,11 @@ text) and MedLine (abstract) parts of the DDI test set (``ents_f_medline``,
 ``ddi_strict_f_drugbank``, ...), with a 95% bootstrap interval over each part's documents.
 Also: words per second of nlp.pipe over the DDI test set, sentence by sentence and as documents.
 
+With --yardstick FILE (the report half of the outside yardstick, corpus/yardstick_test.spacy):
+the same strict protocol on abstracts from outside DDI 2013 ("yardstick"): NER, DDI typed and
+untyped (both spans exact, any label), DDI with gold entities and in document mode, each with a
+95% bootstrap interval over its abstracts; with --predictions also DIR/yardstick.spacy.
+
 With --predictions DIR, the predicted docs are kept for scripts/report.py (confusion matrix,
 error analysis): DIR/test.spacy (end to end), DIR/test_ner.spacy and DIR/test_gold_entities.spacy
 (gold entities given; FALSE pairs kept too).
@@ -33,7 +38,7 @@ from spacy.tokens import DocBin
 from spacy.training import Example
 
 from spacy_ddi.calibration import precision_recall, reliability
-from spacy_ddi.corpus.convert import SOURCES, doc_source
+from spacy_ddi.corpus.convert import DOCUMENT_ID_KEY, SOURCES, doc_source
 from spacy_ddi.evaluation import (
     ddi_keys, entity_keys, join_documents, paired_bootstrap, part_document_counts, score_document_mode,
     scored_interactions, with_gold_entities,
@@ -86,6 +91,48 @@ def intervals(examples, keys) -> dict:
     return out
 
 
+def untyped_ddi_keys(doc, gold: bool):
+    """Interactions with their label set aside: both spans exact, any of the four types."""
+    return {(pair, "DDI") for pair, _ in ddi_keys(doc, gold)}
+
+
+def with_interval(predicted, gold, keys) -> dict:
+    result = paired_bootstrap([part_document_counts(predicted, gold, keys)])
+    return {"f": result["f1_a"], "low": result["a_low"], "high": result["a_high"], "documents": result["documents"]}
+
+
+def score_yardstick(nlp, gold, predictions=None) -> dict:
+    """The strict protocol on annotated abstracts from outside DDI 2013 (whole abstracts as
+    sentences of their documents, as the DDI test set is scored), each F1 with its 95%
+    bootstrap interval over the abstracts."""
+    pred, _ = predict(nlp, [d.text for d in gold])
+    examples = [Example(p, g) for p, g in zip(pred, gold)]
+    ner, ddi = score_ner_strict(examples), score_ddi_strict(examples)
+    out = {
+        "abstracts": len({g.user_data.get(DOCUMENT_ID_KEY) for g in gold}),
+        "sentences": len(gold),
+        "gold_interactions": sum(len(ddi_keys(g, True)) for g in gold),
+        "ner": {k: ner[k] for k in ("ents_p", "ents_r", "ents_f")},
+        "ddi": {k: ddi[k] for k in ("ddi_strict_p", "ddi_strict_r", "ddi_strict_f")},
+        "ddi_per_type": ddi.get("ddi_strict_per_type"),
+        "intervals": {
+            "ner": with_interval(pred, gold, entity_keys),
+            "ddi": with_interval(pred, gold, ddi_keys),
+            "ddi_untyped": with_interval(pred, gold, untyped_ddi_keys),
+        },
+    }
+    gold_pred = with_gold_entities(nlp, gold)
+    out["gold_entities"] = {"ddi": with_interval(gold_pred, gold, ddi_keys), "ddi_untyped": with_interval(gold_pred, gold, untyped_ddi_keys)}
+    documents = join_documents(gold)
+    mode = score_document_mode(documents, list(nlp.pipe([d.text for d in documents])))
+    out["document_mode"] = {"ner_f": mode["ner"]["ents_f"], "ddi_f": mode["ddi"]["ddi_strict_f"]}
+    scored = [item for eg in examples for item in scored_interactions(eg.predicted, eg.reference)]
+    out["calibration"] = reliability([sc for sc, _ in scored], [r for _, r in scored])
+    if predictions is not None:
+        save_docs(pred, predictions / "yardstick.spacy")
+    return out
+
+
 def calibration(examples) -> dict:
     """How far the reported interactions' scores are from their share right, per corpus part:
     the reliability diagram (10 bins) with its expected calibration error, and precision and
@@ -123,6 +170,7 @@ def main(
     conditions: str = typer.Option("", help="How the machine was loaded while measuring speed"),
     gpu_id: int = typer.Option(-1, help="GPU to run the pipeline on; -1 for the CPU"),
     predictions: Path = typer.Option(None, help="Also save the predicted docs in this folder"),
+    yardstick: Path = typer.Option(None, help="Also score the outside yardstick's report half (corpus/yardstick_test.spacy)"),
 ):
     if gpu_id >= 0:
         spacy.require_gpu(gpu_id)
@@ -130,7 +178,11 @@ def main(
     has_relations = relation_component(nlp) is not None
     out = {
         "model": str(model), "pipeline": nlp.pipe_names, "date": time.strftime("%Y-%m-%d"),
-        "command": " ".join(["python", "scripts/evaluate.py"] + sys.argv[1:]),
+        "command": " ".join(
+            ["python", "scripts/evaluate.py", str(model), str(corpus), str(output)]
+            + (["--predictions", str(predictions)] if predictions else []) + (["--yardstick", str(yardstick)] if yardstick else [])
+            + (["--gpu-id", str(gpu_id)] if gpu_id >= 0 else [])
+        ),
     }
     test = load_docs(nlp, corpus / "test.spacy")
     test_ner = load_docs(nlp, corpus / "test_ner.spacy")
@@ -177,6 +229,10 @@ def main(
         kept = [Example(p, g) for p, g in zip(gold_pred, test) if len(g.ents) >= 2]
         out["paper_lenient"]["ddi_gold_positions_2plus_drugs"] = score_ddi_strict(kept)
         out["paper_lenient"]["sentences_kept"] = len(kept)
+    if yardstick is not None and has_relations:
+        typer.echo(f"Outside yardstick: {yardstick}")
+        out["yardstick"] = score_yardstick(nlp, load_docs(nlp, yardstick), predictions)
+        out["yardstick"]["path"] = str(yardstick)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(out, indent=2))
     s = out["strict"]
@@ -212,6 +268,14 @@ def main(
                 f"; document mode {d['ddi_test']['ddi'][f'ddi_strict_f_{key}']:.3f}"
             )
         typer.echo(line)
+    if "yardstick" in out:
+        y = out["yardstick"]["intervals"]
+        typer.echo(
+            f"Yardstick ({out['yardstick']['abstracts']} outside abstracts): NER F1 {y['ner']['f']:.3f} "
+            f"({y['ner']['low']:.3f}-{y['ner']['high']:.3f}); DDI F1 {y['ddi']['f']:.3f} ({y['ddi']['low']:.3f}-{y['ddi']['high']:.3f}); "
+            f"untyped {y['ddi_untyped']['f']:.3f} ({y['ddi_untyped']['low']:.3f}-{y['ddi_untyped']['high']:.3f}); "
+            f"with gold entities {out['yardstick']['gold_entities']['ddi']['f']:.3f}"
+        )
     typer.echo(f"{out['speed']['words_per_second']:.0f} words/s; wrote {output}")
 
 

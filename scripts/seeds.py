@@ -2,24 +2,27 @@
 
     python scripts/seeds.py NAME CONFIG [--seeds 1,2] [--gpu-id -1] [spacy train overrides...]
 
-For each seed N: ``scripts/train.py NAME_seedN CONFIG --system.seed N ...`` (records in
-benchmarks/), ``scripts/tune_priors.py`` on dev, ``scripts/evaluate.py`` once on the test sets
-and ``scripts/metrics_table.py``, exactly as the project's train, tune and evaluate commands do
-for NAME itself (seed 0, the config's). ``scripts/report.py`` then shows each seed and the mean
-+- sd of every run that has NAME_seedN records. A seed whose evaluation record exists is
-skipped (delete benchmarks/NAME_seedN.json to redo it). Each seed costs one training; run
-nothing else meanwhile if its training time is to count.
+For each seed N, exactly as the project's train, tune and evaluate commands do for NAME itself
+(seed 0, the config's): trains NAME_seedN (``scripts/train.py``, records in benchmarks/),
+chooses its prediction settings on dev and the yardstick's tune half (``spacy-ddi tune``),
+scores it once on the test sets and the yardstick's test half (``scripts/evaluate.py``) and
+writes its tables (``scripts/metrics_table.py``). ``scripts/report.py`` then shows each seed
+and the mean +- sd of every run that has NAME_seedN records. A seed whose evaluation record
+exists is skipped (delete benchmarks/NAME_seedN.json to redo it). Each seed costs one
+training; run nothing else meanwhile if its training time is to count.
 """
-import subprocess
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))  # the sibling scripts, called as functions
 
-def run(command) -> None:
-    print("$ " + " ".join(command), flush=True)
-    code = subprocess.call(command)
-    if code != 0:
-        raise SystemExit(f"Error: {' '.join(command[:3])} ... exited with {code}")
+import evaluate  # noqa: E402
+import metrics_table  # noqa: E402
+import train  # noqa: E402
+
+from spacy_ddi.training.tune import tune  # noqa: E402
+
+YARDSTICK_TUNE, YARDSTICK_TEST = Path("corpus/yardstick_tune.spacy"), Path("corpus/yardstick_test.spacy")
 
 
 def main(argv) -> int:
@@ -39,19 +42,22 @@ def main(argv) -> int:
         else:
             overrides.append(rest[k])
             k += 1
-    python = sys.executable
     for seed in seeds:
         run_name = f"{name}_seed{seed}"
         if Path(f"benchmarks/{run_name}.json").exists():
             print(f"{run_name}: benchmarks/{run_name}.json exists, skipped")
             continue
-        run([python, "scripts/train.py", run_name, config, "--paths.train", "corpus/train.spacy",
-             "--paths.dev", "corpus/dev.spacy", "--gpu-id", gpu_id, "--system.seed", seed, *overrides])
-        run([python, "scripts/tune_priors.py", f"training/{run_name}/model-best", "corpus/dev.spacy",
-             f"training/{run_name}/model-tuned", f"benchmarks/{run_name}.tuning.json", "--gpu-id", gpu_id])
-        run([python, "scripts/evaluate.py", f"training/{run_name}/model-tuned", "corpus",
-             f"benchmarks/{run_name}.json", "--predictions", f"metrics/predictions/{run_name}", "--gpu-id", gpu_id])
-        run([python, "scripts/metrics_table.py", f"benchmarks/{run_name}.json", f"metrics/{run_name}.md"])
+        code = train.main([run_name, config, "--paths.train", "corpus/train.spacy", "--paths.dev", "corpus/dev.spacy",
+                           "--gpu-id", gpu_id, "--system.seed", seed, *overrides])
+        if code != 0:
+            return code
+        tune(f"training/{run_name}/model-best", Path("corpus/dev.spacy"), Path(f"training/{run_name}/model-tuned"),
+             Path(f"benchmarks/{run_name}.tuning.json"), outside=YARDSTICK_TUNE if YARDSTICK_TUNE.exists() else None,
+             gpu_id=int(gpu_id))
+        evaluate.main(Path(f"training/{run_name}/model-tuned"), Path("corpus"), Path(f"benchmarks/{run_name}.json"),
+                      conditions="", gpu_id=int(gpu_id), predictions=Path(f"metrics/predictions/{run_name}"),
+                      yardstick=YARDSTICK_TEST if YARDSTICK_TEST.exists() else None)
+        metrics_table.main(Path(f"benchmarks/{run_name}.json"), Path(f"metrics/{run_name}.md"))
     return 0
 
 

@@ -3,7 +3,7 @@ interactions reported at that score that are right, fitted on dev and applied at
 
 The relation components take it as the prediction-time setting ``calibration``: a list of
 ``[score, calibrated]`` knots, increasing in both, read by linear interpolation (clipped at
-the ends); ``None`` leaves the head's own score. ``scripts/tune_priors.py`` fits it on dev; a
+the ends); ``None`` leaves the head's own score. ``spacy-ddi tune`` fits it on dev; a
 loaded pipeline takes another one as a load-time override::
 
     spacy.load("en_ddi_mtmg", config={"components": {"dstc_relations": {"calibration": None}}})

@@ -1,4 +1,4 @@
-"""Command line (``spacy-ddi`` or ``python -m spacy_ddi``): convert, extract, aggregate, visualize, review."""
+"""Command line (``spacy-ddi`` or ``python -m spacy_ddi``): convert, extract, aggregate, visualize, review, tune, finetune."""
 import sys
 from pathlib import Path
 from typing import List, NoReturn
@@ -460,3 +460,69 @@ def review_cli(
         serve(store, host=host, port=port, allow_hosts=allow_host)
     except OSError as err:
         fail(f"cannot listen on {host}:{port}: {err}", exits=1)
+
+
+@app.command("tune")
+def tune_cli(
+    pipeline: str = typer.Argument(..., help="The trained pipeline: a folder (training/NAME/model-best) or an installed package"),
+    dev: Path = typer.Argument(..., help="Dev documents to choose on: a DocBin of annotated sentences (corpus/dev.spacy, or spacy-ddi convert of your own)"),
+    output: Path = typer.Option(..., "-o", "--output", help="Folder for the tuned pipeline"),
+    report: Path = typer.Option(None, "--report", help="Also write every setting tried, with its scores, and the chosen ones here (JSON)"),
+    outside: Path = typer.Option(None, "--outside", help="Annotated documents from outside your dev's corpus (a DocBin), weighed beside dev: settings that only fit dev lose"),
+    outside_weight: float = typer.Option(1 / 3, "--outside-weight", help="With --outside: its share of the objective, against dev's"),
+    medline_weight: float = typer.Option(0.5, "--medline-weight", help="Weight of dev's MedLine (abstract) part in dev's objective, against the whole of dev"),
+    calibrate: bool = typer.Option(True, "--calibrate/--no-calibrate", help="Fit the calibration of interaction scores on the interactions reported on dev"),
+    gpu_id: int = typer.Option(-1, "--gpu-id", help="GPU to run the pipeline on; -1 for the CPU"),
+) -> None:
+    """Choose a trained pipeline's prediction-time settings on dev and save it tuned.
+
+    Tries the prior weights of drug_ner and the relation head, symmetric_reading,
+    same_name_rule, join_attached and drug_linker's relabel_brands, unlinked_drug_n and
+    drop_non_drugs; keeps those with the best mean of strict NER and DDI F1 (dev's abstracts
+    weighed by --medline-weight, an outside set by --outside-weight); fits the score
+    calibration; saves the pipeline to OUTPUT. The encoder runs once. Exit code 1 on bad input
+    (named; nothing is written)."""
+    from .training import TrainingError
+    from .training.tune import tune
+
+    try:
+        tune(pipeline, dev, output, report, outside=outside, outside_weight=outside_weight, medline_weight=medline_weight,
+             calibrate=calibrate, gpu_id=gpu_id, echo=typer.echo)
+    except TrainingError as err:
+        fail(str(err))
+
+
+@app.command("finetune")
+def finetune_cli(
+    base: str = typer.Argument(..., help="Pipeline to start from: a folder or an installed package (en_ddi_mtmg)"),
+    data: Path = typer.Argument(..., help="Your annotated documents: a DocBin from spacy-ddi convert or spacy-ddi review --export"),
+    output: Path = typer.Option(..., "-o", "--output", help="Folder for the split data, the config, the fine-tuned pipeline (model-best) and finetune.json"),
+    dev: Path = typer.Option(None, "--dev", help="Your dev documents (a DocBin) to choose the checkpoint on; without it a fifth of DATA's training part is"),
+    held_out: float = typer.Option(0.4, "--held-out", help="Share of DATA's documents held out for the before/after scores (0: none; then give --ddi-test)"),
+    ddi: Path = typer.Option(Path("corpus/train.spacy"), "--ddi", help="DDI 2013 training sentences to mix in against forgetting"),
+    ddi_ratio: float = typer.Option(1.0, "--ddi-ratio", help="DDI sentences mixed in per sentence of yours (0: none, and --ddi is not read)"),
+    max_steps: int = typer.Option(300, "--max-steps", help="Training steps"),
+    learn_rate: float = typer.Option(0.0001, "--learn-rate", help="Peak learning rate of the encoder (training from scratch uses 0.0003)"),
+    seed: int = typer.Option(0, "--seed", help="Seed of the split, the DDI sample and training"),
+    ddi_test: Path = typer.Option(None, "--ddi-test", help="Also score before and after on this DocBin (e.g. corpus/test.spacy)"),
+    tune_on: Path = typer.Option(None, "--tune-on", help="Choose the fine-tuned pipeline's prediction settings again on this dev DocBin (spacy-ddi tune) and score that pipeline too"),
+    reuse_training: bool = typer.Option(False, "--reuse-training", help="Score OUTPUT/model-best from an earlier run instead of training again"),
+    record: Path = typer.Option(None, "--record", help="JSON file for the scores (default OUTPUT/finetune.json)"),
+    gpu_id: int = typer.Option(-1, "--gpu-id", help="GPU to train and score on; -1 for the CPU"),
+) -> None:
+    """Fine-tune a trained pipeline on your own annotated documents.
+
+    Whole documents of DATA are held out (never trained or chosen on); every component starts
+    from BASE and trains on the rest, mixed with DDI 2013 sentences against forgetting, at a
+    lower learning rate; BASE and the result are scored on the held-out documents (and on
+    --ddi-test) with a paired bootstrap. Details: docs/own-data.md. Exit code 1 on bad input
+    (named; nothing is written)."""
+    from .training import TrainingError
+    from .training.finetune import finetune
+
+    try:
+        finetune(base, data, output, dev=dev, ddi=ddi, ddi_ratio=ddi_ratio, held_out=held_out, max_steps=max_steps,
+                 learn_rate=learn_rate, seed=seed, ddi_test=ddi_test, tune_on=tune_on, reuse_training=reuse_training,
+                 record=record, gpu_id=gpu_id, echo=typer.echo)
+    except TrainingError as err:
+        fail(str(err))

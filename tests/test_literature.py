@@ -142,7 +142,7 @@ def test_calibration_maps_the_reported_scores_and_is_a_load_time_setting(trained
     rel = trained_nlp.get_pipe("dstc_relations")
     config = trained_nlp.get_pipe_config("dstc_relations")
     try:
-        # as scripts/tune_priors.py sets it: in the cfg and in the saved config.cfg
+        # as spacy-ddi tune sets it: in the cfg and in the saved config.cfg
         rel.cfg["calibration"] = config["calibration"] = [[0.0, 0.0], [1.0, 0.5]]
         halved = [d.score for d in trained_nlp(text)._.ddis]
         assert halved == pytest.approx([s / 2 for s in raw], abs=1e-6)
@@ -175,13 +175,17 @@ def test_tune_evaluate_and_compare_by_source(tiny_encoder, tmp_path):
         assert done.returncode == 0, done.stderr[-3000:]
         return done.stdout
 
-    run("scripts/tune_priors.py", tmp_path / "out" / "model-best", corpus / "dev.spacy", tmp_path / "tuned",
-        tmp_path / "tuning.json")
+    run("-m", "spacy_ddi", "tune", tmp_path / "out" / "model-best", corpus / "dev.spacy", "-o", tmp_path / "tuned",
+        "--report", tmp_path / "tuning.json")
     tuning = json.loads((tmp_path / "tuning.json").read_text())
     assert "ddi_f_medline" in tuning["grid"][0] and "calibration" in tuning["best"]
     printed = run("scripts/evaluate.py", tmp_path / "tuned", corpus, tmp_path / "eval.json",
-                  "--predictions", tmp_path / "pred")
-    assert "MedLine part: NER F1" in printed
+                  "--predictions", tmp_path / "pred", "--yardstick", corpus / "dev.spacy")
+    assert "MedLine part: NER F1" in printed and "Yardstick (" in printed
+    yardstick = json.loads((tmp_path / "eval.json").read_text())["yardstick"]
+    assert set(yardstick["intervals"]) == {"ner", "ddi", "ddi_untyped"} and yardstick["gold_interactions"] >= 2
+    assert yardstick["intervals"]["ddi_untyped"]["f"] >= yardstick["intervals"]["ddi"]["f"]
+    assert (tmp_path / "pred" / "yardstick.spacy").exists()
     record = json.loads((tmp_path / "eval.json").read_text())
     assert {"ents_f_medline", "ents_f_drugbank"} <= set(record["strict"]["ner_ddi_test"])
     assert "ddi_strict_f_medline" in record["document_mode"]["ddi_test"]["ddi"]

@@ -126,7 +126,7 @@ def test_gpu_cpu_agreement_script_runs_on_the_cpu(docbins, tmp_path):
 @pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_finetune_continues_a_pipeline_on_new_documents_and_scores_before_and_after(tiny_encoder, docbins, tmp_path):
-    """scripts/finetune.py: whole documents held out, never trained on; every component sourced
+    """spacy-ddi finetune: whole documents held out, never trained on; every component sourced
     from the base; scores before and after on the held-out part and on a second test set."""
     import json
 
@@ -144,8 +144,8 @@ def test_finetune_continues_a_pipeline_on_new_documents_and_scores_before_and_af
     DocBin(docs=team, store_user_data=True).to_disk(tmp_path / "team.spacy")
     out = tmp_path / "finetuned"
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "finetune.py"), str(tmp_path / "base" / "model-last"),
-         str(tmp_path / "team.spacy"), str(out), "--ddi", str(docbins / "train.spacy"), "--max-steps", "2",
+        [sys.executable, "-m", "spacy_ddi", "finetune", str(tmp_path / "base" / "model-last"),
+         str(tmp_path / "team.spacy"), "-o", str(out), "--ddi", str(docbins / "train.spacy"), "--max-steps", "2",
          "--held-out", "0.3", "--ddi-test", str(docbins / "dev.spacy")],
         capture_output=True, text=True, cwd=tmp_path,
     )
@@ -165,21 +165,21 @@ def test_finetune_continues_a_pipeline_on_new_documents_and_scores_before_and_af
     assert spacy.load(out / "model-best").pipe_names == DEFAULT_PIPELINE
     # again without training, the prediction settings chosen again on a dev set: scored too
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "finetune.py"), str(tmp_path / "base" / "model-last"),
-         str(tmp_path / "team.spacy"), str(out), "--ddi", str(docbins / "train.spacy"), "--held-out", "0.3",
+        [sys.executable, "-m", "spacy_ddi", "finetune", str(tmp_path / "base" / "model-last"),
+         str(tmp_path / "team.spacy"), "-o", str(out), "--ddi", str(docbins / "train.spacy"), "--held-out", "0.3",
          "--reuse-training", "--tune-on", str(docbins / "dev.spacy")],
         capture_output=True, text=True, cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "Fine-tuning:" not in result.stdout
+    assert "Fine-tuning for" not in result.stdout
     record = json.loads((out / "finetune.json").read_text())
     assert record["training_seconds"] is not None  # the earlier run's
     assert (out / "model-tuned").exists() and set(record["held_out"]["after_tuned"]) >= {"ents_f", "ddi_strict_f"}
     # a split that leaves nothing to train on is refused, naming the data
     DocBin(docs=team[:2], store_user_data=True).to_disk(tmp_path / "two.spacy")
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "finetune.py"), str(tmp_path / "base" / "model-last"),
-         str(tmp_path / "two.spacy"), str(tmp_path / "x"), "--ddi", str(docbins / "train.spacy")],
+        [sys.executable, "-m", "spacy_ddi", "finetune", str(tmp_path / "base" / "model-last"),
+         str(tmp_path / "two.spacy"), "-o", str(tmp_path / "x"), "--ddi", str(docbins / "train.spacy")],
         capture_output=True, text=True, cwd=tmp_path,
     )
-    assert result.returncode == 2 and "two.spacy" in result.stderr
+    assert result.returncode == 1 and "two.spacy" in result.stderr and not (tmp_path / "x").exists()

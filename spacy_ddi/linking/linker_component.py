@@ -170,7 +170,7 @@ class DrugLinker(LoadTimeSettings):
     abbreviations: find abbreviations defined in the text and link a short form through its
     long form (a prediction setting, also changeable at load time).
     relabel_brands: turn a DRUG entity that :func:`reads_as_brand` into a BRAND entity
-    (a prediction setting; ``scripts/tune_priors.py`` chooses it on dev). A value given at load
+    (a prediction setting; ``spacy-ddi tune`` chooses it on dev). A value given at load
     time (``spacy.load(path, config={"components": {"drug_linker": {"relabel_brands": False}}})``)
     wins over the saved one, as for the heads' prediction settings (:class:`LoadTimeSettings`).
     drop_non_drugs: leave out of ``doc.ents`` the entities :func:`not_a_drug` finds (a

@@ -69,7 +69,7 @@ def join_attached_spans(doc: Doc, spans: List[Span]) -> List[Span]:
     in ("dmPGE" + "2", "InsP" + "(3)"); an entity preceded, with no space, by the first locants
     of a chemical name or a bracketed stereo descriptor takes them in ("1," +
     "3-difluoro-2-propanol", "(-)-" + "erythro-fluorocitrate"). A citation mark written without
-    a space ("aspirin(12)") is taken in too: tune_priors.py keeps the setting only where dev
+    a space ("aspirin(12)") is taken in too: spacy-ddi tune keeps the setting only where dev
     says it helps."""
     merged: List[Span] = []
     for span in sorted(spans, key=lambda s: s.start):
@@ -126,7 +126,7 @@ class DrugNER(PriorHeadPipe):
     decoder: "crf" (the paper's: CRF likelihood, BIO-constrained Viterbi) or "softmax" (an
     ablation: per-token cross-entropy and argmax; an I- tag that does not continue an entity
     of its type is dropped). The CRF's transitions exist in both, unused by "softmax".
-    join_attached: a prediction setting (``scripts/tune_priors.py`` chooses it on dev): join
+    join_attached: a prediction setting (``spacy-ddi tune`` chooses it on dev): join
     entities that are pieces of one chemical name (:func:`join_attached_spans`); the corpus'
     tokenizer splits names such as "1,3-difluoro-2-propanol" or "NaFlu" into tokens that the
     tagger labels as separate entities.

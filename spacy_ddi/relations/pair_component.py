@@ -75,7 +75,7 @@ class PairRelations(RelationPipe):
     store_false: also store FALSE pairs in ``doc._.ddis``.
     same_name_rule: read a pair whose two mentions have the same text (ignoring case) as
     FALSE; prediction only (so it can be set on a trained pipeline), chosen on dev by
-    scripts/tune_priors.py.
+    spacy-ddi tune.
     max_sentence_mentions: a sentence with more entities than this is not read for
     interactions, with a warning that names it; prediction only.
     The score of an interaction is the probability of its label.

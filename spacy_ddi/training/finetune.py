@@ -1,7 +1,7 @@
 """Fine-tune a trained spacy-ddi pipeline on a team's own annotated documents.
 
-    python scripts/finetune.py BASE DATA OUT_DIR [--ddi corpus/train.spacy] [--held-out 0.4]
-        [--ddi-ratio 1.0] [--max-steps 300] [--learn-rate 0.0001] [--seed 0]
+    spacy-ddi finetune BASE DATA -o OUT_DIR [--ddi corpus/train.spacy] [--held-out 0.4]
+        [--dev DEV.spacy] [--ddi-ratio 1.0] [--max-steps 300] [--learn-rate 0.0001] [--seed 0]
         [--ddi-test corpus/test.spacy] [--tune-on corpus/dev.spacy] [--reuse-training]
         [--record benchmarks/finetune.json]
 
@@ -10,8 +10,9 @@ DATA a DocBin in the training format (``spacy-ddi convert`` of your BRAT/BioC/Pu
 or ``spacy-ddi review --export``): one doc per sentence with its document id.
 
 1. DATA's documents (whole documents, by a seeded shuffle) are split into a held-out part
-   (``--held-out``), never trained or selected on, and the rest; a fifth of the rest (at least
-   one document) is the dev part that chooses the best checkpoint.
+   (``--held-out``; 0 holds none out), never trained or selected on, and the rest; a fifth of
+   the rest (at least one document) is the dev part that chooses the best checkpoint, unless
+   ``--dev`` gives the dev documents (then all of the rest is trained on).
 2. The training set is the rest of DATA plus a random sample of DDI 2013 training sentences
    (``--ddi-ratio`` times as many as the team's), so that the pipeline keeps what it knew.
 3. Every component is sourced from BASE (its weights and its prediction settings) and trained
@@ -21,7 +22,7 @@ or ``spacy-ddi review --export``): one doc per sentence with its document id.
    to end and with gold entities, with a paired bootstrap over documents), and with
    ``--ddi-test`` also on the DDI 2013 test set, which shows what fine-tuning cost there.
 5. With ``--tune-on DEV``, the fine-tuned pipeline's prediction settings (prior weights,
-   calibration, ...) are chosen again on DEV with ``scripts/tune_priors.py``, as BASE's were,
+   calibration, ...) are chosen again on DEV with ``spacy-ddi tune``, as BASE's were,
    and that pipeline (OUT_DIR/model-tuned) is scored as well ("after_tuned").
 
 Writes OUT_DIR/data/{train,dev,held_out}.spacy, OUT_DIR/config.cfg, OUT_DIR/model-best and
@@ -30,22 +31,24 @@ Without ``--tune-on`` the calibration and prior weights stay BASE's. ``--reuse-t
 scores (and tunes) an OUT_DIR/model-best already trained by an earlier run with the same data
 and options instead of training again.
 """
+import contextlib
 import json
 import random
-import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 import spacy
-import typer
 from spacy.tokens import DocBin
 from spacy.training import Example
 
-from spacy_ddi.corpus.convert import DOCUMENT_ID_KEY
-from spacy_ddi.evaluation import ddi_keys, entity_keys, paired_bootstrap, part_document_counts, with_gold_entities
-from spacy_ddi.scoring import score_ddi_strict, score_ner_strict
+from ..corpus.convert import DOCUMENT_ID_KEY
+from ..evaluation import ddi_keys, entity_keys, paired_bootstrap, part_document_counts, with_gold_entities
+from ..extensions import DDI_LABELS, ENTITY_LABELS, POSITIVE_LABELS, install_extensions, records_of
+from ..scoring import score_ddi_strict, score_ner_strict
+from .errors import TrainingError
+from .tune import load_pipeline, tune
 
 
 def documents_of(docs) -> Dict[str, list]:
@@ -56,14 +59,15 @@ def documents_of(docs) -> Dict[str, list]:
     return grouped
 
 
-def split_documents(ids: List[str], held_out: float, seed: int):
+def split_documents(ids: List[str], held_out: float, seed: int, dev: bool = True):
     """(train ids, dev ids, held-out ids): whole documents by a seeded shuffle; dev is a fifth of
-    what is not held out, at least one document."""
+    what is not held out, at least one document (none where ``dev`` is False: the caller has its
+    own); nothing is held out where ``held_out`` is 0."""
     ids = sorted(ids)
     random.Random(seed).shuffle(ids)
-    n_held = max(1, round(len(ids) * held_out))
+    n_held = max(1, round(len(ids) * held_out)) if held_out > 0 else 0
     held, rest = ids[:n_held], ids[n_held:]
-    n_dev = max(1, round(len(rest) / 5))
+    n_dev = max(1, round(len(rest) / 5)) if dev else 0
     if len(rest) - n_dev < 1:
         raise ValueError(f"{len(ids)} documents are too few to hold out {n_held}, choose on {n_dev} and train on the rest")
     return rest[n_dev:], rest[:n_dev], held
@@ -132,139 +136,214 @@ def compare(before: dict, after: dict) -> dict:
     }
 
 
-def main(
-    base: str = typer.Argument(..., help="Pipeline to start from: a folder or an installed package"),
-    data: Path = typer.Argument(..., help="Your annotated documents: a DocBin in the training format"),
-    out_dir: Path = typer.Argument(..., help="Folder for the split data, the config and the fine-tuned pipeline"),
-    ddi: Path = typer.Option(Path("corpus/train.spacy"), help="DDI 2013 training sentences to mix in against forgetting"),
-    ddi_ratio: float = typer.Option(1.0, help="DDI sentences mixed in per sentence of yours (0: none)"),
-    held_out: float = typer.Option(0.4, help="Share of your documents held out for the before/after scores"),
-    max_steps: int = typer.Option(300, help="Training steps"),
-    learn_rate: float = typer.Option(0.0001, help="Peak learning rate (training from scratch uses 0.0003)"),
-    seed: int = typer.Option(0, help="Seed of the split, the DDI sample and training"),
-    ddi_test: Optional[Path] = typer.Option(None, help="Also score before and after on this DocBin (e.g. corpus/test.spacy)"),
-    tune_on: Optional[Path] = typer.Option(None, help="Choose the fine-tuned pipeline's prediction settings again on this dev DocBin, and score that pipeline too"),
-    reuse_training: bool = typer.Option(False, help="Use OUT_DIR/model-best from an earlier run instead of training again"),
-    record: Optional[Path] = typer.Option(None, help="JSON file for the scores (default OUT_DIR/finetune.json)"),
-    gpu_id: int = typer.Option(-1, help="GPU to train and score on; -1 for the CPU"),
-):
-    for path in (data,) + ((ddi,) if ddi_ratio > 0 else ()) + ((ddi_test,) if ddi_test else ()) + ((tune_on,) if tune_on else ()):
-        if not path.exists():
-            print(f"Error: {path} not found", file=sys.stderr)
-            raise typer.Exit(2)
-    if not 0 < held_out < 1:
-        print(f"Error: --held-out must be in (0, 1), got {held_out}", file=sys.stderr)
-        raise typer.Exit(2)
-    record = record or out_dir / "finetune.json"
-    if gpu_id >= 0:
-        spacy.require_gpu(gpu_id)
-    base_nlp = spacy.load(base)
-    docs = list(DocBin().from_disk(data).get_docs(base_nlp.vocab))
+def check_data(docs, path: Path, echo: Callable[[str], None]) -> None:
+    """Stop on documents fine-tuning cannot use (no document ids, no entities, labels spacy-ddi
+    does not know); warn where no interaction is left."""
+    if not docs:
+        raise TrainingError(f"{path} holds no documents")
+    install_extensions()
+    without_id = sum(1 for doc in docs if not doc.user_data.get(DOCUMENT_ID_KEY))
+    if without_id:
+        raise TrainingError(
+            f"{path}: {without_id} of {len(docs)} sentences carry no document id; whole documents are held out and "
+            "chosen on, so each sentence needs one (write the DocBin with spacy-ddi convert or spacy-ddi review --export)"
+        )
+    if not any(doc.ents for doc in docs):
+        raise TrainingError(f"{path} has no entities: nothing to fine-tune on (annotate the drug mentions)")
+    unknown = {}
+    for doc in docs:
+        for ent in doc.ents:
+            if ent.label_ not in ENTITY_LABELS:
+                unknown.setdefault(("mention", ent.label_), doc.user_data.get(DOCUMENT_ID_KEY))
+        for record in records_of(doc):
+            if record.label not in DDI_LABELS:
+                unknown.setdefault(("interaction", record.label), doc.user_data.get(DOCUMENT_ID_KEY))
+    if unknown:
+        listed = "; ".join(f"{kind} label {label!r} (first in document {where})" for (kind, label), where in sorted(unknown.items()))
+        raise TrainingError(
+            f"{path}: labels spacy-ddi does not know: {listed}. Mentions are {', '.join(ENTITY_LABELS)}; interactions "
+            f"{', '.join(POSITIVE_LABELS)} (map yours with spacy-ddi convert --labels)"
+        )
+    if not any(record.label in POSITIVE_LABELS for doc in docs for record in records_of(doc)):
+        echo(f"Warning: {path} holds no interaction (every one was rejected, or none was annotated): the relation head learns only what is not an interaction")
+
+
+@contextlib.contextmanager
+def _tee_stdout(path: Path):
+    """Copy what is printed (spaCy's training table) to ``path`` as well."""
+    class Tee:
+        def __init__(self, *streams):
+            self.streams = streams
+
+        def write(self, text):
+            for stream in self.streams:
+                stream.write(text)
+            return len(text)
+
+        def flush(self):
+            for stream in self.streams:
+                stream.flush()
+
+    with open(path, "w") as log:
+        old, sys.stdout = sys.stdout, Tee(sys.stdout, log)
+        try:
+            yield
+        finally:
+            sys.stdout = old
+
+
+def _read(path: Path, vocab, what: str) -> list:
+    path = Path(path)
+    if not path.exists():
+        raise TrainingError(f"{what} {path} not found")
+    try:
+        return list(DocBin().from_disk(path).get_docs(vocab))
+    except Exception as err:  # not a DocBin: msgpack/zlib errors of many kinds
+        raise TrainingError(f"{what} {path} is not a DocBin (.spacy) file: {err}") from err
+
+
+def finetune(
+    base: str,
+    data: Path,
+    out_dir: Path,
+    *,
+    dev: Optional[Path] = None,
+    ddi: Optional[Path] = Path("corpus/train.spacy"),
+    ddi_ratio: float = 1.0,
+    held_out: float = 0.4,
+    max_steps: int = 300,
+    learn_rate: float = 0.0001,
+    seed: int = 0,
+    ddi_test: Optional[Path] = None,
+    tune_on: Optional[Path] = None,
+    reuse_training: bool = False,
+    record: Optional[Path] = None,
+    gpu_id: int = -1,
+    command: Optional[str] = None,
+    echo: Callable[[str], None] = print,
+) -> dict:
+    """Fine-tune ``base`` on ``data`` into ``out_dir`` (see the module docstring); return the
+    record it writes. Raises :class:`TrainingError` on bad input, before anything is written."""
+    out_dir, data = Path(out_dir), Path(data)
+    if not 0 <= held_out < 1:
+        raise TrainingError(f"--held-out must be in [0, 1), not {held_out}")
+    if held_out == 0 and ddi_test is None:
+        raise TrainingError("--held-out 0 holds nothing out: give --ddi-test to score the fine-tuned pipeline on")
+    if max_steps < 1:
+        raise TrainingError(f"--max-steps must be 1 or more, not {max_steps}")
+    if ddi_ratio < 0:
+        raise TrainingError(f"--ddi-ratio must be 0 or more, not {ddi_ratio}")
+    for path, what in ((ddi_test, "--ddi-test"), (tune_on, "--tune-on"), (dev, "--dev")):
+        if path is not None and not Path(path).exists():
+            raise TrainingError(f"{what} {path} not found")
+    record = Path(record) if record else out_dir / "finetune.json"
+    base_nlp = load_pipeline(base, gpu_id)
+    docs = _read(data, base_nlp.vocab, "DATA")
+    check_data(docs, data, echo)
     grouped = documents_of(docs)
     try:
-        train_ids, dev_ids, held_ids = split_documents(list(grouped), held_out, seed)
+        train_ids, dev_ids, held_ids = split_documents(list(grouped), held_out, seed, dev=dev is None)
     except ValueError as err:
-        print(f"Error: {data}: {err}", file=sys.stderr)
-        raise typer.Exit(2)
+        raise TrainingError(f"{data}: {err}") from err
     team_train = [d for i in train_ids for d in grouped[i]]
-    dev = [d for i in dev_ids for d in grouped[i]]
+    if dev is not None:
+        dev_docs = _read(dev, base_nlp.vocab, "--dev")
+        check_data(dev_docs, Path(dev), echo)
+        dev_ids = sorted(documents_of(dev_docs))
+    else:
+        dev_docs = [d for i in dev_ids for d in grouped[i]]
     held = [d for i in held_ids for d in grouped[i]]
     mixed: list = []
     if ddi_ratio > 0:
-        pool = list(DocBin().from_disk(ddi).get_docs(base_nlp.vocab))
+        if ddi is None:
+            raise TrainingError("--ddi-ratio above 0 needs --ddi (DDI 2013 training sentences to mix in)")
+        pool = _read(ddi, base_nlp.vocab, "--ddi")
         n = min(len(pool), round(len(team_train) * ddi_ratio))
         mixed = random.Random(seed).sample(pool, n)
+    test_docs = _read(ddi_test, base_nlp.vocab, "--ddi-test") if ddi_test else None
+    if reuse_training and not (out_dir / "model-best").exists():
+        raise TrainingError(f"--reuse-training: {out_dir / 'model-best'} not found")
+    # every check is done: from here on files are written
     write(team_train + mixed, out_dir / "data" / "train.spacy")
-    write(dev, out_dir / "data" / "dev.spacy")
+    write(dev_docs, out_dir / "data" / "dev.spacy")
     write(held, out_dir / "data" / "held_out.spacy")
-    typer.echo(
+    echo(
         f"{data}: {len(grouped)} documents -> train {len(train_ids)} ({len(team_train)} sentences, plus "
-        f"{len(mixed)} DDI 2013 sentences), dev {len(dev_ids)} ({len(dev)}), held out {len(held_ids)} ({len(held)})"
+        f"{len(mixed)} DDI 2013 sentences), dev {len(dev_ids)} ({len(dev_docs)}{', from ' + str(dev) if dev else ''}), "
+        f"held out {len(held_ids)} ({len(held)})"
     )
-    config = finetune_config(base_nlp, base, out_dir, max_steps, learn_rate, seed)
+    config = finetune_config(base_nlp, str(base), out_dir, max_steps, learn_rate, seed)
     config.to_disk(out_dir / "config.cfg")
 
-    typer.echo(f"Scoring {base} on the held-out documents")
-    before = score(base_nlp, held)
-    before_test = score(base_nlp, list(DocBin().from_disk(ddi_test).get_docs(base_nlp.vocab))) if ddi_test else None
+    before = after = None
+    if held:
+        echo(f"Scoring {base} on the held-out documents")
+        before = score(base_nlp, held)
+    before_test = score(base_nlp, test_docs) if test_docs else None
     del base_nlp
 
     if reuse_training:
-        if not (out_dir / "model-best").exists():
-            print(f"Error: --reuse-training: {out_dir / 'model-best'} not found", file=sys.stderr)
-            raise typer.Exit(2)
         earlier = json.loads(record.read_text()) if record.exists() else {}
         seconds = earlier.get("training_seconds")
     else:
-        command = [sys.executable, "-m", "spacy", "train", str(out_dir / "config.cfg"), "--output", str(out_dir), "--gpu-id", str(gpu_id)]
-        typer.echo("Fine-tuning: " + " ".join(command[1:]))
+        from spacy.cli.train import train as spacy_train
+
+        echo(f"Fine-tuning for {max_steps} steps: spacy train {out_dir / 'config.cfg'} --output {out_dir}")
         t0 = time.time()
-        with open(out_dir / "train.log", "w") as log:
-            proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            for line in proc.stdout:
-                sys.stdout.write(line)
-                log.write(line)
-            code = proc.wait()
+        with _tee_stdout(out_dir / "train.log"):
+            spacy_train(out_dir / "config.cfg", out_dir, use_gpu=gpu_id)
         seconds = round(time.time() - t0)
-        if code != 0:
-            print(f"Error: spacy train exited with {code}; log in {out_dir / 'train.log'}", file=sys.stderr)
-            raise typer.Exit(code)
 
     tuned = spacy.load(out_dir / "model-best")
-    typer.echo("Scoring the fine-tuned pipeline on the held-out documents")
-    after = score(tuned, held)
-    after_test = score(tuned, list(DocBin().from_disk(ddi_test).get_docs(tuned.vocab))) if ddi_test else None
+    if held:
+        echo("Scoring the fine-tuned pipeline on the held-out documents")
+        after = score(tuned, held)
+    after_test = score(tuned, test_docs) if test_docs else None
     after_tuned = after_tuned_test = None
     if tune_on:
-        command = [
-            sys.executable, str(Path(__file__).parent / "tune_priors.py"), str(out_dir / "model-best"), str(tune_on),
-            str(out_dir / "model-tuned"), str(out_dir / "tuning.json"), "--gpu-id", str(gpu_id),
-        ]
-        typer.echo("Choosing the prediction settings again: " + " ".join(command[1:]))
-        if subprocess.run(command).returncode != 0:
-            print("Error: tune_priors.py failed", file=sys.stderr)
-            raise typer.Exit(1)
+        echo(f"Choosing the prediction settings again on {tune_on}")
+        tune(out_dir / "model-best", tune_on, out_dir / "model-tuned", out_dir / "tuning.json", gpu_id=gpu_id, echo=echo)
         retuned = spacy.load(out_dir / "model-tuned")
-        after_tuned = score(retuned, held)
-        after_tuned_test = score(retuned, list(DocBin().from_disk(ddi_test).get_docs(retuned.vocab))) if ddi_test else None
+        after_tuned = score(retuned, held) if held else None
+        after_tuned_test = score(retuned, test_docs) if test_docs else None
     out = {
         "date": time.strftime("%Y-%m-%d"),
-        "command": " ".join(["python", "scripts/finetune.py"] + sys.argv[1:]),
-        "base": base, "data": str(data), "seed": seed,
+        "command": command or " ".join(["spacy-ddi", "finetune"] + sys.argv[2:]),
+        "base": str(base), "data": str(data), "seed": seed,
         "documents": {"train": train_ids, "dev": dev_ids, "held_out": held_ids},
-        "sentences": {"train": len(team_train), "ddi_mixed_in": len(mixed), "dev": len(dev), "held_out": len(held)},
-        "max_steps": max_steps, "learn_rate": learn_rate, "training_seconds": seconds,
-        "held_out": {"before": before["scores"], "after": after["scores"], "after_minus_before": compare(before, after)},
+        "sentences": {"train": len(team_train), "ddi_mixed_in": len(mixed), "dev": len(dev_docs), "held_out": len(held)},
+        "max_steps": max_steps, "learn_rate": learn_rate, "ddi_ratio": ddi_ratio, "training_seconds": seconds,
     }
-    if ddi_test:
+    if held:
+        out["held_out"] = {"before": before["scores"], "after": after["scores"], "after_minus_before": compare(before, after)}
+    if test_docs:
         out["ddi_test"] = {
             "path": str(ddi_test), "before": before_test["scores"], "after": after_test["scores"],
             "after_minus_before": compare(before_test, after_test),
         }
     if tune_on:
         out["tuned_on"] = str(tune_on)
-        out["held_out"]["after_tuned"] = after_tuned["scores"]
-        out["held_out"]["after_tuned_minus_before"] = compare(before, after_tuned)
-        if ddi_test:
+        if held:
+            out["held_out"]["after_tuned"] = after_tuned["scores"]
+            out["held_out"]["after_tuned_minus_before"] = compare(before, after_tuned)
+        if test_docs:
             out["ddi_test"]["after_tuned"] = after_tuned_test["scores"]
             out["ddi_test"]["after_tuned_minus_before"] = compare(before_test, after_tuned_test)
     record.parent.mkdir(parents=True, exist_ok=True)
     record.write_text(json.dumps(out, indent=2) + "\n")
-    b, a = before["scores"], after["scores"]
-    typer.echo(
-        f"held out ({len(held_ids)} documents): NER F1 {b['ents_f']:.3f} -> {a['ents_f']:.3f}; DDI F1 "
-        f"{b['ddi_strict_f']:.3f} -> {a['ddi_strict_f']:.3f}; with gold entities "
-        f"{b['ddi_gold_entities_f']:.3f} -> {a['ddi_gold_entities_f']:.3f}"
-        + (f" ({seconds} s of training)" if seconds is not None else "")
-    )
-    if tune_on:
-        a = after_tuned["scores"]
-        typer.echo(f"  settings chosen again on {tune_on}: NER F1 {a['ents_f']:.3f}; DDI F1 {a['ddi_strict_f']:.3f}; with gold entities {a['ddi_gold_entities_f']:.3f}")
-    if ddi_test:
+    if held:
+        b, a = before["scores"], after["scores"]
+        echo(
+            f"held out ({len(held_ids)} documents): NER F1 {b['ents_f']:.3f} -> {a['ents_f']:.3f}; DDI F1 "
+            f"{b['ddi_strict_f']:.3f} -> {a['ddi_strict_f']:.3f}; with gold entities "
+            f"{b['ddi_gold_entities_f']:.3f} -> {a['ddi_gold_entities_f']:.3f}"
+            + (f" ({seconds} s of training)" if seconds is not None else "")
+        )
+        if tune_on:
+            a = after_tuned["scores"]
+            echo(f"  settings chosen again on {tune_on}: NER F1 {a['ents_f']:.3f}; DDI F1 {a['ddi_strict_f']:.3f}; with gold entities {a['ddi_gold_entities_f']:.3f}")
+    if test_docs:
         b, a = before_test["scores"], after_test["scores"]
-        typer.echo(f"{ddi_test}: NER F1 {b['ents_f']:.3f} -> {a['ents_f']:.3f}; DDI F1 {b['ddi_strict_f']:.3f} -> {a['ddi_strict_f']:.3f}")
-    typer.echo(f"Scores in {record}")
-
-
-if __name__ == "__main__":
-    typer.run(main)
+        echo(f"{ddi_test}: NER F1 {b['ents_f']:.3f} -> {a['ents_f']:.3f}; DDI F1 {b['ddi_strict_f']:.3f} -> {a['ddi_strict_f']:.3f}")
+    echo(f"Scores in {record}")
+    return out

@@ -1,8 +1,8 @@
-"""Choose prior_at_inference for drug_ner and the relation component on dev; save the tuned pipeline.
+"""Choose a trained pipeline's prediction-time settings on dev; save the tuned pipeline.
 
-    python scripts/tune_priors.py training/ddi_mtmg/model-best corpus/dev.spacy training/ddi_mtmg/model-tuned benchmarks/ddi_mtmg.tuning.json
+    spacy-ddi tune training/ddi_mtmg/model-best corpus/dev.spacy -o training/ddi_mtmg/model-tuned --report benchmarks/ddi_mtmg.tuning.json
 
-It also chooses drug_ner's ``join_attached`` (pieces of one chemical name joined into one entity).
+It chooses prior_at_inference for drug_ner and the relation component, and chooses drug_ner's ``join_attached`` (pieces of one chemical name joined into one entity).
 
 The logit-adjusted loss makes the heads favour rare classes at prediction time (recall over
 precision). Adding w * log(prior) back to the scores at prediction time moves the decision
@@ -10,8 +10,9 @@ towards an unadjusted model (w = tau). This grid-searches w for both heads on de
 and, for dstc_relations, whether it reads each pair from both drugs' rows (symmetric_reading),
 and whether pairs of two mentions with the same name are read as FALSE (same_name_rule),
 selecting on the mean of strict NER F1 and strict DDI F1, weighted between the whole of dev
-and its MedLine (abstract) part by --medline-weight (0.5: half each; users mine abstracts);
-then, at the
+and its MedLine (abstract) part by --medline-weight (0.5: half each; users mine abstracts) and,
+with --outside, against a set of annotated documents from outside DDI 2013 (the tuning half of
+the project's yardstick) by --outside-weight; then, at the
 chosen NER prior, whether drug_linker relabels DRUG mentions that read as brand names
 (relabel_brands: it changes entity types only, so it is chosen on strict NER F1), reads a DRUG
 mention the vocabulary knows nothing of as DRUG_N (unlinked_drug_n) and leaves out entities that
@@ -26,18 +27,19 @@ The relation component is dstc_relations (MTMG) or pair_relations (the pipelined
 import itertools
 import json
 from pathlib import Path
+from typing import Callable, List, Optional
 
 import spacy
-import typer
 from spacy.tokens import DocBin
 from spacy.training import Example
 from spacy.util import minibatch
 
-from spacy_ddi.calibration import apply, isotonic_fit, reliability
-from spacy_ddi.corpus.convert import doc_source
-from spacy_ddi.evaluation import scored_interactions
-from spacy_ddi.relations.base import RELATION_COMPONENTS, relation_component
-from spacy_ddi.scoring import score_ddi_strict, score_ner_strict
+from ..calibration import apply, isotonic_fit, reliability
+from ..corpus.convert import doc_source
+from ..evaluation import scored_interactions
+from ..relations.base import RELATION_COMPONENTS, relation_component
+from ..scoring import score_ddi_strict, score_ner_strict
+from .errors import TrainingError
 
 GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 # drug_linker settings that change the entities: chosen on the objective, the relation head
@@ -49,7 +51,7 @@ def required_relation_component(nlp) -> str:
     """The name of the pipeline's relation component; stop if it has none."""
     name = relation_component(nlp)
     if name is None:
-        raise SystemExit(f"{nlp.pipe_names}: no relation component (one of {RELATION_COMPONENTS})")
+        raise TrainingError(f"the pipeline ({', '.join(nlp.pipe_names)}) has no relation component (one of {', '.join(RELATION_COMPONENTS)}): not a spacy-ddi pipeline")
     return name
 
 
@@ -66,7 +68,7 @@ def choose(nlp, name: str, key: str, value) -> None:
     nlp.get_pipe_config(name)[key] = value
 
 
-def fit_calibration(nlp, rel, ner, encoded, gold) -> dict:
+def fit_calibration(nlp, rel, ner, encoded, gold, echo: Callable[[str], None] = print) -> dict:
     """Fit the relation head's score calibration on the interactions it reports on dev at the
     chosen settings; set it; return the knots and dev's reliability before and after."""
     choose(nlp, rel.name, "calibration", None)
@@ -76,7 +78,7 @@ def fit_calibration(nlp, rel, ner, encoded, gold) -> dict:
     docs = list(rel.pipe(docs, batch_size=64))
     scored = [(s, right, doc_source(g)) for p, g in zip(docs, gold) for s, right in scored_interactions(p, g)]
     if not scored:
-        typer.echo("no interactions reported on dev: no calibration")
+        echo("no interactions reported on dev: no calibration")
         return {"knots": None}
     knots = isotonic_fit([s for s, _, _ in scored], [r for _, r, _ in scored])
     choose(nlp, rel.name, "calibration", knots)
@@ -89,32 +91,96 @@ def fit_calibration(nlp, rel, ner, encoded, gold) -> dict:
                 "ece_after_in_sample": reliability([apply(knots, s) for s, _ in chosen], [r for _, r in chosen])["ece"],
                 "interactions": len(chosen),
             }
-    typer.echo(f"calibration fitted on {len(scored)} dev interactions: {len(knots)} knots; {json.dumps(record)}")
+    echo(f"calibration fitted on {len(scored)} dev interactions: {len(knots)} knots; {json.dumps(record)}")
     return record
 
 
-def main(
-    model: Path,
-    dev: Path,
-    output: Path,
-    report: Path,
-    gpu_id: int = typer.Option(-1, help="GPU to run the pipeline on; -1 for the CPU"),
-    medline_weight: float = typer.Option(
-        0.5, help="Weight of dev's MedLine (abstract) part in the objective, against the whole of dev"
-    ),
-    calibrate: bool = typer.Option(True, help="Fit the isotonic calibration of interaction scores on dev"),
-):
-    if not 0 <= medline_weight <= 1:
-        raise typer.BadParameter(f"--medline-weight must be in [0, 1], not {medline_weight}")
+def read_gold(path: Path, vocab, what: str) -> List:
+    """The docs of a DocBin to choose settings on; a clear error where it cannot serve."""
+    path = Path(path)
+    if not path.exists():
+        raise TrainingError(f"{what} {path} not found")
+    try:
+        docs = list(DocBin().from_disk(path).get_docs(vocab))
+    except Exception as err:  # a file that is not a DocBin: msgpack/zlib errors of many kinds
+        raise TrainingError(f"{what} {path} is not a DocBin (.spacy) file: {err}") from err
+    if not docs:
+        raise TrainingError(f"{what} {path} holds no documents")
+    if not any(doc.ents for doc in docs):
+        raise TrainingError(f"{what} {path} has no entities: settings cannot be chosen on it (annotate drug mentions, or convert it with spacy-ddi convert)")
+    return docs
+
+
+def load_pipeline(model, gpu_id: int = -1):
+    """A trained spacy-ddi pipeline (folder or package), or a TrainingError saying why not."""
     if gpu_id >= 0:
         spacy.require_gpu(gpu_id)
-    nlp = spacy.load(model)
-    gold = list(DocBin().from_disk(dev).get_docs(nlp.vocab))
+    try:
+        nlp = spacy.load(model)
+    except (OSError, IOError, ValueError) as err:
+        raise TrainingError(f"{model} is not a spaCy pipeline that loads: {err}") from err
+    if "drug_ner" not in nlp.pipe_names:
+        raise TrainingError(f"{model} ({', '.join(nlp.pipe_names)}) has no drug_ner: not a spacy-ddi pipeline")
+    required_relation_component(nlp)
+    return nlp
+
+
+def tune(
+    model,
+    dev: Path,
+    output: Path,
+    report: Optional[Path] = None,
+    *,
+    outside: Optional[Path] = None,
+    outside_weight: float = 1 / 3,
+    medline_weight: float = 0.5,
+    calibrate: bool = True,
+    gpu_id: int = -1,
+    echo: Callable[[str], None] = print,
+) -> dict:
+    """Choose ``model``'s prediction settings on ``dev`` (and ``outside``), save the tuned
+    pipeline to ``output`` and the grid to ``report``; return the chosen settings. Raises
+    :class:`TrainingError` on bad input, before anything is written."""
+    if not 0 <= medline_weight <= 1:
+        raise TrainingError(f"--medline-weight must be in [0, 1], not {medline_weight}")
+    if not 0 <= outside_weight < 1:
+        raise TrainingError(f"--outside-weight must be in [0, 1), not {outside_weight}")
+    nlp = load_pipeline(model, gpu_id)
+    gold = read_gold(dev, nlp.vocab, "dev")
+    n_dev = len(gold)
+    if outside is not None:
+        gold += read_gold(outside, nlp.vocab, "--outside")
+    else:
+        outside_weight = 0.0
     relations = required_relation_component(nlp)
-    has_medline = any(doc_source(g) == "MedLine" for g in gold)
+    has_medline = any(doc_source(g) == "MedLine" for g in gold[:n_dev])
     if medline_weight and not has_medline:
-        typer.echo(f"{dev} has no MedLine sentences: choosing on the whole of dev")
+        echo(f"{dev} has no MedLine sentences: choosing on the whole of dev")
         medline_weight = 0.0
+
+    def score(ner_scores, ddi):
+        """(row fields, objective) of one setting: DDI 2013 dev, and the outside set apart."""
+        fields = {"ner_f": ner_scores[0]["ents_f"], "ddi_p": ddi[0]["ddi_strict_p"], "ddi_r": ddi[0]["ddi_strict_r"],
+                  "ddi_f": ddi[0]["ddi_strict_f"], "ner_f_medline": ner_scores[0].get("ents_f_medline", 0.0),
+                  "ddi_f_medline": ddi[0].get("ddi_strict_f_medline", 0.0)}
+        value = objective(fields["ner_f"], fields["ddi_f"], fields["ner_f_medline"], fields["ddi_f_medline"], medline_weight)
+        if outside_weight:
+            fields["ner_f_outside"], fields["ddi_f_outside"] = ner_scores[1]["ents_f"], ddi[1]["ddi_strict_f"]
+            value = (1 - outside_weight) * value + outside_weight * (fields["ner_f_outside"] + fields["ddi_f_outside"]) / 2
+        return fields, value
+
+    def split_examples(docs):
+        examples = [Example(p, g) for p, g in zip(docs, gold)]
+        return examples[:n_dev], examples[n_dev:]
+
+    def ner_of(docs):
+        dev_eg, out_eg = split_examples(docs)
+        return score_ner_strict(dev_eg), (score_ner_strict(out_eg) if out_eg else None)
+
+    def ddi_of(docs):
+        dev_eg, out_eg = split_examples(docs)
+        return score_ddi_strict(dev_eg), (score_ddi_strict(out_eg) if out_eg else None)
+
     heads = [name for name in ("drug_ner", relations, "sentence_flags") if name in nlp.pipe_names]
     with nlp.select_pipes(disable=heads):
         encoded = list(nlp.pipe([d.text for d in gold], batch_size=64))
@@ -125,8 +191,7 @@ def main(
         ner.cfg["prior_at_inference"] = w_ner
         ner.cfg["join_attached"] = join
         docs = list(ner.pipe(encoded, batch_size=64))
-        ner_scores = score_ner_strict([Example(p, g) for p, g in zip(docs, gold)])
-        ner_f, ner_f_medline = ner_scores["ents_f"], ner_scores.get("ents_f_medline", 0.0)
+        ner_scores = ner_of(docs)
         for w_ddi, symmetric in itertools.product(GRID, readings):
             rel.cfg["prior_at_inference"] = w_ddi
             if symmetric is not None:
@@ -136,13 +201,10 @@ def main(
                 rel.cfg["same_name_rule"] = rule
                 for batch, predictions in batches:
                     rel.set_annotations(batch, predictions)
-                ddi = score_ddi_strict([Example(p, g) for p, g in zip(docs, gold)])
+                fields, value = score(ner_scores, ddi_of(docs))
                 row = {"ner": w_ner, "join_attached": join, "ddi": w_ddi, "symmetric": symmetric, "same_name_rule": rule,
-                       "ner_f": ner_f, "ddi_p": ddi["ddi_strict_p"], "ddi_r": ddi["ddi_strict_r"],
-                       "ddi_f": ddi["ddi_strict_f"], "ner_f_medline": ner_f_medline,
-                       "ddi_f_medline": ddi.get("ddi_strict_f_medline", 0.0)}
-                row["score"] = objective(ner_f, row["ddi_f"], ner_f_medline, row["ddi_f_medline"], medline_weight)
-                typer.echo(json.dumps(row))
+                       **fields, "score": value}
+                echo(json.dumps(row))
                 results.append(row)
     best = max(results, key=lambda r: r["score"])
     choose(nlp, ner.name, "prior_at_inference", best["ner"])
@@ -154,15 +216,15 @@ def main(
     if "drug_linker" not in nlp.pipe_names:
         # a pipeline trained from a config without the linker (it has nothing to learn)
         nlp.add_pipe("drug_linker", after="drug_ner").initialize()
-        typer.echo("added drug_linker after drug_ner")
+        echo("added drug_linker after drug_ner")
     linker = nlp.get_pipe("drug_linker")
     docs = list(ner.pipe(encoded, batch_size=64))  # at the chosen prior (set by choose above)
     brands = {}
     for relabel in (False, True):  # False first: it leaves the entities as drug_ner set them
         linker.cfg["relabel_brands"] = relabel
         linked = [linker(doc) for doc in docs]
-        brands[relabel] = score_ner_strict([Example(p, g) for p, g in zip(linked, gold)])["ents_f"]
-        typer.echo(json.dumps({"relabel_brands": relabel, "ner_f": brands[relabel]}))
+        brands[relabel] = ner_of(linked)[0]["ents_f"]
+        echo(json.dumps({"relabel_brands": relabel, "ner_f": brands[relabel]}))
     best["relabel_brands"] = brands[True] > brands[False]
     best["relabel_brands_ner_f"] = {str(k).lower(): v for k, v in brands.items()}
     choose(nlp, "drug_linker", "relabel_brands", best["relabel_brands"])
@@ -172,16 +234,14 @@ def main(
             linker.cfg[key] = value
             docs = [linker(doc) for doc in ner.pipe(encoded, batch_size=64)]
             docs = list(rel.pipe(docs, batch_size=64))
-            examples = [Example(p, g) for p, g in zip(docs, gold)]
-            ner_s, ddi_s = score_ner_strict(examples), score_ddi_strict(examples)
-            score = objective(ner_s["ents_f"], ddi_s["ddi_strict_f"], ner_s.get("ents_f_medline", 0.0),
-                              ddi_s.get("ddi_strict_f_medline", 0.0), medline_weight)
-            best[key + "_score"][str(value).lower()] = score
-            typer.echo(json.dumps({key: value, "score": score, "ner_f": ner_s["ents_f"], "ddi_f": ddi_s["ddi_strict_f"]}))
+            fields, value_score = score(ner_of(docs), ddi_of(docs))
+            best[key + "_score"][str(value).lower()] = value_score
+            echo(json.dumps({key: value, "score": value_score, "ner_f": fields["ner_f"], "ddi_f": fields["ddi_f"]}))
         best[key] = best[key + "_score"]["true"] > best[key + "_score"]["false"]
         choose(nlp, "drug_linker", key, best[key])
     if calibrate:
-        best["calibration"] = fit_calibration(nlp, rel, ner, encoded, gold)
+        # on DDI 2013 dev only: the outside set is for choosing, its scores stay unseen by the map
+        best["calibration"] = fit_calibration(nlp, rel, ner, encoded[:n_dev], gold[:n_dev], echo)
     else:  # knots of an earlier tuning were fitted under other settings
         choose(nlp, rel.name, "calibration", None)
     if "sentence_flags" in nlp.pipe_names and "sentence_flags" not in nlp.disabled:
@@ -189,12 +249,16 @@ def main(
         # sentence flags (not the interactions, the records or extract), so the tuned pipeline
         # is saved with them disabled (nlp.enable_pipe("sentence_flags") brings them back).
         nlp.disable_pipe("sentence_flags")
-        typer.echo("saved with sentence_flags disabled (nothing reads it at prediction)")
+        echo("saved with sentence_flags disabled (nothing reads it at prediction)")
     nlp.to_disk(output)
-    report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(json.dumps({"model": str(model), "dev": str(dev), "grid": results, "best": best}, indent=2))
-    typer.echo(f"best on dev: {best}; saved {output}")
+    if report is not None:
+        report = Path(report)
+        report.parent.mkdir(parents=True, exist_ok=True)
+        record = {"model": str(model), "dev": str(dev), "medline_weight": medline_weight, "grid": results, "best": best}
+        if outside is not None:
+            record.update({"outside": str(outside), "outside_weight": outside_weight})
+        report.write_text(json.dumps(record, indent=2))
+    echo(f"best on dev: {best}; saved {output}")
+    return best
 
 
-if __name__ == "__main__":
-    typer.run(main)

@@ -1,0 +1,128 @@
+"""spacy-ddi tune and spacy-ddi finetune: package commands with every option in --help, and bad
+input refused with a clear error before anything is written."""
+import json
+
+import pytest
+import spacy
+from spacy.tokens import DocBin
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from spacy_ddi.cli import app
+from spacy_ddi.corpus.convert import DOCUMENT_ID_KEY
+from spacy_ddi.extensions import install_extensions
+
+from .conftest import TRAIN_DATA, annotated_doc
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.mark.parametrize("name", ["tune", "finetune"])
+def test_help_lists_every_option(name):
+    command = get_command(app).commands[name]
+    printed = invoke(name, "--help").output
+    for param in command.params:
+        for option in param.opts:
+            if option.startswith("-"):
+                assert option in printed, f"{name} --help leaves out {option}"
+
+
+def team_docs(nlp, rows=TRAIN_DATA[:3], copies=3, ids=True, label=None):
+    install_extensions()
+    docs = []
+    for k in range(copies):
+        for j, (text, ents, rels) in enumerate(rows):
+            if label:
+                ents = [(word, label) for word, _ in ents]
+                rels = []
+            doc = annotated_doc(nlp, text, ents, rels)
+            if ids:
+                doc.user_data[DOCUMENT_ID_KEY] = f"team-{len(rows) * k + j}"
+            docs.append(doc)
+    return docs
+
+
+def save(docs, path):
+    DocBin(docs=docs, store_user_data=True).to_disk(path)
+    return path
+
+
+def test_finetune_refuses_a_base_that_is_not_a_spacy_ddi_pipeline(model_dir, tmp_path):
+    blank = tmp_path / "blank"
+    spacy.blank("en").to_disk(blank)
+    data = save(team_docs(spacy.load(model_dir)), tmp_path / "team.spacy")
+    out = tmp_path / "out"
+    result = invoke("finetune", blank, data, "-o", out, "--ddi-ratio", "0")
+    assert result.exit_code == 1
+    assert "has no drug_ner: not a spacy-ddi pipeline" in result.output and str(blank) in result.output
+    assert not out.exists()
+    result = invoke("tune", tmp_path / "missing", data, "-o", out)
+    assert result.exit_code == 1 and "is not a spaCy pipeline that loads" in result.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "kind,expected",
+    [
+        ("no_ids", "carry no document id"),
+        ("no_entities", "has no entities"),
+        ("unknown_label", "labels spacy-ddi does not know: mention label 'CHEMICAL'"),
+        ("not_a_docbin", "is not a DocBin"),
+    ],
+)
+def test_finetune_and_tune_refuse_data_they_cannot_use_and_write_nothing(model_dir, tmp_path, kind, expected):
+    nlp = spacy.load(model_dir)
+    path = tmp_path / "team.spacy"
+    if kind == "no_ids":
+        save(team_docs(nlp, ids=False), path)
+    elif kind == "no_entities":
+        save(team_docs(nlp, rows=[("No drug is named here.", [], [])]), path)
+    elif kind == "unknown_label":
+        save(team_docs(nlp, label="CHEMICAL"), path)
+    else:
+        path.write_text("not a DocBin")
+    out = tmp_path / "out"
+    result = invoke("finetune", model_dir, path, "-o", out, "--ddi-ratio", "0")
+    assert result.exit_code == 1, result.output
+    assert expected in result.output and "team.spacy" in result.output
+    assert not out.exists()
+    if kind in ("no_entities", "not_a_docbin"):  # tune needs entities to choose on, not ids
+        result = invoke("tune", model_dir, path, "-o", out)
+        assert result.exit_code == 1 and expected in result.output
+        assert not out.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_a_tiny_finetune_and_tune_run_from_the_package(model_dir, tmp_path):
+    """The package commands end to end on the tiny pipeline: documents whose every interaction
+    was rejected are legitimate (a warning, not a failure); the team's own dev chooses the
+    checkpoint; nothing held out, the scores come from --ddi-test; tune chooses on dev and an
+    outside set."""
+    nlp = spacy.load(model_dir)
+    docs = team_docs(nlp)
+    for doc in docs:  # every interaction rejected in review: stored as FALSE or not at all
+        doc._.ddi_records = []
+    data = save(docs, tmp_path / "team.spacy")
+    dev = save(team_docs(nlp, copies=1), tmp_path / "dev.spacy")
+    out = tmp_path / "finetuned"
+    result = invoke("finetune", model_dir, data, "-o", out, "--dev", dev, "--held-out", "0", "--ddi-ratio", "0",
+                    "--max-steps", "2", "--ddi-test", dev)
+    assert result.exit_code == 0, result.output
+    assert "holds no interaction" in result.output
+    record = json.loads((out / "finetune.json").read_text())
+    assert record["documents"]["held_out"] == [] and len(record["documents"]["train"]) == 9
+    assert record["documents"]["dev"] == ["team-0", "team-1", "team-2"]
+    assert "held_out" not in record and set(record["ddi_test"]["after"]) >= {"ents_f", "ddi_strict_f"}
+    assert (out / "train.log").read_text().strip()
+    tuned = tmp_path / "tuned"
+    result = invoke("tune", out / "model-best", dev, "-o", tuned, "--report", tmp_path / "tuning.json",
+                    "--outside", dev, "--outside-weight", "0.5")
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "tuning.json").read_text())
+    assert report["outside_weight"] == 0.5 and "ddi_f_outside" in report["grid"][0]
+    assert spacy.load(tuned).get_pipe("drug_ner").cfg["prior_at_inference"] == report["best"]["ner"]
