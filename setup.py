@@ -69,7 +69,7 @@ setup(
             "dstc_relations = spacy_ddi.relations.dstc_component:make_dstc_relations",
             "pair_relations = spacy_ddi.relations.pair_component:make_pair_relations",
             "sentence_flags = spacy_ddi.flags.sentence_flags_component:make_sentence_flags",
-            "ddi_sentences = spacy_ddi.sentences:ddi_sentences",
+            "ddi_sentences = spacy_ddi.text.sentences:ddi_sentences",
             "drug_linker = spacy_ddi.linking.linker_component:make_drug_linker",
         ],
         "spacy_architectures": [
@@ -86,7 +86,7 @@ setup(
             "spacy-ddi.flags_scorer.v1 = spacy_ddi.scoring:make_flags_scorer",
         ],
         "spacy_tokenizers": [
-            "spacy-ddi.DrugTokenizer.v1 = spacy_ddi.corpus.tokenizer:make_drug_tokenizer",
+            "spacy-ddi.DrugTokenizer.v1 = spacy_ddi.text.tokenizer:make_drug_tokenizer",
         ],
         "spacy_span_getters": [
             "spacy-ddi.sentence_windows.v1 = spacy_ddi.layers.sentence_spans:configure_sentence_windows",
@@ -97,10 +97,10 @@ setup(
         # the heads' loss options (weight, tau): a misc block since 1.0; the losses entry keeps
         # configs and saved pipelines that name it @losses loading
         "spacy_misc": [
-            "spacy-ddi.LogitAdjusted.v1 = spacy_ddi.pipe:make_logit_adjusted_loss",
+            "spacy-ddi.LogitAdjusted.v1 = spacy_ddi.losses:make_logit_adjusted_loss",
         ],
         "thinc_losses": [
-            "spacy-ddi.LogitAdjusted.v1 = spacy_ddi.pipe:make_logit_adjusted_loss",
+            "spacy-ddi.LogitAdjusted.v1 = spacy_ddi.losses:make_logit_adjusted_loss",
         ],
     },
 )

@@ -1,6 +1,6 @@
 """Speed and memory of ``spacy-ddi extract`` on the DDI test set, as one user command each.
 
-    python scripts/benchmark_extract.py training/ddi_mtmg/model-tuned corpus/test.spacy benchmarks/extract_speed.json
+    python scripts/benchmark_extract.py training/ddi_mtmg/model-tuned corpus/test.spacy benchmarks/speed/extract_speed.json
 
 Writes two JSONL inputs (the 1,299 test sentences as documents; the 191 test documents, each
 its sentences joined into one text, as abstracts), then times ``spacy-ddi extract`` on each

@@ -1,8 +1,8 @@
 """The speed cost of writing every few documents (``extract --flush-every/--flush-seconds``).
 
-    python scripts/benchmark_flush.py en_ddi_mtmg corpus/test.spacy benchmarks/extract_flush.json
+    python scripts/benchmark_flush.py en_ddi_mtmg corpus/test.spacy benchmarks/speed/extract_flush.json
 
-Loads the pipeline once and runs the local runner (``spacy_ddi.batch.runner.extract``, what
+Loads the pipeline once and runs the local runner (``spacy_ddi.extract.runner.extract``, what
 ``spacy-ddi extract`` runs) over the same documents with each setting in turn, interleaved
 (the order reversed every round, so a drift in the machine's load falls on every setting
 alike): the behaviour before --flush-every (one chunk per nlp.pipe batch of the pipeline's
@@ -35,8 +35,8 @@ def main(
     import torch
     from spacy.tokens import DocBin
 
-    from spacy_ddi.batch.readers import Item
-    from spacy_ddi.batch.runner import extract
+    from spacy_ddi.extract.readers import Item
+    from spacy_ddi.extract.runner import extract
     from spacy_ddi.evaluation import join_documents
 
     nlp = spacy.load(model)

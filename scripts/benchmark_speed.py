@@ -1,6 +1,6 @@
 """Prediction speed of a pipeline against the bare encoder, side by side in one run.
 
-    python scripts/benchmark_speed.py training/ddi_mtmg/model-tuned corpus/test.spacy benchmarks/speed.json
+    python scripts/benchmark_speed.py training/ddi_mtmg/model-tuned corpus/test.spacy benchmarks/speed/speed.json
 
 For the DDI test sentences (in corpus order, one per text) and for the same sentences joined
 into their documents (one text per document), it times:

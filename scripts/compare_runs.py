@@ -1,9 +1,9 @@
 """Compare two settings over seeds with a paired bootstrap over documents, by corpus part.
 
-    python scripts/compare_runs.py corpus/test.spacy benchmarks/compare_medline3.json \
+    python scripts/compare_runs.py corpus/test.spacy benchmarks/comparisons/compare_medline3.json \
         --a metrics/predictions/ddi_mtmg/test.spacy,metrics/predictions/ddi_mtmg_seed1/test.spacy \
         --b metrics/predictions/ddi_mtmg_split30/test.spacy
-    python scripts/compare_runs.py corpus/dev.spacy benchmarks/compare_dev.json \
+    python scripts/compare_runs.py corpus/dev.spacy benchmarks/comparisons/compare_dev.json \
         --a training/ddi_mtmg/model-tuned --b training/ddi_mtmg_split30/model-tuned
 
 Each side is a comma-separated list of runs (one per seed): a ``.spacy`` file of predictions

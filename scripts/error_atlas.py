@@ -1,7 +1,7 @@
 """Sort every interaction error on the MedLine (abstract) part of a gold set into kinds.
 
-    python scripts/error_atlas.py training/ddi_mtmg/model-tuned corpus/dev.spacy benchmarks/error_atlas_ddi_mtmg.json \
-        --markdown benchmarks/error_atlas_ddi_mtmg.md [--source MedLine] [--setting drug_ner.join_attached=false]
+    python scripts/error_atlas.py training/ddi_mtmg/model-tuned corpus/dev.spacy benchmarks/comparisons/error_atlas_ddi_mtmg.json \
+        --markdown benchmarks/comparisons/error_atlas_ddi_mtmg.md [--source MedLine] [--setting drug_ner.join_attached=false]
 
 Runs the pipeline end to end over the gold sentences of ``--source`` (MedLine, DrugBank or all)
 and sorts each false positive (a reported pair that is no gold interaction, or a gold pair

@@ -1,6 +1,6 @@
 """Evaluate a trained spacy-ddi pipeline on the test sets under each protocol; write JSON.
 
-    python scripts/evaluate.py training/ddi_mtmg/model-tuned corpus benchmarks/ddi_mtmg.json --predictions metrics/predictions/ddi_mtmg
+    python scripts/evaluate.py training/ddi_mtmg/model-tuned corpus benchmarks/runs/ddi_mtmg.json --predictions metrics/predictions/ddi_mtmg
 
 Protocols (each labelled in the output):
 - strict: NER exact span + type, on the DDI test set and the DrugNER test set; DDI end to end

@@ -1,7 +1,7 @@
 """Train a small pipeline of the default architecture on a GPU, save it, and predict the DDI
 test set with it on the GPU and on the CPU; report speeds and whether the two agree.
 
-    python scripts/gpu_cpu_agreement.py corpus/train.spacy corpus/test.spacy --output benchmarks/gpu_check.json
+    python scripts/gpu_cpu_agreement.py corpus/train.spacy corpus/test.spacy --output benchmarks/runs/gpu_check.json
     python scripts/gpu_cpu_agreement.py corpus/train.spacy corpus/test.spacy --device cpu   # the same on the CPU
 
 What it does, in about a minute on a GPU (nothing is downloaded):

@@ -15,7 +15,7 @@ RECORD hashes rewritten), which brings the folder to about a third of the size. 
 machine:
 
     pip install --no-index --no-deps wheels/*.whl
-    python scripts/gpu_cpu_agreement.py corpus/train.spacy corpus/test.spacy --output benchmarks/gpu_check.json
+    python scripts/gpu_cpu_agreement.py corpus/train.spacy corpus/test.spacy --output benchmarks/runs/gpu_check.json
 """
 import base64
 import hashlib

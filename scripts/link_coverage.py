@@ -22,7 +22,7 @@ whose link did not change (same mention, type, drug id and class id) and an empt
 the others, which a person then fills in.
 --outside: a sample of links checked by hand outside the DDI corpus (columns doc_id, mention,
 label, linked_id, linked_name, verdict "right", "wrong" or "unsure", note; see
-benchmarks/linking_outside/README.md); its precision, per label, goes into OUTPUT.json too.
+benchmarks/annotated/linking_outside/README.md); its precision, per label, goes into OUTPUT.json too.
 """
 import argparse
 import csv

@@ -9,7 +9,7 @@ giving what it lacks to the others. Writes SAMPLE.tsv: doc_id, mention, label, l
 linked_name, long_form (the abbreviation's long form, if any) and the sentence around the
 first occurrence, for a person to judge. With --checked (the same rows plus verdict and note),
 checks that it judges this very sample and prints its precision; ``scripts/link_coverage.py
---outside`` puts that precision into benchmarks/linking.json. Verdicts: "right" (the right drug
+--outside`` puts that precision into benchmarks/linking/linking.json. Verdicts: "right" (the right drug
 or class, and id), "wrong", "unsure" (the right class, but its MeSH id could not be checked
 against a source and is doubted). With --carry-over OLD, CHECKED is first written from the new
 sample with OLD's verdicts of the rows whose link did not change (same document, mention,
@@ -18,10 +18,11 @@ label and id) and an empty verdict on the others, for a person to fill in.
 import argparse
 import csv
 import hashlib
-import json
 import sys
 from collections import Counter
 from pathlib import Path
+
+from spacy_ddi.records import RecordError, read_records
 
 SAMPLE_SIZE = 150
 SEED = 0
@@ -33,29 +34,26 @@ CONTEXT = 120
 def linked_mentions(path: Path):
     """{(mention lower case, label): row} of every linked mention, the first occurrence kept."""
     found = {}
-    with path.open(encoding="utf8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
+    try:
+        records = list(read_records(path))
+    except RecordError as err:
+        raise SystemExit(f"Error: {err}")
+    for record in records:
+        text = record.get("text") or ""
+        for ent in record.get("entities") or []:
+            linked_id = ent.get("drug_id") or ent.get("class_id")
+            if not linked_id:
                 continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise SystemExit(f"Error: {path}, line {number}: not JSON ({err.msg})")
-            text = record.get("text") or ""
-            for ent in record.get("entities") or []:
-                linked_id = ent.get("drug_id") or ent.get("class_id")
-                if not linked_id:
-                    continue
-                key = (ent["text"].lower(), ent["label"])
-                if key in found:
-                    continue
-                start, end = ent["start"], ent["end"]
-                context = text[max(0, start - CONTEXT): end + CONTEXT]
-                found[key] = {
-                    "doc_id": record["id"], "mention": ent["text"], "label": ent["label"], "linked_id": linked_id,
-                    "linked_name": ent.get("drug_name") if ent.get("drug_id") else ent.get("class_name"),
-                    "long_form": ent.get("long_form") or "", "context": " ".join(context.split()),
-                }
+            key = (ent["text"].lower(), ent["label"])
+            if key in found:
+                continue
+            start, end = ent["start"], ent["end"]
+            context = text[max(0, start - CONTEXT): end + CONTEXT]
+            found[key] = {
+                "doc_id": record["id"], "mention": ent["text"], "label": ent["label"], "linked_id": linked_id,
+                "linked_name": ent.get("drug_name") if ent.get("drug_id") else ent.get("class_name"),
+                "long_form": ent.get("long_form") or "", "context": " ".join(context.split()),
+            }
     return found
 
 

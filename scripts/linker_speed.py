@@ -1,7 +1,7 @@
 """Prediction speed of a pipeline with this drug_linker against the same pipeline with the
 drug_linker of an earlier commit, in interleaved runs.
 
-    python scripts/linker_speed.py en_ddi_mtmg corpus/test.spacy benchmarks/linker_speed.json --before 729b66e --rounds 5
+    python scripts/linker_speed.py en_ddi_mtmg corpus/test.spacy benchmarks/speed/linker_speed.json --before 729b66e --rounds 5
 
 The package ``spacy_ddi`` of commit ``--before`` is written to a temporary folder (``git
 archive``, no change to the repository). Each run is a fresh Python process that loads the

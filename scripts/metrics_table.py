@@ -1,6 +1,6 @@
 """Print, and write as Markdown, the per-type tables of one scripts/evaluate.py result.
 
-    python scripts/metrics_table.py benchmarks/ddi_mtmg.json metrics/ddi_mtmg.md
+    python scripts/metrics_table.py benchmarks/runs/ddi_mtmg.json metrics/ddi_mtmg.md
 """
 import json
 from pathlib import Path

@@ -1,6 +1,6 @@
 """``spacy-ddi extract --engine ray`` on a two-node Ray cluster, with and without losing a node.
 
-    python scripts/ray_lost_node.py en_ddi_mtmg corpus/test.spacy benchmarks/ray_lost_node.json --documents 300
+    python scripts/ray_lost_node.py en_ddi_mtmg corpus/test.spacy benchmarks/speed/ray_lost_node.json --documents 300
 
 Starts a cluster of two nodes on this machine (``ray.cluster_utils.Cluster``: a head and
 one worker node, loopback only, each with ``--node-cpus`` logical CPUs and a small object
@@ -47,7 +47,8 @@ def documents(source: Path, count: int):
 
 
 def part_ids(folder: Path):
-    from spacy_ddi.batch.parts import part_ids as ids_of, record_parts
+    from spacy_ddi.extract.parts import part_ids as ids_of
+    from spacy_ddi.records import record_parts
 
     return [i for part in record_parts(folder) for i in ids_of(part)]
 

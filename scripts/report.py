@@ -1,6 +1,6 @@
 """Write docs/results.md and its figures from evaluation records and saved predictions.
 
-    python scripts/report.py --records benchmarks --predictions metrics/predictions \
+    python scripts/report.py --records benchmarks/runs --predictions metrics/predictions \
         --corpus corpus --main ddi_mtmg --runs ddi_mtmg,baseline_ner,baseline_pairwise \
         --output docs/results.md
 
@@ -38,55 +38,23 @@ REFERENCES = [
 # What each comparison run changes, in words, for the generated "what helped" paragraph:
 # (what the run does differently, what that tests, the run it differs from in only that way;
 # None: the main run).
-CHANGES = {
-    "baseline_ner": ("spaCy's stock transition-based `ner` alone", "the CRF head against what a spaCy user would use", None),
-    "baseline_pairwise": ("a pairwise classifier on entity-pair vectors instead of DSTC, without ENC/PDC",
-                          "MTMG's relation head against the usual spaCy relation component", None),
-    "mtmg_paper_loss": ("DSTC's loss over every token, O tokens included (`o_token_weight = 1`, the paper's)",
-                        "training DSTC on the other drugs' tokens only", None),
-    "mtmg_no_flags": ("no ENC and PDC heads", "the auxiliary sentence tasks", "mtmg_paper_loss"),
-    "ddi_mtmg_v021": ("the 0.2.1 default: ENC and PDC trained beside the other heads (`sentence_flags` in the "
-                      "pipeline; 0.2.2 leaves it out, otherwise the same config)",
-                      "the auxiliary sentence tasks under 0.2's loss and optimizers", None),
-    "mtmg_softmax_tagger": ("a softmax tagger instead of the CRF", "the CRF", "mtmg_paper_loss"),
-    "ddi_mtmg_v022": ("the 0.2.2 default: dev with 10% of the MedLine Train documents (so 43 more abstracts to "
-                      "train on), chosen on the whole of dev, no join_attached, no calibration",
-                      "1.0's literature-aware dev split, selection and entity joining", None),
-    "ddi_mtmg_split30": ("Train as it is (`medline_repeat = 1`), on the 1.0 dev split, tuning and entity joining",
-                         "repeating MedLine sentences", None),
-    "ddi_mtmg_medline3": ("every MedLine sentence three times per pass over Train (`medline_repeat = 3`)",
-                          "training on Train as it is", None),
-    "ddi_mtmg_paper_scorer": ("the paper's DSTC scorer: no relative positions, no context pooling, subject-row reading",
-                              "the scorer additions", "mtmg_paper_loss"),
-    "ddi_mtmg_sharedlr": ("the heads on the encoder's learning rate", "the heads' own AdamW at 1e-3",
-                          "ddi_mtmg_paper_scorer"),
-    "baseline_pairwise_v01": ("the pipelined baseline of spacy-ddi 0.1 (commit 8db9741): heads stepped by their own "
-                              "torch AdamW, no parameter averaging", "0.2's optimizers and averaging for the baseline",
-                              "baseline_pairwise"),
-    "ddi_mtmg_brands": ("the 0.2.0 default (encoder at 1.5e-4), its weights re-tuned with relabel_brands chosen on dev",
-                        "the encoder's learning rate at 3e-4 (0.2.1)", "ddi_mtmg_v021"),
-    "ddi_mtmg_v020": ("the 0.2.0 default as tuned then, without relabel_brands (the same weights as ddi_mtmg_brands)",
-                      "drug_linker relabelling brand names (`relabel_brands`, chosen on dev)", "ddi_mtmg_brands"),
-    "ddi_mtmg_v01": ("the 0.1 default: each head stepped by its own torch AdamW at 1e-3, no parameter "
-                     "averaging (spacy-ddi 0.1, commit 8db9741)",
-                     "parameter averaging with a thinc optimizer per head (0.2)", "ddi_mtmg_v020"),
-    "ddi_mtmg_lexicon": ("drug_ner also reads each token's BIO tag of the longest drug-vocabulary name "
-                         "(`lexicon_width = 16`; trained with 0.1)", "leaving the drug lexicon out", "ddi_mtmg_v01"),
-    "ddi_mtmg_entity_types": ("DSTC also reads the specified drug's and each token's entity type "
-                              "(`entity_types = true`; trained with 0.1)", "leaving the entity types out", "ddi_mtmg_v01"),
-}
+# the runs compared, what each changes and tests, and how to make one not yet recorded: one data
+# file (benchmarks/runs/report_runs.json), read by read_run_list
+RUN_LIST = Path(__file__).resolve().parent.parent / "benchmarks" / "runs" / "report_runs.json"
+
+
+def read_run_list(path: Path = RUN_LIST):
+    """(names in report order, CHANGES {name: (change, tests, against)}, PLANNED {name: command})."""
+    runs = json.loads(Path(path).read_text(encoding="utf8"))["runs"]
+    names = [r["name"] for r in runs if r.get("reported", True)]
+    changes = {r["name"]: (r["change"], r["tests"], r.get("against")) for r in runs if "change" in r}
+    planned = {r["name"]: r["planned"] for r in runs if "planned" in r}
+    return names, changes, planned
+
+
+REPORT_RUNS, CHANGES, PLANNED = read_run_list()
 # Single trainings compared: a difference below this is not read as evidence either way.
 NOISE = 0.01
-# Runs the issue asks for that may not have been trained yet, with the config that trains them.
-PLANNED = {
-    "baseline_ner": "spaCy's stock `ner` on the same encoder: `python scripts/train.py baseline_ner configs/baseline_ner.cfg`",
-    "baseline_pairwise": "our NER, then a pairwise relation classifier on entity-pair vectors: "
-    "`python scripts/train.py baseline_pairwise configs/baseline_pairwise.cfg`",
-    "mtmg_no_flags": "MTMG without ENC and PDC: `python scripts/train.py mtmg_no_flags configs/ddi_mtmg.cfg "
-    "--nlp.pipeline '[\"ddi_sentences\",\"transformer\",\"drug_ner\",\"dstc_relations\"]'`",
-    "mtmg_softmax_tagger": "MTMG with a softmax tagger instead of the CRF: "
-    "`python scripts/train.py mtmg_softmax_tagger configs/ddi_mtmg.cfg --components.drug_ner.decoder softmax`",
-}
 ERROR_KINDS = (
     "missed entity", "boundary error", "wrong entity type", "spurious entity",
     "missed interaction", "wrong interaction type", "spurious interaction",
@@ -591,15 +559,15 @@ def plot_curves(runs, path: Path):
 
 
 def main(
-    records: Path = typer.Option(Path("benchmarks"), help="Folder of NAME.json / .training.json / .train.log"),
+    records: Path = typer.Option(Path("benchmarks/runs"), help="Folder of NAME.json / .training.json / .train.log"),
     predictions: Path = typer.Option(Path("metrics/predictions"), help="Folder of NAME/ with saved predictions"),
     corpus: Path = typer.Option(Path("corpus"), help="Folder with the gold test.spacy"),
     main_run: str = typer.Option("ddi_mtmg", "--main", help="The run of the default config"),
-    runs: str = typer.Option("ddi_mtmg,baseline_ner", help="Runs to compare, comma-separated"),
+    runs: str = typer.Option("", help="Runs to compare, comma-separated (default: those of benchmarks/runs/report_runs.json)"),
     output: Path = typer.Option(Path("docs/results.md")),
     samples: int = typer.Option(4, help="Examples shown per error kind"),
 ):
-    names = [n for n in runs.split(",") if n]
+    names = [n for n in runs.split(",") if n] or list(REPORT_RUNS)
     if main_run not in names:
         names.insert(0, main_run)
     loaded = {n: read_run(records, n) for n in names}

@@ -1,6 +1,6 @@
 """Agreement between the yardstick's annotation and a second reader's, on the abstracts both read.
 
-    python scripts/yardstick_agreement.py benchmarks/yardstick/texts benchmarks/yardstick/second_reader benchmarks/yardstick/agreement.json
+    python scripts/yardstick_agreement.py benchmarks/annotated/yardstick/texts benchmarks/annotated/yardstick/second_reader benchmarks/annotated/yardstick/agreement.json
 
 Both folders hold BRAT ``.ann`` files; the abstracts compared are those of the second folder.
 Agreement is given as F1 between the two readers (the same from either side), as is usual for

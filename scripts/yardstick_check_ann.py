@@ -1,8 +1,20 @@
-"""Check BRAT .ann files against their .txt: python check_ann.py FILE.ann [...]"""
-import sys, re
+"""Check the yardstick's BRAT files: each mention's offsets give its text, labels are spacy-ddi's,
+relations name defined mentions, no pair twice; a relation whose two mentions may lie in different
+sentences is a warning.
+
+    python scripts/yardstick_check_ann.py FOLDER_OR_FILE.ann [...]
+"""
+import re
+import sys
+from pathlib import Path
+
 ENT = {"DRUG", "BRAND", "GROUP", "DRUG_N"}; REL = {"MECHANISM", "EFFECT", "ADVISE", "INT"}
 bad = 0
-for ann in sys.argv[1:]:
+paths = [str(p) for arg in sys.argv[1:] for p in (sorted(Path(arg).glob("*.ann")) if Path(arg).is_dir() else [Path(arg)])]
+if not paths:
+    print(__doc__.strip())
+    sys.exit(2)
+for ann in paths:
     text = open(ann[:-4] + ".txt", encoding="utf8").read()
     ents, rels = {}, set()
     for n, line in enumerate(open(ann, encoding="utf8"), 1):
@@ -38,5 +50,7 @@ for ann in sys.argv[1:]:
         except (AssertionError, ValueError) as err:
             bad += 1
             print(f"{ann}:{n}: ERROR {err}: {line}")
-    print(f"{ann}: {len(ents)} mentions, {len(rels)} interactions")
+    if len(paths) == 1:
+        print(f"{ann}: {len(ents)} mentions, {len(rels)} interactions")
+print(f"{len(paths)} files checked, {bad} errors")
 sys.exit(1 if bad else 0)

@@ -1,6 +1,6 @@
 """Split the converted yardstick into its tuning half and its report half.
 
-    python scripts/yardstick_split.py corpus/yardstick.spacy benchmarks/yardstick/split.tsv corpus/
+    python scripts/yardstick_split.py corpus/yardstick.spacy benchmarks/annotated/yardstick/split.tsv corpus/
 
 Writes OUT/yardstick_tune.spacy (settings and defaults are chosen on it) and
 OUT/yardstick_test.spacy (reported once per chosen setting), whole abstracts by the committed

@@ -4,7 +4,7 @@ from .extensions import (
 )
 from .visualize import render, serve
 
-__version__ = "1.0.0"
+__version__ = "1.1.0"
 
 install_extensions()
 

@@ -38,8 +38,8 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Un
 
 from spacy.tokens import Doc
 
-from .batch.records import doc_record
-from .batch.tables import interaction_rows, is_null, write_rows
+from .records import RecordError, doc_record, placed_records, record_parts
+from .extract.tables import interaction_rows, is_null, write_rows
 from .extensions import POSITIVE_LABELS
 from .linking.normalise import clean, squash
 
@@ -50,7 +50,7 @@ COLUMNS = [
 CLASS_COLUMNS = ["level", "rolled_up_from"]
 INPUT_SUFFIXES = (".jsonl", ".csv", ".parquet")
 OUTPUT_SUFFIXES = (".csv", ".parquet", ".jsonl")
-# the Parquet type of a column that is not text (see spacy_ddi.batch.tables.write_rows)
+# the Parquet type of a column that is not text (see spacy_ddi.extract.tables.write_rows)
 PAIR_TYPES = {
     "drug_a_by_name": "bool", "drug_b_by_name": "bool", "documents": "int", "sentences": "int",
     **{label: "int" for label in POSITIVE_LABELS}, "max_score": "float", "mean_score": "float",
@@ -129,7 +129,7 @@ def _add(pairs: Dict[Tuple, _Pair], one: _Drug, other: _Drug, row: Dict, score: 
 
 def pair_rows(rows: Iterable[Dict], evidence: int = 3, min_score: float = 0.0, by_class: bool = False) -> List[Dict]:
     """One row per unordered drug pair (see the module docstring) from interaction rows
-    (the columns of ``spacy_ddi.batch.tables.INTERACTION_COLUMNS``); with ``by_class``, the
+    (the columns of ``spacy_ddi.extract.tables.INTERACTION_COLUMNS``); with ``by_class``, the
     class roll-up rows beside them."""
     pairs: Dict[Tuple, _Pair] = {}
     rolled: Dict[Tuple, _Pair] = {}
@@ -193,64 +193,51 @@ def _row(pair: _Pair, evidence: int) -> Dict:
 def read_interaction_rows(paths: Sequence[Union[str, Path]]) -> Iterator[Dict]:
     """Interaction rows from ``spacy-ddi extract`` output: .jsonl records, the .csv /
     .parquet interaction table (``--mentions`` tables have no interactions and are refused),
-    or a folder of part files (``--engine ray``: records-*.jsonl or records-*.parquet)."""
+    or a folder of part files (``--engine ray``: records-*.jsonl or records-*.parquet).
+    Records are read by :func:`spacy_ddi.records.read_records`; a bad one is named by its
+    file and line."""
     for path in map(Path, paths):
         if not path.exists():
             raise FileNotFoundError(f"{path}: no such file")
         if path.is_dir():
-            from .batch.parts import record_parts
-
-            found = record_parts(path)
-            if not found and not any(path.glob("errors-*.jsonl")):
+            if not record_parts(path) and not any(path.glob("errors-*.jsonl")):
                 raise ValueError(f"{path}: a folder without the part files of spacy-ddi extract --engine ray (records-*.jsonl, records-*.parquet)")
-            for part in found:
-                yield from _record_part_rows(part)
+            yield from _record_rows(path)
             continue
         if path.suffix not in INPUT_SUFFIXES:
             raise ValueError(f"{path}: aggregate reads the output of spacy-ddi extract (.jsonl, .csv or .parquet), not {path.suffix!r}")
         if path.suffix == ".jsonl":
-            with path.open(encoding="utf8") as handle:
-                for k, line in enumerate(handle, 1):
-                    if not line.strip():
-                        continue
-                    try:
-                        record = json.loads(line)
-                        if not isinstance(record, dict) or "interactions" not in record or "id" not in record:
-                            raise ValueError("not a record of spacy-ddi extract (no id/interactions)")
-                        rows = [_checked(row) for row in interaction_rows(record)]
-                    except (ValueError, KeyError, TypeError) as err:
-                        # a line cut by an interrupted run, a hand-edited record, ...
-                        raise ValueError(f"{path}, line {k}: {_reason(err)}") from err
-                    yield from rows
-        else:
-            columns, rows = _read_table(path)
-            if path.suffix == ".parquet" and {"id", "interactions"} <= set(columns):
-                yield from _record_part_rows(path)  # a Parquet records part
-                continue
-            missing = set(TABLE_COLUMNS) - set(columns)
-            if missing:
-                raise ValueError(f"{path}: not an interaction table of spacy-ddi extract (missing {sorted(missing)})")
-            for k, row in enumerate(rows, 2 if path.suffix == ".csv" else 1):
-                try:
-                    yield _checked(row)
-                except (ValueError, KeyError, TypeError) as err:
-                    where = f"line {k}" if path.suffix == ".csv" else f"row {k}"
-                    raise ValueError(f"{path}, {where}: {_reason(err)}") from err
+            yield from _record_rows(path)
+            continue
+        columns, rows = _read_table(path)
+        if path.suffix == ".parquet" and {"id", "interactions"} <= set(columns):
+            yield from _record_rows(path)  # a Parquet records part
+            continue
+        missing = set(TABLE_COLUMNS) - set(columns)
+        if missing:
+            raise ValueError(f"{path}: not an interaction table of spacy-ddi extract (missing {sorted(missing)})")
+        for k, row in enumerate(rows, 2 if path.suffix == ".csv" else 1):
+            try:
+                yield _checked(row)
+            except (ValueError, KeyError, TypeError) as err:
+                where = f"line {k}" if path.suffix == ".csv" else f"row {k}"
+                raise ValueError(f"{path}, {where}: {_reason(err)}") from err
 
 
-def _record_part_rows(path: Path) -> Iterator[Dict]:
-    """Interaction rows of one records part (JSON lines or nested Parquet columns)."""
-    if path.suffix == ".jsonl":
-        yield from read_interaction_rows([path])
-        return
-    from .batch.parts import read_records_file
-
-    for k, record in enumerate(read_records_file(path), 1):
-        try:
-            rows = [_checked(row) for row in interaction_rows(record)]
-        except (ValueError, KeyError, TypeError) as err:
-            raise ValueError(f"{path}, row {k}: {_reason(err)}") from err
-        yield from rows
+def _record_rows(source: Path) -> Iterator[Dict]:
+    """Interaction rows of the records in a file or a folder of parts; a record without
+    interactions, or with a bad one, is named by its file and line (JSONL) or row (Parquet)."""
+    try:
+        for where, record in placed_records(source):
+            try:
+                if "interactions" not in record:
+                    raise ValueError("not a record of spacy-ddi extract (no id/interactions)")
+                rows = [_checked(row) for row in interaction_rows(record)]
+            except (ValueError, KeyError, TypeError) as err:
+                raise RecordError(f"{where}: {_reason(err)}") from err
+            yield from rows
+    except RecordError as err:  # a line cut by an interrupted run, a hand-edited record, ...
+        raise ValueError(str(err)) from err
 
 
 TABLE_COLUMNS = ("doc_id", "subject", "object", "label", "score", "sentence", "sentence_start")

@@ -11,11 +11,8 @@ app = typer.Typer(
     rich_markup_mode=None,  # help is plain text: "spacy-ddi[ray]" keeps its [ray]
 )
 
-# the options only one engine of ``extract`` reads (parameter names)
-ENGINE_OPTIONS = {
-    "local": ("n_process", "gpu_id", "quiet", "mentions", "errors", "flush_seconds"),
-    "ray": ("actors", "address", "gpus_per_actor", "cpus_per_actor", "part_format"),
-}
+# the options only one engine of ``extract`` reads (parameter names): spacy_ddi.extract.options
+from .extract.options import ENGINE_FIELDS as ENGINE_OPTIONS  # noqa: E402, F401
 
 
 def fail(title: str, text: str = "", exits: int = 1) -> NoReturn:
@@ -220,7 +217,7 @@ def extract_cli(
     resume: bool = typer.Option(False, "--resume", help="Keep OUTPUT and skip the ids already in it; documents that failed are tried again"),
     flush_every: int = typer.Option(1000, "--flush-every", help="Write to disk at least every N documents (Ray: documents per part file), so a crash loses at most that much"),
     flush_seconds: float = typer.Option(60.0, "--flush-seconds", help="Also write about every T seconds, at the speed measured so far (--engine local)"),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (--engine local; Ray shows none)"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (--engine local), no Ray Data progress bars or execution log (--engine ray)"),
     engine: str = typer.Option("local", "--engine", help="local, or ray (Ray Data; pip install 'spacy-ddi[ray]'; every input kind but standard input)"),
     address: str = typer.Option(None, "--address", help="Ray cluster to join (default: RAY_ADDRESS, else a local Ray)"),
     actors: int = typer.Option(1, "--actors", help="Ray actors, each with one pipeline"),
@@ -236,94 +233,52 @@ def extract_cli(
     into the text as read. With --engine ray, OUTPUT is a folder the workers write part files
     to (see docs/scale.md). Exit code 1 when some documents failed (they are in the errors file), 2 on
     a usage error (an option of the other engine, a missing input, ...)."""
-    import spacy
+    from .extract.options import ExtractOptions
+    from .extract.tables import TABLE_SUFFIXES
 
-    from .batch.readers import count_listed, files_and_ids, read_listed
-    from .batch.runner import extract
-    from .batch.tables import TABLE_SUFFIXES
-
-    if engine not in ENGINE_OPTIONS:
-        fail(f"--engine is local or ray, not {engine!r}", exits=2)
-    _refuse_other_engines_options(ctx, engine)
-    if flush_every < 1 or flush_seconds <= 0:
-        fail("--flush-every is 1 or more and --flush-seconds more than 0", exits=2)
+    values = {name: value for name, value in ctx.params.items() if name not in ("model", "inputs", "output", "engine")}
+    try:
+        options = ExtractOptions(**values)
+        refused = options.other_engines_fields(engine)
+    except ValueError as err:
+        fail(str(err), exits=2)
+    if refused:
+        param = next(p for p in ctx.command.params if p.name == refused[0])
+        option = max(param.opts, key=len)  # --quiet, not -q
+        other = "ray" if engine == "local" else "local"
+        fail(f"{option} is an option of --engine {other}; --engine {engine} does not use it", exits=2)
     if engine == "ray":
         if output.suffix in TABLE_SUFFIXES + (".jsonl",):
             fail(f"{output}: --engine ray writes a folder of part files (the workers write them): give -o a folder, e.g. -o {output.with_suffix('')}/", exits=2)
-        summary = _run_with_ray(
-            model, inputs, output, id_field, text_field, batch_size or 64, actors,
-            gpus_per_actor, cpus_per_actor, address, min_score, resume, part_format, flush_every,
-        )
-        typer.echo(f"{summary.line()}; wrote {output}/ (Ray, {actors} actors)", err=True)
+        try:
+            import ray  # noqa: F401
+
+            from .extract import ray as ray_engine
+        except ImportError:
+            fail("--engine ray needs Ray: pip install 'spacy-ddi[ray]'", exits=2)
+        try:
+            summary = ray_engine.run(model, inputs, output, options)
+        except (FileNotFoundError, ValueError) as err:
+            fail(str(err), exits=2)
+        typer.echo(f"{summary.line()}; wrote {output}/ (Ray, {options.actors} actors)", err=True)
         if summary.failures:
             fail(f"{summary.failures} documents failed, e.g. {summary.errors[0]}", f"They are in {output}/errors-*.jsonl.", exits=1)
         return
-    if output.is_dir():
-        fail(f"{output}: a folder; --engine local writes one file (.jsonl, .csv or .parquet)", exits=2)
-    table = output.suffix in TABLE_SUFFIXES
-    # a table is written at the end from the per-document records, kept (resumable) beside it
-    records = output.with_name(output.name + ".records.jsonl") if table else output
-    errors = errors or output.with_name(output.name + ".errors.jsonl")
-    progress = not quiet and sys.stderr.isatty()
+    from .extract.runner import run
+
     try:
-        # a missing path or unknown type fails here, before the model loads or any
-        # document is read; the documents are then read as a stream (a progress bar's
-        # total comes from a fast scan that parses nothing)
-        files = list(files_and_ids(inputs))  # listed once (a folder may hold many files)
-        total = count_listed(path for path, _ in files) if progress else None
+        done = run(model, inputs, output, options)
     except (FileNotFoundError, ValueError) as err:
         fail(str(err), exits=2)
-    if gpu_id >= 0:
-        spacy.require_gpu(gpu_id)
-    try:
-        nlp = spacy.load(model)
-    except OSError as err:
-        fail(f"cannot load the model {model!r}: {err}", exits=2)
-    summary = extract(
-        nlp, read_listed(files, id_field=id_field, text_field=text_field), records,
-        errors=errors, batch_size=batch_size or nlp.batch_size, n_process=n_process,
-        resume=resume, progress=progress, total=total, min_score=min_score,
-        flush_every=flush_every, flush_seconds=flush_seconds,
-    )
-    if table:
-        from .batch.tables import read_records, write_table
-
-        try:
-            n_rows = write_table(read_records(records), output, mentions=mentions)
-        except ImportError as err:
-            fail(str(err), f"The records are in {records}.", exits=2)
-        typer.echo(f"{n_rows} {'mention' if mentions else 'interaction'} rows in {output}", err=True)
+    except ImportError as err:  # a Parquet table without pyarrow: the records are kept
+        records = output.with_name(output.name + ".records.jsonl")
+        fail(str(err), f"The records are in {records}.", exits=2)
+    summary = done.summary
+    if done.table_rows is not None:
+        typer.echo(f"{done.table_rows} {'mention' if mentions else 'interaction'} rows in {output}", err=True)
     typer.echo(f"{summary.line()}; wrote {output}", err=True)
     if summary.failures:
-        fail(f"{summary.failures} documents failed, e.g. {summary.errors[0]}", f"They are in {errors}.", exits=1)
-
-
-def _refuse_other_engines_options(ctx: typer.Context, engine: str) -> None:
-    """Exit 2 when an option only the other engine reads was given a value other than its
-    default (it would silently do nothing)."""
-    other = "ray" if engine == "local" else "local"
-    for param in ctx.command.params:
-        if param.name in ENGINE_OPTIONS[other] and ctx.params.get(param.name) != param.default:
-            option = max(param.opts, key=len)  # --quiet, not -q
-            fail(f"{option} is an option of --engine {other}; --engine {engine} does not use it", exits=2)
-
-
-def _run_with_ray(model, inputs, output, id_field, text_field, batch_size, actors, gpus_per_actor, cpus_per_actor, address, min_score, resume, part_format, part_size):
-    try:
-        import ray  # noqa: F401
-
-        from .batch import ray as ray_engine
-    except ImportError:
-        fail("--engine ray needs Ray: pip install 'spacy-ddi[ray]'", exits=2)
-    try:
-        return ray_engine.run(
-            model, inputs, output, id_column=id_field, text_column=text_field,
-            batch_size=batch_size, actors=actors, gpus_per_actor=gpus_per_actor,
-            cpus_per_actor=cpus_per_actor, address=address, min_score=min_score,
-            resume=resume, part_format=part_format, part_size=part_size,
-        )
-    except (FileNotFoundError, ValueError) as err:
-        fail(str(err), exits=2)
+        fail(f"{summary.failures} documents failed, e.g. {summary.errors[0]}", f"They are in {done.errors}.", exits=1)
 
 
 @app.command("aggregate")
@@ -474,7 +429,7 @@ def tune_cli(
     calibrate: bool = typer.Option(True, "--calibrate/--no-calibrate", help="Fit the calibration of interaction scores on the interactions reported on dev"),
     gpu_id: int = typer.Option(-1, "--gpu-id", help="GPU to run the pipeline on; -1 for the CPU"),
 ) -> None:
-    """Choose a trained pipeline's prediction-time settings on dev and save it tuned.
+    """Choose a pipeline's prediction settings on dev; save it tuned.
 
     Tries the prior weights of drug_ner and the relation head, symmetric_reading,
     same_name_rule, join_attached and drug_linker's relabel_brands, unlinked_drug_n and

@@ -1,107 +1,23 @@
-"""What the spacy-ddi components share: one training step, an optional optimizer per head,
-loading a lazily built torch head from disk, and the loss of the heads trained with a
-logit-adjusted loss (the ``spacy-ddi.LogitAdjusted.v1`` block)."""
-import os
+"""The base classes of the spacy-ddi components: load-time settings, and a torch head's one
+training step, optional optimizer of its own and lazy loading from disk (the loss block:
+:mod:`spacy_ddi.losses`; version checks: :mod:`spacy_ddi.versions`; fork hooks:
+:mod:`spacy_ddi.fork`)."""
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy
 import srsly
-import torch
 from spacy import util
-from spacy.util import registry
 from spacy.pipeline import TrainablePipe
 from spacy.training import Example, validate_examples, validate_get_examples
 from thinc.api import Config, Optimizer, set_dropout_rate
 
 from .extensions import install_extensions
+from .fork import _register_fork_hook
 from .layers.logit_adjustment import log_priors
 from .layers.shared_pooling import share_pooling
-
-# The spacy-ddi version that saved a component, stored in its cfg.
-VERSION_KEY = "spacy_ddi_version"
-
-
-def spacy_ddi_version() -> str:
-    """The installed spacy-ddi version (read late: this module may load mid-``__init__``)."""
-    from . import __version__
-
-    return __version__
-
-
-def _one_torch_thread_after_fork() -> None:
-    """A forked child (``nlp.pipe(n_process=...)``) uses one torch thread.
-
-    The child inherits torch's OpenMP state without its threads, and its first parallel op
-    hangs; torch's own DataLoader workers avoid this the same way.
-    """
-    torch.set_num_threads(1)
-
-
-_FORK_HOOK_REGISTERED = False
-# set by _quiet_tokenizers_before_fork when it set TOKENIZERS_PARALLELISM itself
-_TOKENIZERS_SET_FOR_FORK = False
-
-
-def _quiet_tokenizers_before_fork() -> None:
-    """Tell huggingface tokenizers, for the fork only, that the child runs without its thread
-    pool: a child forked after the parent tokenized prints "The current process just got
-    forked, after parallelism has already been used" unless TOKENIZERS_PARALLELISM is set."""
-    global _TOKENIZERS_SET_FOR_FORK
-    if "TOKENIZERS_PARALLELISM" not in os.environ:
-        os.environ["TOKENIZERS_PARALLELISM"] = "false"
-        _TOKENIZERS_SET_FOR_FORK = True
-
-
-def _restore_tokenizers_after_fork() -> None:
-    """In the parent: take back what :func:`_quiet_tokenizers_before_fork` set, so the parent
-    keeps tokenizing in parallel."""
-    global _TOKENIZERS_SET_FOR_FORK
-    if _TOKENIZERS_SET_FOR_FORK:
-        os.environ.pop("TOKENIZERS_PARALLELISM", None)
-        _TOKENIZERS_SET_FOR_FORK = False
-
-
-def _register_fork_hook() -> None:
-    """Register the fork hooks once, when the first head is created (not at import, so
-    importing spacy_ddi changes nothing in a process that uses no head): one torch thread in a
-    forked child, and no tokenizers fork warning."""
-    global _FORK_HOOK_REGISTERED
-    if not _FORK_HOOK_REGISTERED:
-        os.register_at_fork(
-            before=_quiet_tokenizers_before_fork,
-            after_in_parent=_restore_tokenizers_after_fork,
-            after_in_child=_one_torch_thread_after_fork,
-        )
-        _FORK_HOOK_REGISTERED = True
-
-
-# Minor versions whose saved pipelines an installed minor version also loads, because the saved
-# components did not change: 1.0 added only prediction settings with defaults (calibration).
-LOADS_ALSO = {"1.0": ("0.2",)}
-
-
-def check_saved_version(name: str, cfg: dict) -> None:
-    """Raise a clear error when ``cfg`` was saved by an incompatible spacy-ddi version.
-
-    A pipeline loads with the spacy-ddi minor version that saved it (0.1.x with 0.1.y), and
-    with the later versions that declare it compatible (``LOADS_ALSO``: 1.0 loads 0.2).
-    Components saved before the stamp existed (no version in their cfg) load as they are.
-    """
-    saved = cfg.get(VERSION_KEY)
-    installed = spacy_ddi_version()
-    if saved is None or util.get_minor_version(saved) == util.get_minor_version(installed):
-        return
-    if util.get_minor_version(saved) in LOADS_ALSO.get(util.get_minor_version(installed), ()):
-        return
-    wanted = util.get_minor_version_range(saved)
-    raise ValueError(
-        f"[{name}] This pipeline was saved by spacy-ddi {saved}, but spacy-ddi {installed} "
-        f"is installed, and a pipeline loads only with the spacy-ddi minor version that saved "
-        f"it. Install a matching version (pip install 'spacy-ddi{wanted}') or retrain the "
-        f"pipeline with spacy-ddi {installed}."
-    )
-
+from .losses import LogitAdjustedLoss
+from .versions import VERSION_KEY, check_saved_version, spacy_ddi_version
 
 class LoadTimeSettings:
     """Prediction-time settings that a load-time override can change, for every spacy-ddi
@@ -289,38 +205,6 @@ class TorchHeadPipe(LoadTimeSettings, TrainablePipe):
     def pipe(self, stream, *, batch_size=128):
         install_extensions()
         yield from super().pipe(stream, batch_size=batch_size)
-
-
-class LogitAdjustedLoss:
-    """The loss options of a head trained on a label set (drug_ner, dstc_relations,
-    pair_relations), given as the component's ``loss`` block.
-
-    weight: scales the head's gradient (and so its share of the encoder's update).
-    tau: train on scores shifted by tau x log(class prior) (Menon et al. 2021's logit-adjusted
-    loss), the priors counted on the training data at ``initialize``; 0 is plain
-    cross-entropy (or, for the CRF, its plain likelihood).
-    """
-
-    def __init__(self, weight: float = 1.0, tau: float = 1.0) -> None:
-        if weight < 0 or tau < 0:
-            raise ValueError(f"The loss weight and tau must be 0 or more, got weight={weight}, tau={tau}")
-        self.weight = float(weight)
-        self.tau = float(tau)
-
-    def training_log_prior(self, log_priors) -> Optional[numpy.ndarray]:
-        """tau x ``log_priors`` to add to the scores in training, or None (no adjustment)."""
-        if not self.tau or log_priors is None:
-            return None
-        return self.tau * numpy.asarray(log_priors, dtype="float32")
-
-    def __repr__(self) -> str:
-        return f"LogitAdjustedLoss(weight={self.weight}, tau={self.tau})"
-
-
-@registry.misc("spacy-ddi.LogitAdjusted.v1")
-@registry.losses("spacy-ddi.LogitAdjusted.v1")  # kept: configs and saved pipelines before 1.0 name it @losses
-def make_logit_adjusted_loss(weight: float = 1.0, tau: float = 1.0) -> LogitAdjustedLoss:
-    return LogitAdjustedLoss(weight=weight, tau=tau)
 
 
 # The default encoder of every head's model: a listener to the pipeline's transformer (each

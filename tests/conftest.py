@@ -7,7 +7,7 @@ from spacy.training import Example
 from thinc.api import Config
 
 import spacy_ddi
-from spacy_ddi.corpus import create_drug_tokenizer
+from spacy_ddi.text import create_drug_tokenizer
 from spacy_ddi.encoders import resolve_encoder
 from spacy_ddi.extensions import Interaction
 

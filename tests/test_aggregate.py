@@ -5,8 +5,8 @@ import pytest
 from typer.testing import CliRunner
 
 from spacy_ddi.aggregate import aggregate_frame, pair_rows, read_interaction_rows, write_pairs
-from spacy_ddi.batch import tables
-from spacy_ddi.batch.tables import write_table
+from spacy_ddi.extract import tables
+from spacy_ddi.extract.tables import write_table
 from spacy_ddi.cli import app
 
 from .conftest import TRAIN_DATA
@@ -204,9 +204,9 @@ def test_nan_scores_are_left_out_and_nan_ids_are_missing():
 
 
 def test_the_pair_table_is_written_by_the_one_table_writer(extracted, tmp_path, monkeypatch):
-    """write_pairs goes through spacy_ddi.batch.tables.write_rows: streamed in row groups, typed columns."""
+    """write_pairs goes through spacy_ddi.extract.tables.write_rows: streamed in row groups, typed columns."""
     parquet = pytest.importorskip("pyarrow.parquet")
-    from spacy_ddi.batch import tables
+    from spacy_ddi.extract import tables
 
     monkeypatch.setattr(tables, "ROW_GROUP", 1)
     rows = pair_rows(read_interaction_rows([extracted]), evidence=2, min_score=0.1)

@@ -4,7 +4,7 @@ import pytest
 from spacy_transformers.align import get_alignment_via_offset_mapping
 from transformers import AutoTokenizer
 
-from spacy_ddi.corpus import create_drug_tokenizer
+from spacy_ddi.text import create_drug_tokenizer
 from spacy_ddi.encoders import resolve_encoder
 from spacy_ddi.layers.alignment import alignment_from_offsets
 

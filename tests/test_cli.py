@@ -20,7 +20,7 @@ def one_liner(command) -> str:
 
 
 def test_every_command_has_a_one_line_help():
-    assert set(commands()) == {"convert", "extract", "aggregate", "visualize", "review"}
+    assert set(commands()) == {"convert", "extract", "aggregate", "visualize", "review", "tune", "finetune"}
     for name, command in commands().items():
         line = one_liner(command)
         # one line that fits the commands table of an 80-column terminal, a sentence
@@ -49,7 +49,6 @@ def test_errors_are_a_fail_line_on_stderr(tmp_path):
 OTHER_ENGINES_OPTIONS = [
     ("ray", ["--n-process", "2"], "--n-process", "local"),
     ("ray", ["--gpu-id", "0"], "--gpu-id", "local"),
-    ("ray", ["-q"], "--quiet", "local"),
     ("ray", ["--mentions"], "--mentions", "local"),
     ("ray", ["--errors", "e.jsonl"], "--errors", "local"),
     ("ray", ["--flush-seconds", "5"], "--flush-seconds", "local"),
@@ -59,6 +58,27 @@ OTHER_ENGINES_OPTIONS = [
     ("local", ["--cpus-per-actor", "0.5"], "--cpus-per-actor", "ray"),
     ("local", ["--format", "parquet"], "--format", "ray"),
 ]
+
+
+def test_the_options_object_has_a_field_for_each_extract_option_with_its_default():
+    """One options object carries extract's settings to both engines: its fields are the
+    command's options (besides the model, inputs, output and engine), with the same defaults."""
+    from dataclasses import fields
+
+    from typer.main import get_command
+
+    from spacy_ddi.extract.options import ExtractOptions
+
+    command = get_command(app).commands["extract"]
+    params = {p.name: p.default for p in command.params if p.name not in ("model", "inputs", "output", "engine")}
+    assert params == {f.name: f.default for f in fields(ExtractOptions)}
+
+
+def test_quiet_is_an_option_of_both_engines():
+    from spacy_ddi.extract.options import ExtractOptions
+
+    assert ExtractOptions(quiet=True).other_engines_fields("ray") == []
+    assert ExtractOptions(quiet=True).other_engines_fields("local") == []
 
 
 def test_each_engine_only_option_is_checked():

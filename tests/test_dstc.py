@@ -2,7 +2,7 @@
 import numpy
 import torch
 
-from spacy_ddi.pipe import LogitAdjustedLoss
+from spacy_ddi.losses import LogitAdjustedLoss
 from spacy_ddi.relations.pytorch_dstc import TorchDSTC, between_means
 
 from .conftest import TRAIN_DATA, blank_nlp, overfit, train_examples

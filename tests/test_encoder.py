@@ -4,7 +4,7 @@ import spacy
 import torch
 from thinc.api import Config
 
-from spacy_ddi.corpus import create_drug_tokenizer
+from spacy_ddi.text import create_drug_tokenizer
 from spacy_ddi.encoders import resolve_encoder
 
 from .conftest import TRANSFORMER_CONFIG, train_examples

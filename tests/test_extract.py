@@ -4,8 +4,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from spacy_ddi.batch.readers import read_inputs
-from spacy_ddi.batch.runner import extract
+from spacy_ddi.extract.readers import read_inputs
+from spacy_ddi.extract.runner import extract
 from spacy_ddi.cli import app
 
 from .conftest import TRAIN_DATA
@@ -65,7 +65,7 @@ def test_stdin_is_one_document(model_dir, tmp_path):
 
 
 def test_min_score_leaves_out_weaker_interactions(model_dir, trained_nlp, tmp_path):
-    from spacy_ddi.batch.records import doc_record
+    from spacy_ddi.records import doc_record
 
     doc = trained_nlp(TEXTS[1])
     assert [d.label for d in doc._.ddis if d.label != "FALSE"], "the trained pipeline reports an interaction"
@@ -105,7 +105,7 @@ def test_resume_after_an_interruption_gives_one_runs_output(trained_nlp, inputs,
 def test_a_cut_last_line_longer_than_a_read_block_is_removed(tmp_path):
     """done_ids reads a JSONL output from its end in blocks, not whole: a cut-off last line
     longer than a block, a whole last line, an empty file and a file of one cut line."""
-    from spacy_ddi.batch.runner import _cut_partial_line, done_ids
+    from spacy_ddi.extract.runner import _cut_partial_line, done_ids
 
     out = tmp_path / "o.jsonl"
     out.write_text('{"id": "a"}\n{"id": "b"}\n{"id": "c", "text": "' + "x" * 300, encoding="utf8")
@@ -120,7 +120,7 @@ def test_a_cut_last_line_longer_than_a_read_block_is_removed(tmp_path):
 
 
 def test_resume_tries_failed_documents_again_and_lists_only_this_runs_failures(trained_nlp, tmp_path):
-    from spacy_ddi.batch.readers import Item
+    from spacy_ddi.extract.readers import Item
 
     out, errors = tmp_path / "o.jsonl", tmp_path / "o.jsonl.errors.jsonl"
     items = [Item("ok1", TEXTS[0]), Item("bad", "BOOM " + TEXTS[1])]
@@ -153,7 +153,7 @@ class Raising:
 
 
 def test_a_document_that_makes_the_pipeline_raise_is_recorded_and_the_run_goes_on(trained_nlp, tmp_path):
-    from spacy_ddi.batch.readers import Item
+    from spacy_ddi.extract.readers import Item
 
     items = [Item("ok1", TEXTS[0]), Item("bad", "BOOM " + TEXTS[1]), Item("ok2", TEXTS[2])]
     out = tmp_path / "o.jsonl"
@@ -167,8 +167,8 @@ def test_the_ray_actor_fails_the_documents_the_local_runner_fails(trained_nlp, t
     for the document that makes the pipeline raise (no Ray needed: the actor is called as is)."""
     import numpy
 
-    from spacy_ddi.batch.ray import PipelineActor
-    from spacy_ddi.batch.readers import Item
+    from spacy_ddi.extract.ray import PipelineActor
+    from spacy_ddi.extract.readers import Item
 
     items = [Item("ok1", TEXTS[0]), Item("bad", "BOOM " + TEXTS[1]), Item("ok2", TEXTS[2])]
     out = tmp_path / "o.jsonl"
@@ -202,7 +202,7 @@ MEDLINE = """<?xml version="1.0" encoding="utf-8"?>
 def test_medline_xml_plain_gzipped_and_malformed(model_dir, tmp_path):
     import gzip
 
-    from spacy_ddi.batch.readers import read_inputs
+    from spacy_ddi.extract.readers import read_inputs
 
     folder = tmp_path / "medline"
     folder.mkdir()
@@ -225,7 +225,7 @@ def test_medline_xml_plain_gzipped_and_malformed(model_dir, tmp_path):
 
 
 def test_pubtator_text_is_one_document_per_pmid(tmp_path):
-    from spacy_ddi.batch.readers import read_inputs
+    from spacy_ddi.extract.readers import read_inputs
 
     path = tmp_path / "corpus.txt"
     path.write_text(
@@ -279,7 +279,7 @@ def test_ray_gives_the_local_records(model_dir, trained_nlp, inputs, tmp_path):
     import gzip
 
     ray = pytest.importorskip("ray")
-    from spacy_ddi.batch import ray as ray_engine
+    from spacy_ddi.extract import ray as ray_engine
 
     source = tmp_path / "in.jsonl"
     source.write_text("".join(json.dumps({"id": f"d{k}", "text": t}) + "\n" for k, t in enumerate(TEXTS * 3)), encoding="utf8")
@@ -312,7 +312,8 @@ def test_ray_gives_the_local_records(model_dir, trained_nlp, inputs, tmp_path):
     finally:
         ray.shutdown()
     from spacy_ddi.aggregate import pair_rows, read_interaction_rows
-    from spacy_ddi.batch.parts import read_errors, read_part_records, record_parts
+    from spacy_ddi.extract.parts import read_errors
+    from spacy_ddi.records import read_records as read_part_records, record_parts
 
     def same(records):  # parts are not in input order: compare as multisets
         return sorted(json.dumps(r, sort_keys=True) for r in records)
@@ -330,7 +331,7 @@ def test_ray_gives_the_local_records(model_dir, trained_nlp, inputs, tmp_path):
 
 
 def test_a_fresh_run_does_not_keep_an_old_runs_errors(trained_nlp, tmp_path):
-    from spacy_ddi.batch.readers import Item
+    from spacy_ddi.extract.readers import Item
 
     items = [Item("ok", TEXTS[0]), Item("bad", None, "bad: unreadable")]
     out = tmp_path / "o.jsonl"
@@ -343,7 +344,7 @@ def test_a_fresh_run_does_not_keep_an_old_runs_errors(trained_nlp, tmp_path):
 def test_document_count_for_the_progress_bar_matches_what_is_read(inputs, tmp_path):
     import gzip
 
-    from spacy_ddi.batch.readers import count_documents, read_inputs
+    from spacy_ddi.extract.readers import count_documents, read_inputs
 
     medline = tmp_path / "medline"
     medline.mkdir()
@@ -360,7 +361,7 @@ def test_document_count_for_the_progress_bar_matches_what_is_read(inputs, tmp_pa
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_tables_are_written_in_row_groups_and_empty_tables_keep_their_columns(tmp_path, monkeypatch, suffix):
-    from spacy_ddi.batch import tables
+    from spacy_ddi.extract import tables
 
     record = {"id": "d", "interactions": [
         {"subject": {"start": 0, "end": 1, "text": "a"}, "object": {"start": 2, "end": 3, "text": "b"},
@@ -381,7 +382,7 @@ def test_tables_are_written_in_row_groups_and_empty_tables_keep_their_columns(tm
 
 def test_ray_refuses_parquet_mixed_with_other_inputs_and_missing_parquet(tmp_path):
     pytest.importorskip("ray")
-    from spacy_ddi.batch import ray as ray_engine
+    from spacy_ddi.extract import ray as ray_engine
 
     (tmp_path / "a.jsonl").write_text("")
     with pytest.raises(ValueError, match="Parquet files alone"):

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from spacy_ddi.batch import parts
-from spacy_ddi.batch.readers import Item
-from spacy_ddi.batch.runner import extract
+from spacy_ddi import records as records_module
+from spacy_ddi.extract import parts
+from spacy_ddi.extract.readers import Item
+from spacy_ddi.extract.runner import extract
 from spacy_ddi.cli import app
 
 from .conftest import TRAIN_DATA
@@ -65,7 +66,7 @@ def test_the_local_path_writes_at_least_every_n_documents_whatever_the_pipe_batc
 def test_the_local_path_writes_about_every_t_seconds(trained_nlp, tmp_path, monkeypatch):
     """Chunks follow the measured speed: at 0.05 s a document and --flush-seconds 0.2, about
     4 documents a chunk after the first, and the progress bar moves with every chunk."""
-    from spacy_ddi.batch import runner
+    from spacy_ddi.extract import runner
 
     updates = []
 
@@ -98,7 +99,7 @@ def test_the_local_path_writes_about_every_t_seconds(trained_nlp, tmp_path, monk
 def test_cli_flush_options_and_engines(model_dir, tmp_path):
     import typer.main
 
-    from spacy_ddi.batch import runner
+    from spacy_ddi.extract import runner
 
     defaults = {p.name: p.default for p in typer.main.get_command(app).commands["extract"].params}
     assert (defaults["flush_every"], defaults["flush_seconds"]) == (runner.FLUSH_EVERY, runner.FLUSH_SECONDS)
@@ -129,7 +130,7 @@ def test_a_part_is_whole_or_absent_and_named_by_its_documents(tmp_path, monkeypa
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"errors-{key}.jsonl", f"records-{key}.jsonl"]
     # the same documents written again (a retried task) replace the part
     parts.write_part(tmp_path, ids, records, errors)
-    assert len(list(tmp_path.iterdir())) == 2 and [r["id"] for r in parts.read_part_records(tmp_path)] == ["a", "b"]
+    assert len(list(tmp_path.iterdir())) == 2 and [r["id"] for r in records_module.read_records(tmp_path)] == ["a", "b"]
     # a task killed while writing leaves only a temporary file, which no reader counts
     import pyarrow.parquet
 
@@ -140,7 +141,7 @@ def test_a_part_is_whole_or_absent_and_named_by_its_documents(tmp_path, monkeypa
     monkeypatch.setattr(pyarrow.parquet, "write_table", killed)
     with pytest.raises(KeyboardInterrupt):
         parts.write_part(tmp_path, ["d"], [records[0].replace('"a"', '"d"')], [], part_format="parquet")
-    assert [p.name for p in parts.record_parts(tmp_path)] == [f"records-{key}.jsonl"]
+    assert [p.name for p in records_module.record_parts(tmp_path)] == [f"records-{key}.jsonl"]
     assert sorted(parts.done_ids(tmp_path).tolist()) == [b"a", b"b"]
 
 
@@ -167,7 +168,7 @@ def test_the_parquet_part_schema_holds_every_field_of_a_record(trained_nlp, tmp_
     Parquet part gives back exactly the records written, a reader's extra fields included."""
     import pyarrow as pa
 
-    from spacy_ddi.batch.records import doc_record
+    from spacy_ddi.records import doc_record
 
     def fields(value, typ, where):
         if isinstance(value, dict):
@@ -187,12 +188,12 @@ def test_the_parquet_part_schema_holds_every_field_of_a_record(trained_nlp, tmp_
     sections = {"sections": [{"part": "abstract", "heading": "", "type": None, "depth": 0, "start": 0, "end": 5}]}
     records[0].update(sections)
     parts.write_part(tmp_path, [r["id"] for r in records], [json.dumps(r) for r in records], [], part_format="parquet")
-    assert list(parts.read_part_records(tmp_path)) == [{**r, "sections": r.get("sections")} for r in records]
+    assert list(records_module.read_records(tmp_path)) == [{**r, "sections": r.get("sections")} for r in records]
 
 
 def test_aggregate_reads_a_folder_of_jsonl_and_parquet_parts(trained_nlp, tmp_path):
     from spacy_ddi.aggregate import pair_rows, read_interaction_rows
-    from spacy_ddi.batch.records import doc_record
+    from spacy_ddi.records import doc_record
 
     records = [json.dumps(doc_record(f"d{k}", doc)) for k, doc in enumerate(trained_nlp.pipe(TEXTS * 2))]
     whole = tmp_path / "whole.jsonl"
@@ -236,7 +237,7 @@ def test_ray_resume_after_the_driver_is_killed_gives_one_runs_records(model_dir,
     does the rest: the same records as one uninterrupted run, none twice, and the document
     that failed is tried again and recorded once."""
     pytest.importorskip("ray")
-    from spacy_ddi.batch.readers import read_inputs
+    from spacy_ddi.extract.readers import read_inputs
 
     source = tmp_path / "in.jsonl"
     rows = [json.dumps({"id": f"d{k}", "text": TEXTS[k % len(TEXTS)]}) for k in range(160)]
@@ -249,7 +250,7 @@ def test_ray_resume_after_the_driver_is_killed_gives_one_runs_records(model_dir,
         driver = subprocess.Popen(extract_command(model_dir, source, folder, cluster.address), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 600
         while driver.poll() is None and time.monotonic() < deadline:
-            if folder.exists() and len(parts.record_parts(folder)) >= 2:
+            if folder.exists() and len(records_module.record_parts(folder)) >= 2:
                 driver.send_signal(signal.SIGKILL)
                 break
             time.sleep(0.05)
@@ -264,10 +265,10 @@ def test_ray_resume_after_the_driver_is_killed_gives_one_runs_records(model_dir,
         cluster.shutdown()
     assert resumed.returncode == 1, resumed.stderr[-3000:]  # the bad line failed again
     assert f"{len(before)} skipped as already done" in resumed.stderr
-    ids = [r["id"] for r in parts.read_part_records(folder)]
+    ids = [r["id"] for r in records_module.read_records(folder)]
     assert len(ids) == len(set(ids)) == 160
     same = lambda records: sorted(json.dumps(r, sort_keys=True) for r in records)  # noqa: E731
-    assert same(parts.read_part_records(folder)) == same(lines(whole))
+    assert same(records_module.read_records(folder)) == same(lines(whole))
     errors = list(parts.read_errors(folder))
     assert len(errors) == 1 and errors[0]["id"].endswith("in.jsonl, line 51") and "not JSON" in errors[0]["error"]
 

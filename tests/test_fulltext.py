@@ -15,11 +15,10 @@ import pytest
 import spacy
 from typer.testing import CliRunner
 
-from spacy_ddi.batch.fulltext import (
-    bioc_document_text, inline_text, iter_bioc_documents, load_bioc, xml_root,
-)
-from spacy_ddi.batch.readers import count_documents, read_inputs
 from spacy_ddi.cli import app
+from spacy_ddi.extract.readers import count_documents, read_inputs
+from spacy_ddi.formats.bioc import bioc_document_text, iter_bioc_documents, load_bioc
+from spacy_ddi.formats.jats import inline_text, xml_root
 
 DATA = Path(__file__).parent / "data"
 NXML = DATA / "pone.0046493.nxml"
@@ -308,8 +307,8 @@ def test_the_ray_engine_reads_the_new_kinds_with_their_fields(ruler_model, tmp_p
     fields; its actor puts them in the records as the local runner does (no Ray needed)."""
     import numpy
 
-    from spacy_ddi.batch.ray import PipelineActor, file_rows
-    from spacy_ddi.batch.runner import extract
+    from spacy_ddi.extract.ray import PipelineActor, file_rows
+    from spacy_ddi.extract.runner import extract
 
     rows = [row for path in (NXML, BIOC_JSON) for row in file_rows({"path": str(path), "doc_id": path.name})]
     items = list(read_inputs([NXML, BIOC_JSON]))

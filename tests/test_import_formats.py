@@ -14,7 +14,7 @@ import spacy
 from spacy.tokens import DocBin
 from typer.testing import CliRunner
 
-from spacy_ddi.batch.records import doc_record
+from spacy_ddi.records import doc_record
 from spacy_ddi.cli import app
 from spacy_ddi.corpus import CorpusError, create_drug_tokenizer
 from spacy_ddi.corpus.annotated import annotated_docs, document_annotation
@@ -304,7 +304,8 @@ def test_pubtator_and_bioc_errors_name_the_file_and_place(tmp_path, name, old, n
 @pytest.mark.parametrize(
     "line, message",
     [
-        ("{not json", "bad.jsonl, line 2: not a JSON object"),
+        ("{not json", "bad.jsonl, line 2: not JSON"),
+        ("[1, 2]", "bad.jsonl, line 2: not a JSON object"),
         ('{"id": "x"}', "bad.jsonl, line 2: the record has no 'text'"),
         ('{"id": "x", "text": "Aspirin.", "entities": [{"start": 0, "end": 7, "label": "DRUG"}], "interactions": [{"subject": {"start": 0, "end": 7}, "object": {"start": 1, "end": 3}, "label": "INT"}]}',
          "bad.jsonl, line 2: interaction 0's object at 1-3 is not one of the record's entities"),
@@ -381,9 +382,9 @@ def test_pubtator_is_split_at_line_feeds_only_and_read_alike_by_extract_and_conv
     """A U+2028 (or form feed, U+0085, ...) inside an abstract is text: nothing after it is
     lost, extract and convert read the same text (title, a line break, abstract), and the
     annotation offsets after it still index the text."""
-    from spacy_ddi.batch.readers import read_pubtator as extract_pubtator
+    from spacy_ddi.extract.readers import read_pubtator as extract_pubtator
     from spacy_ddi.corpus.annotated import ImportReport
-    from spacy_ddi.corpus.formats import read_pubtator as convert_pubtator
+    from spacy_ddi.formats.annotated import read_pubtator as convert_pubtator
 
     title, abstract = "Title", f"Aspirin raises{INLINE_BREAKS}warfarin levels."
     start = len(title) + 1 + abstract.index("warfarin")
@@ -420,9 +421,9 @@ def test_bioc_layout_is_extracts_and_guards_against_far_offsets(tmp_path):
     """convert lays BioC passages out as extract does: an empty sentence at an earlier offset is
     no overlap, gaps are line breaks, and an absurd offset is an error naming the file and the
     document, not a 2 GB text."""
-    from spacy_ddi.batch.readers import read_inputs
+    from spacy_ddi.extract.readers import read_inputs
     from spacy_ddi.corpus.annotated import ImportReport
-    from spacy_ddi.corpus.formats import read_bioc
+    from spacy_ddi.formats.annotated import read_bioc
 
     good = bioc_collection([
         (0, "<text>Aspirin.</text>"),

@@ -13,7 +13,7 @@ from spacy.training import Example
 
 from spacy_ddi.calibration import apply, check_knots, isotonic_fit, precision_recall, reliability
 from spacy_ddi.corpus.convert import DOCUMENT_ID_KEY, SOURCE_KEY, doc_source, split_train_dev
-from spacy_ddi.corpus.ddi_xml import XmlDocument
+from spacy_ddi.formats.ddi_xml import XmlDocument
 from spacy_ddi.corpus.reader import create_ddi_corpus_reader
 from spacy_ddi.evaluation import document_counts, paired_bootstrap
 from spacy_ddi.scoring import score_ddi_strict, score_ner_strict

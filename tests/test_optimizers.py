@@ -7,7 +7,7 @@ from thinc.api import Adam, PyTorchShim, fix_random_seed
 
 from spacy_ddi.layers.averaging import AveragesReadingShim
 from spacy_ddi.layers.torch_head import torch_module
-from spacy_ddi.pipe import LogitAdjustedLoss
+from spacy_ddi.losses import LogitAdjustedLoss
 
 from .conftest import TRAIN_DATA, blank_nlp, train_examples
 

@@ -34,16 +34,17 @@ def project(tmp_path_factory):
 def test_workflow_all_runs_every_step_in_order(project):
     commands = {cmd["name"] for cmd in project["commands"]}
     assert project["workflows"]["all"] == [
-        "corpus", "convert", "train", "tune", "evaluate", "report", "package", "install", "visualize",
+        "corpus", "convert", "yardstick", "train", "tune", "evaluate", "report", "package", "install", "visualize",
     ]
     # outside "all": the tests, the linker's figures (they need a hand check of a sample) and
     # its MeSH table (rebuilt from a download), the
     # seed repeats (two more trainings), the comparisons, benchmarks, the GPU check, and
     # fine-tuning on a team's own data (and its measured scenario)
     outside = {
-        "test", "linking", "mesh-table", "linking-outside", "calibration-floor", "linker-speed", "seeds", "compare", "atlas", "compare-predictions", "speed", "extract-speed",
+        "test", "linking-coverage", "mesh-table", "linking-outside", "calibration-floor", "linker-speed", "train-seeds", "compare", "atlas", "compare-predictions", "speed", "extract-speed",
         "extract-flush", "ray-lost-node",
         "picture", "review-pictures", "corpus-doc", "gpu-wheels", "gpu-check", "finetune", "team-scenario",
+        "yardstick-select", "yardstick-agreement",
     }
     assert set(project["workflows"]["all"]) | outside == commands
 
@@ -158,10 +159,10 @@ def test_metrics_table_has_a_row_per_type():
 
 
 def test_seeds_script_skips_seeds_already_evaluated(tmp_path):
-    (tmp_path / "benchmarks").mkdir()
-    (tmp_path / "benchmarks" / "run_seed1.json").write_text("{}")
+    (tmp_path / "benchmarks" / "runs").mkdir(parents=True)
+    (tmp_path / "benchmarks" / "runs" / "run_seed1.json").write_text("{}")
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "seeds.py"), "run", "configs/x.cfg", "--seeds", "1"],
         cwd=tmp_path, capture_output=True, text=True,
     )
-    assert result.returncode == 0 and "run_seed1: benchmarks/run_seed1.json exists, skipped" in result.stdout
+    assert result.returncode == 0 and "run_seed1: benchmarks/runs/run_seed1.json exists, skipped" in result.stdout

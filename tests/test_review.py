@@ -201,13 +201,13 @@ def test_a_log_line_cut_short_is_set_aside_and_reported(extracted):
 def test_bad_inputs_and_logs_name_the_file_and_line(tmp_path, extracted):
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps(RECORDS[0]) + "\n{not json\n")
-    with pytest.raises(ReviewError, match=r"bad.jsonl line 2 is not JSON"):
+    with pytest.raises(ReviewError, match=r"bad.jsonl, line 2: not JSON"):
         ReviewStore(bad)
     twice = write_records(tmp_path / "twice.jsonl", [RECORDS[0], RECORDS[2], RECORDS[0]])
     with pytest.raises(ReviewError, match=r"twice.jsonl line 3: the id 'd1' is also the id of line 1"):
         ReviewStore(twice)
     no_id = write_records(tmp_path / "no_id.jsonl", [{"text": "x", "entities": [], "interactions": []}])
-    with pytest.raises(ReviewError, match="no_id.jsonl line 1 has no id"):
+    with pytest.raises(ReviewError, match="no_id.jsonl, line 1: not a record of spacy-ddi extract"):
         ReviewStore(no_id)
     log = tmp_path / "log.jsonl"
     log.write_text('{"doc": "d1", "action": "accept"}\nnot json\n{"doc": "d1", "action": "accept"}\n')

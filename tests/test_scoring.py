@@ -78,7 +78,7 @@ def test_flags_scores(example):
 def test_document_mode_maps_predictions_back_to_corpus_sentences():
     from spacy_ddi.corpus.convert import DOCUMENT_ID_KEY
     from spacy_ddi.evaluation import join_documents, score_document_mode
-    from spacy_ddi.sentences import ddi_sentences
+    from spacy_ddi.text.sentences import ddi_sentences
 
     nlp = spacy.blank("en")
     first = annotated_doc(

@@ -2,8 +2,8 @@
 import pytest
 import spacy
 
-from spacy_ddi.corpus import create_drug_tokenizer
-from spacy_ddi.sentences import ddi_sentences
+from spacy_ddi.text import create_drug_tokenizer
+from spacy_ddi.text.sentences import ddi_sentences
 
 
 @pytest.fixture(scope="module")

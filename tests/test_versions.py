@@ -6,7 +6,7 @@ import spacy
 import srsly
 
 import spacy_ddi
-from spacy_ddi.pipe import VERSION_KEY, check_saved_version
+from spacy_ddi.versions import VERSION_KEY, check_saved_version
 
 from .conftest import blank_nlp, train_examples
 
@@ -61,12 +61,14 @@ def test_other_minor_version_fails_to_load_with_a_clear_message(saved_pipeline, 
     assert "pip install 'spacy-ddi>=9.4.2,<9.5.0'" in message
 
 
-def test_1_0_loads_pipelines_saved_by_0_2(saved_pipeline, tmp_path):
-    """1.0 changed no saved component (it added prediction settings with defaults)."""
+@pytest.mark.parametrize("saved", ["0.2.2", "1.0.0"])
+def test_1_1_loads_pipelines_saved_by_1_0_and_0_2(saved_pipeline, tmp_path, saved):
+    """1.0 changed no saved component (it added prediction settings with defaults); 1.1 moved
+    modules, not what a component saves: en_ddi_mtmg as 1.0 packaged it loads."""
     _, path = saved_pipeline
     copy = tmp_path / "pipeline"
     spacy.load(path).to_disk(copy)
-    set_saved_version(copy, "0.2.2")
+    set_saved_version(copy, saved)
     assert spacy.load(copy).pipe_names == ["ddi_sentences", "transformer", "drug_ner"]
     with pytest.raises(ValueError, match="saved by spacy-ddi 0.1.0"):
         check_saved_version("drug_ner", {VERSION_KEY: "0.1.0"})

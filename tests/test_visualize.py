@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 import spacy_ddi
 from spacy_ddi.extensions import Interaction
-from spacy_ddi.sentences import ddi_sentences
+from spacy_ddi.text.sentences import ddi_sentences
 from spacy_ddi.visualize import make_server, render_body
 
 from .conftest import annotated_doc, find_chromium

@@ -7,8 +7,9 @@ from .convert import (
     sentence_to_doc,
     split_train_dev,
 )
-from .ddi_xml import CorpusError, parse_document, read_split
-from .tokenizer import create_drug_tokenizer
+from ..formats.ddi_xml import parse_document, read_split
+from ..formats.errors import CorpusError
+from ..text.tokenizer import create_drug_tokenizer
 
 __all__ = [
     "GOLD_OFFSETS_KEY",

@@ -19,10 +19,11 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from ..counts import Counts
 from ..extensions import ENTITY_LABELS, FALSE_LABEL, POSITIVE_LABELS, InteractionRecord, install_extensions, records_of
-from ..sentences import ddi_sentences
+from ..text.sentences import ddi_sentences
 from .convert import DOCUMENT_ID_KEY, GOLD_OFFSETS_KEY, SENTENCE_ID_KEY, SOURCE_KEY
-from .ddi_xml import CorpusError
+from ..formats.errors import CorpusError
 
 # what an :class:`ImportReport` can record, and how its summary words it
 ISSUE_KINDS = {
@@ -57,7 +58,7 @@ class Issue:
 
 
 @dataclass
-class ImportReport:
+class ImportReport(Counts):
     """What an import of annotated documents wrote, and what it changed or left out, with where."""
 
     documents: int = 0
@@ -81,11 +82,6 @@ class ImportReport:
     def of_kind(self, kind: str) -> List[Issue]:
         return [issue for issue in self.issues if issue.kind == kind]
 
-    def merge(self, other: "ImportReport") -> None:
-        for name in ("documents", "sentences", "entities", "interactions", "pairs", "positive_pairs"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.issues.extend(other.issues)
-
     def summary(self, examples: int = 3) -> str:
         """A few lines: the totals, then each kind of issue with its count and first cases."""
         lines = [
@@ -106,12 +102,7 @@ class ImportReport:
 
     def to_json(self) -> Dict:
         return {
-            "documents": self.documents,
-            "sentences": self.sentences,
-            "entities": self.entities,
-            "interactions": self.interactions,
-            "pairs": self.pairs,
-            "positive_pairs": self.positive_pairs,
+            **self.totals(),
             "counts": self.counts,
             "issues": [{"kind": i.kind, "where": i.where, "message": i.message} for i in self.issues],
         }
@@ -156,7 +147,7 @@ def import_nlp() -> Language:
     tokenizer the trained pipelines use)."""
     import spacy
 
-    from .tokenizer import create_drug_tokenizer
+    from ..text.tokenizer import create_drug_tokenizer
 
     nlp = spacy.blank("en")
     nlp.tokenizer = create_drug_tokenizer(nlp)

@@ -7,8 +7,10 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin, Span
 
+from ..counts import Counts
 from ..extensions import InteractionRecord, install_extensions
-from .ddi_xml import CorpusError, XmlDocument, XmlSentence, read_split
+from ..formats.ddi_xml import XmlDocument, XmlSentence, read_split
+from ..formats.errors import CorpusError
 
 GOLD_OFFSETS_KEY = "spacy_ddi.gold_char_offsets"
 # the corpus ids of a converted sentence and of its document (document-mode evaluation
@@ -38,7 +40,7 @@ def doc_source(doc: Doc) -> Optional[str]:
 
 
 @dataclass
-class SplitReport:
+class SplitReport(Counts):
     """What the conversion of one split kept, changed and lost, with the cases."""
 
     name: str

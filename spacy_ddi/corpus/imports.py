@@ -17,13 +17,14 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Un
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
-from ..batch.readers import is_pubtator
 from ..extensions import ENTITY_LABELS, FALSE_LABEL, POSITIVE_LABELS
 from .annotated import AnnotatedDocument, ImportReport, annotated_docs, import_nlp, sentence_of, sentence_ranges
-from .brat import read_brat, write_atomic, write_brat
+from ..formats.brat import read_brat
+from .brat import write_atomic, write_brat
 from .convert import DOCUMENT_ID_KEY
-from .ddi_xml import CorpusError
-from .formats import RawDocument, RawRelation, read_bioc, read_extract_jsonl, read_pubtator
+from ..formats.annotated import RawDocument, RawRelation, read_bioc, read_extract_jsonl, read_pubtator
+from ..formats.errors import CorpusError
+from ..formats.pubtator import is_pubtator
 
 FORMATS = ("ddi", "brat", "bioc-xml", "bioc-json", "pubtator", "jsonl")
 RELATION_LABELS = POSITIVE_LABELS + (FALSE_LABEL,)

@@ -44,7 +44,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from ..extensions import install_extensions
-from ..pipe import VERSION_KEY, LoadTimeSettings, spacy_ddi_version
+from ..pipe import LoadTimeSettings
+from ..versions import VERSION_KEY, spacy_ddi_version
 from .abbreviations import abbreviation_records
 from .vocabulary import GROUP, DrugVocabulary, Link
 

@@ -12,7 +12,8 @@ from thinc.api import Config, Model, Optimizer, torch2xp, xp2torch
 
 from ..extensions import ENTITY_LABELS
 from ..layers.torch_head import torch_device, torch_module
-from ..pipe import LISTENER_CONFIG, LogitAdjustedLoss, PRIOR_HEAD_DEFAULTS, PriorHeadPipe
+from ..losses import LogitAdjustedLoss
+from ..pipe import LISTENER_CONFIG, PRIOR_HEAD_DEFAULTS, PriorHeadPipe
 
 DEFAULT_NER_MODEL = """
 [model]

@@ -10,7 +10,8 @@ from thinc.api import Config, Model, Optimizer
 
 from ..extensions import DDI_LABELS, FALSE_LABEL, InteractionRecord
 from ..gold import gold_drug_labels, gold_drugs_and_pairs
-from ..pipe import LISTENER_CONFIG, LogitAdjustedLoss
+from ..losses import LogitAdjustedLoss
+from ..pipe import LISTENER_CONFIG
 from .base import RELATION_DEFAULTS, RELATION_SCORE_WEIGHTS, RelationPipe
 from .dstc_model import entity_type_id
 from .extraction import extract_pairs

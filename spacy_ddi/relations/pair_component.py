@@ -11,7 +11,8 @@ from thinc.api import Config, Model, Optimizer
 from ..extensions import FALSE_LABEL, POSITIVE_LABELS, InteractionRecord
 from ..gold import gold_drugs_and_pairs
 from ..layers.segments import doc_segments
-from ..pipe import LISTENER_CONFIG, LogitAdjustedLoss
+from ..losses import LogitAdjustedLoss
+from ..pipe import LISTENER_CONFIG
 from .base import RELATION_DEFAULTS, RELATION_SCORE_WEIGHTS, RelationPipe
 from .pair_model import entity_pairs
 

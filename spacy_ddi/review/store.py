@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from ..extensions import ENTITY_LABELS, FALSE_LABEL, POSITIVE_LABELS
+from ..records import RecordError, parse_record
 from .log import DecisionLog, ReviewError, default_log_path
 
 ORDERS = ("uncertainty", "pair")
@@ -71,9 +72,9 @@ class InputIndex:
                 if not raw.strip():
                     continue
                 try:
-                    record = json.loads(raw)
-                except ValueError as err:
-                    raise ReviewError(f"{_where(self.path, number)} is not JSON ({err})") from None
+                    record = parse_record(raw, f"{self.path}, line {number}")
+                except RecordError as err:
+                    raise ReviewError(str(err)) from None
                 doc_id = check_record(record, self.path, number)
                 if doc_id in self.by_id:
                     first = self.line_numbers[self.by_id[doc_id]]
@@ -431,7 +432,7 @@ class Sentences:
 
     def doc(self, text: str):
         """``text`` tokenised, with sentence starts."""
-        from ..sentences import ddi_sentences
+        from ..text.sentences import ddi_sentences
 
         return ddi_sentences(self.nlp.make_doc(text))
 

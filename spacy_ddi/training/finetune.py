@@ -3,7 +3,7 @@
     spacy-ddi finetune BASE DATA -o OUT_DIR [--ddi corpus/train.spacy] [--held-out 0.4]
         [--dev DEV.spacy] [--ddi-ratio 1.0] [--max-steps 300] [--learn-rate 0.0001] [--seed 0]
         [--ddi-test corpus/test.spacy] [--tune-on corpus/dev.spacy] [--reuse-training]
-        [--record benchmarks/finetune.json]
+        [--record benchmarks/scenarios/finetune.json]
 
 BASE is the pipeline to start from (a folder or an installed package such as en_ddi_mtmg);
 DATA a DocBin in the training format (``spacy-ddi convert`` of your BRAT/BioC/PubTator files,

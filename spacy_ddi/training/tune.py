@@ -1,6 +1,6 @@
 """Choose a trained pipeline's prediction-time settings on dev; save the tuned pipeline.
 
-    spacy-ddi tune training/ddi_mtmg/model-best corpus/dev.spacy -o training/ddi_mtmg/model-tuned --report benchmarks/ddi_mtmg.tuning.json
+    spacy-ddi tune training/ddi_mtmg/model-best corpus/dev.spacy -o training/ddi_mtmg/model-tuned --report benchmarks/runs/ddi_mtmg.tuning.json
 
 It chooses prior_at_inference for drug_ner and the relation component, and chooses drug_ner's ``join_attached`` (pieces of one chemical name joined into one entity).
 

@@ -9,16 +9,21 @@ A file that cannot be read as given raises :class:`CorpusError` naming the file,
 the document and annotation id, for BioC) and what is wrong. Anything read but not used goes
 into the :class:`ImportReport`.
 """
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, List, Optional, Set, Tuple
+from typing import Iterator, List, Optional, Protocol, Set, Tuple
 
-from ..batch.fulltext import BioCError, bioc_document_text
-from ..batch.readers import pubtator_lines, pubtator_text, pubtator_title_or_abstract
-from .annotated import ImportReport
-from .ddi_xml import CorpusError
+from ..records import RecordError, parse_record
+from .bioc import BioCError, bioc_document_text
+from .errors import CorpusError
+from .pubtator import pubtator_lines, pubtator_text, pubtator_title_or_abstract
+
+
+class ImportReport(Protocol):
+    """What the readers tell of what they changed or left out (``spacy_ddi.corpus``'s report)."""
+
+    def add(self, kind: str, where: str, message: str) -> None: ...
 
 
 @dataclass
@@ -174,11 +179,9 @@ def read_extract_jsonl(path: Path, report: ImportReport) -> Iterator[RawDocument
                 continue
             at = f"{where}, line {number}"
             try:
-                record = json.loads(line)
-            except ValueError as err:
-                raise CorpusError(f"{at}: not a JSON object ({err})") from None
-            if not isinstance(record, dict):
-                raise CorpusError(f"{at}: not a JSON object")
+                record = parse_record(line, at)
+            except RecordError as err:
+                raise CorpusError(str(err)) from None
             yield _extract_document(record, at, path, number, report)
 
 
@@ -242,7 +245,7 @@ def _extract_document(record: dict, at: str, path: Path, number: int, report: Im
 
 def read_bioc(path: Path, report: ImportReport, json_format: bool) -> Iterator[RawDocument]:
     """A BioC collection (XML, or BioC JSON): each document's passages laid out at their offsets
-    as ``spacy-ddi extract`` lays them out (``batch.fulltext.bioc_document_text``: gaps filled
+    as ``spacy-ddi extract`` lays them out (``bioc.bioc_document_text``: gaps filled
     with line breaks, empty passages and sentences skipped, a gap over a million characters an
     error), annotations of type ``infons["type"]`` at their locations,
     relations of type ``infons["type"]`` between the two annotations their nodes name (or, without

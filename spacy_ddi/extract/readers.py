@@ -9,7 +9,7 @@ BioC document, with ``passages`` and no text field, is read as BioC). An ``.xml`
 publishes it (``PubmedArticleSet``: one document per article, the PMID as id, the title, a
 blank line, then the abstract's sections in order, ``LABEL: text`` one per line), a JATS
 article as PMC publishes it (``article``, or efetch's ``pmc-articleset``: the PMCID as id,
-the title, abstract and body sections; ``spacy_ddi.batch.fulltext``), or BioC
+the title, abstract and body sections; ``spacy_ddi.formats.jats``), or BioC
 (``collection``: one document per BioC document, its passages at their BioC offsets), each
 parsed as a stream so a 300 MB baseline file never sits in memory. A ``.json`` file is BioC
 JSON (a collection, PubTator3's export, a document or a list of them; read whole). A
@@ -17,7 +17,7 @@ JSON (a collection, PubTator3's export, a document or a list of them; read whole
 package's article; other XML members, such as supplementary data, are passed over). A
 folder is every such file under it (recursive, sorted); ``-`` is standard input as one
 plain-text document. Text inside XML inline markup reads as rendered (layout whitespace
-dropped or one space: ``fulltext.inline_text``). Full-text items carry extra record fields
+dropped or one space: ``spacy_ddi.formats.jats.inline_text``). Full-text items carry extra record fields
 (``Item.fields``): ``sections`` for MEDLINE and JATS, ``passages`` for BioC.
 
 A document that cannot be read (undecodable bytes, a line that is not JSON or lacks the text
@@ -33,25 +33,16 @@ import xml.etree.ElementTree as ElementTree
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import IO, Dict, Iterable, Iterator, Optional, Sequence, Tuple, Union
 
-from .fulltext import (
-    BioCError, bioc_document_from_json, bioc_document_text, bioc_json_documents, inline_text,
-    iter_bioc_xml, iter_jats_articles, jats_document, sniff_xml,
-)
+from ..formats.bioc import BioCError, bioc_document_from_json, bioc_document_text, bioc_json_documents, iter_bioc_xml
+from ..formats.jats import iter_jats_articles, jats_document, sniff_xml
+from ..formats.medline import medline_document
+from ..formats.pubtator import PUBTATOR_LINE, is_pubtator, pubtator_lines, pubtator_text, pubtator_title_or_abstract
 
 SUFFIXES = (".txt", ".jsonl", ".json", ".xml", ".xml.gz", ".nxml", ".tar.gz", ".tgz")
 XML_SUFFIXES = (".xml", ".xml.gz", ".nxml")
 TAR_SUFFIXES = (".tar.gz", ".tgz")
-PUBTATOR_LINE = re.compile(r"^([^|\t]+)\|([ta])\|(.*)$")
-# between a PubTator title and its abstract: one character, so the offsets of PubTator's
-# annotation lines (the abstract starts at len(title) + 1) index the text
-PUBTATOR_SEPARATOR = "\n"
-
-
-def is_pubtator(text: str) -> bool:
-    """Whether a .txt file's text (or its start) is PubTator: its first line is PMID|t|... ."""
-    return bool(PUBTATOR_LINE.match(text.lstrip("\ufeff").split("\n", 1)[0]))
 
 
 @dataclass
@@ -268,24 +259,10 @@ def _read_file(path: Path, doc_id: str, id_field: str, text_field: str) -> Itera
         raise ValueError(f"{path}: unknown input type {suffix!r}; expected one of {SUFFIXES} or a folder")
 
 
-def pubtator_lines(text: str) -> Iterator[Tuple[int, str]]:
-    """(line number, line) of PubTator text, split at line feeds only (a U+2028, form feed or
-    other character that ``str.splitlines`` breaks at is text of its line), ``\\r`` dropped."""
-    for number, line in enumerate(text.split("\n"), start=1):
-        yield number, line.rstrip("\r")
 
 
-def pubtator_title_or_abstract(line: str) -> Optional[Tuple[str, str, str]]:
-    """(PMID, "t" or "a", text) of a ``PMID|t|title`` or ``PMID|a|abstract`` line, else None."""
-    found = PUBTATOR_LINE.match(line)
-    return found.groups() if found else None
 
 
-def pubtator_text(title: Optional[str], abstract: Optional[str]) -> str:
-    """A PubTator document's text: the title, a line break and the abstract (the title alone
-    when the abstract is missing or empty), so PubTator's annotation offsets hold."""
-    title = title or ""
-    return f"{title}{PUBTATOR_SEPARATOR}{abstract}" if abstract else title
 
 
 def read_pubtator(text: str, source: str) -> Iterator[Item]:
@@ -304,33 +281,8 @@ def read_pubtator(text: str, source: str) -> Iterator[Item]:
         yield Item(pmid, pubtator_text(parts[pmid].get("t"), parts[pmid].get("a")), source=source)
 
 
-def medline_document(article) -> Tuple[str, List[Dict]]:
-    """(text, sections): the title, a blank line, then the abstract's sections in order
-    (``LABEL: text``), inline markup read as rendered; sections as for JATS
-    (``fulltext.jats_document``): the title and the abstract (depth 0) and each labelled
-    abstract section (depth 1, ``heading`` its label, ``type`` its NlmCategory)."""
-    node = article.find(".//ArticleTitle")
-    title = inline_text(node) if node is not None else ""
-    sections = [{"part": "title", "heading": "", "type": None, "depth": 0, "start": 0, "end": len(title)}] if title else []
-    text = title
-    labelled = []
-    for node in article.findall(".//Abstract/AbstractText"):
-        body = inline_text(node)
-        label = node.get("Label")
-        if body:
-            text += ("\n\n" if not labelled and text else "\n" if labelled else "")
-            start = len(text)
-            text += f"{label}: {body}" if label else body
-            labelled.append({"part": "abstract", "heading": label or "", "type": node.get("NlmCategory"), "depth": 1, "start": start, "end": len(text)})
-    if labelled:
-        sections.append({"part": "abstract", "heading": "", "type": None, "depth": 0, "start": labelled[0]["start"], "end": len(text)})
-        sections.extend(entry for entry in labelled if entry["heading"])
-    return text, sections
 
 
-def medline_text(article) -> str:
-    """Title, a blank line, then the abstract's sections in order (``LABEL: text``)."""
-    return medline_document(article)[0]
 
 
 def read_medline(path: Path) -> Iterator[Item]:

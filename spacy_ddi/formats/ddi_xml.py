@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Iterator, List, Tuple, Union
 from xml.etree import ElementTree
 
+from .errors import CorpusError
+
 ENTITY_TYPES = {"drug": "DRUG", "brand": "BRAND", "group": "GROUP", "drug_n": "DRUG_N"}
 DDI_TYPES = {"mechanism": "MECHANISM", "effect": "EFFECT", "advise": "ADVISE", "int": "INT"}
 
@@ -16,8 +18,6 @@ SPLIT_FOLDERS = {
 }
 
 
-class CorpusError(ValueError):
-    """A problem in the corpus input, naming the file and sentence."""
 
 
 @dataclass

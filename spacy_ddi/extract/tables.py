@@ -66,12 +66,6 @@ def mention_rows(record: Dict) -> Iterator[Dict]:
         }
 
 
-def read_records(path: Path) -> Iterator[Dict]:
-    with path.open(encoding="utf8") as handle:
-        for line in handle:
-            if line.strip():
-                yield json.loads(line)
-
 
 # rows held in memory at a time while a Parquet table is written (one row group each)
 ROW_GROUP = 50_000

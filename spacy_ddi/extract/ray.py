@@ -1,7 +1,7 @@
 """The same extraction on Ray Data, for corpora that outgrow one machine (``spacy-ddi[ray]``).
 
     import ray
-    from spacy_ddi.batch.ray import extract_dataset
+    from spacy_ddi.extract.ray import extract_dataset
 
     ds = ray.data.read_json("abstracts/*.jsonl")          # or read_parquet
     out = extract_dataset(ds, "en_ddi_mtmg", concurrency=8)
@@ -14,7 +14,7 @@ and fail the same documents. The output has the columns ``id``, ``record`` (the 
 one line of ``spacy-ddi extract``'s JSONL), ``error`` (why a document failed, or null),
 ``source`` (the file it came from, where known) and ``skipped`` (true for a document a resumed
 run had already written). :func:`parts_datasink` writes such rows from the workers as a folder
-of part files (see ``spacy_ddi.batch.parts``): the driver holds no records.
+of part files (see ``spacy_ddi.extract.parts``): the driver holds no records.
 """
 import json
 import time
@@ -25,7 +25,7 @@ import numpy
 
 from . import parts
 from .readers import files_and_ids, read_file
-from .records import doc_record
+from ..records import doc_record, record_line
 from .runner import Summary, pipe_documents
 from .tables import is_null
 
@@ -98,7 +98,7 @@ class PipelineActor:
             errors[good[j]] = reason
 
         for j, doc in pipe_documents(self.nlp, [texts[k] for k in good], fail):
-            records[good[j]] = json.dumps(doc_record(ids[good[j]], doc, self.min_score, fields[good[j]]), ensure_ascii=False)
+            records[good[j]] = record_line(doc_record(ids[good[j]], doc, self.min_score, fields[good[j]]))
         return {"id": ids, "record": records, "error": errors, SOURCE_COLUMN: sources, "skipped": skipped}
 
 
@@ -144,7 +144,7 @@ def extract_dataset(
 
 def parts_datasink(folder, part_format: str = "jsonl"):
     """A Ray Data ``Datasink`` that writes :func:`extract_dataset`'s rows as part files in
-    ``folder`` (see ``spacy_ddi.batch.parts``), from the workers: one records part and one
+    ``folder`` (see ``spacy_ddi.extract.parts``), from the workers: one records part and one
     errors part per write task, each under a temporary name then renamed, named by a hash of
     its documents' ids (a retried task replaces its part). ``summary`` holds the counts once
     the write is complete."""
@@ -194,32 +194,22 @@ def parts_datasink(folder, part_format: str = "jsonl"):
     return PartsDatasink()
 
 
-def run(
-    model: str,
-    inputs,
-    output,
-    *,
-    id_column: str = "id",
-    text_column: str = "text",
-    batch_size: int = 64,
-    actors: int = 1,
-    gpus_per_actor: float = 0,
-    cpus_per_actor: float = 1,
-    address=None,
-    min_score: float = 0.0,
-    resume: bool = False,
-    part_format: str = "jsonl",
-    part_size: int = 1000,
-):
+def run(model: str, inputs, output, options=None):
     """``spacy-ddi extract --engine ray``: the inputs through :func:`extract_dataset`, the
     records and errors written by the workers as part files in the folder ``output`` (see
-    ``spacy_ddi.batch.parts``), at most about ``part_size`` documents a part (so a lost
-    worker or a killed run loses at most that much per actor). ``resume`` keeps the parts
-    already written and skips their documents. Parquet files are read with Ray's reader;
-    everything else the local path reads (.txt, PubTator, .jsonl, MEDLINE .xml/.xml.gz,
-    folders of them) by spacy-ddi's readers inside Ray tasks (each file whole in one task),
-    so both engines see the same documents and the same unreadable ones. Without
-    ``address`` (or ``RAY_ADDRESS``) a local Ray is started."""
+    ``spacy_ddi.extract.parts``), at most about ``options.flush_every`` documents a part (so a
+    lost worker or a killed run loses at most that much per actor). ``options.resume`` keeps
+    the parts already written and skips their documents; ``options.quiet`` turns Ray Data's
+    progress bars and execution log off. Parquet files are read with Ray's reader; everything
+    else the local path reads (.txt, PubTator, .jsonl, MEDLINE .xml/.xml.gz, folders of them)
+    by spacy-ddi's readers inside Ray tasks (each file whole in one task), so both engines see
+    the same documents and the same unreadable ones. Without ``options.address`` (or
+    ``RAY_ADDRESS``) a local Ray is started."""
+    from .options import ExtractOptions
+
+    options = options or ExtractOptions()
+    id_column, text_column = options.id_field, options.text_field
+    batch_size, part_format, part_size = options.batch_size or 64, options.part_format, options.flush_every
     import ray
 
     start = time.perf_counter()
@@ -237,10 +227,12 @@ def run(
             raise FileNotFoundError(f"{path}: no such file")
     files = [] if parquet else list(files_and_ids(inputs))
     output = Path(output)
-    parts.prepare(output, resume)
-    done = parts.done_ids(output) if resume else None
+    parts.prepare(output, options.resume)
+    done = parts.done_ids(output) if options.resume else None
     if not ray.is_initialized():
-        ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
+        ray.init(address=options.address, ignore_reinit_error=True, log_to_driver=False)
+    if options.quiet:
+        quiet_ray_data()
     if parquet:
         ds = ray.data.read_parquet(parquet)
     else:
@@ -252,11 +244,24 @@ def run(
     ds = ds.repartition(target_num_rows_per_block=part_size)
     result = extract_dataset(
         ds, model, id_column=id_column, text_column=text_column, batch_size=batch_size,
-        concurrency=actors, gpus_per_actor=gpus_per_actor, cpus_per_actor=cpus_per_actor,
-        min_score=min_score, done=done,
+        concurrency=options.actors, gpus_per_actor=options.gpus_per_actor, cpus_per_actor=options.cpus_per_actor,
+        min_score=options.min_score, done=done,
     )
     sink = parts_datasink(output, part_format)
     result.write_datasink(sink)
     summary = sink.summary
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def quiet_ray_data() -> None:
+    """No progress bars and no execution log from Ray Data in this driver (``extract -q``)."""
+    import logging
+
+    import ray
+
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False
+    if hasattr(context, "print_on_execution_start"):
+        context.print_on_execution_start = False
+    logging.getLogger("ray.data").setLevel(logging.WARNING)

@@ -18,11 +18,14 @@ from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence,
 from spacy.tokens import Doc
 
 from .readers import Item
-from .records import doc_record
+from ..counts import Counts
+from ..records import doc_record, record_line
 
 
 @dataclass
-class Summary:
+class Summary(Counts):
+    """What one extraction run did: its totals, and the reasons of the documents that failed."""
+
     documents: int = 0
     skipped: int = 0
     words: int = 0
@@ -173,7 +176,7 @@ def extract(
                 nlp, texts, lambda k, reason: fail(todo[k], reason), batch_size=batch_size, n_process=n_process
             ):
                 record = doc_record(todo[k].id, doc, min_score=min_score, fields=todo[k].fields)
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                out.write(record_line(record) + "\n")
                 summary.count(record)
             for handle in (out, err_out):
                 handle.flush()
@@ -209,3 +212,62 @@ def pipe_documents(nlp, texts: Sequence[str], fail: Callable[[int, str], None], 
             yield k, doc
         return
     yield from enumerate(docs)
+
+
+@dataclass
+class LocalRun:
+    """What :func:`run` did: the summary, where the records and failures went, and the table's
+    row count where a table was written."""
+
+    summary: Summary
+    records: Path
+    errors: Path
+    table_rows: Optional[int] = None
+
+
+def run(model, inputs: Sequence, output: Path, options=None) -> LocalRun:
+    """``spacy-ddi extract --engine local``: the inputs through the pipeline ``model`` (a
+    name, a folder or a loaded ``Language``), one record per document to ``output`` (.jsonl),
+    or a .csv/.parquet table written at the end from the records kept beside it
+    (OUTPUT.records.jsonl). Raises ValueError or FileNotFoundError on a usage error (a folder
+    as output, a missing input), before the model loads or a document is read."""
+    import spacy
+
+    from .options import ExtractOptions
+    from .readers import count_listed, files_and_ids, read_listed
+    from .tables import TABLE_SUFFIXES, write_table
+    from ..records import read_records
+
+    options = options or ExtractOptions()
+    output = Path(output)
+    if output.is_dir():
+        raise ValueError(f"{output}: a folder; --engine local writes one file (.jsonl, .csv or .parquet)")
+    table = output.suffix in TABLE_SUFFIXES
+    # a table is written at the end from the per-document records, kept (resumable) beside it
+    records = output.with_name(output.name + ".records.jsonl") if table else output
+    errors = options.errors or output.with_name(output.name + ".errors.jsonl")
+    progress = not options.quiet and sys.stderr.isatty()
+    # a missing path or unknown type fails here, before the model loads or any document is
+    # read; the documents are then read as a stream (a progress bar's total comes from a fast
+    # scan that parses nothing)
+    files = list(files_and_ids(inputs))  # listed once (a folder may hold many files)
+    total = count_listed(path for path, _ in files) if progress else None
+    if isinstance(model, (str, Path)):
+        if options.gpu_id >= 0:
+            spacy.require_gpu(options.gpu_id)
+        try:
+            nlp = spacy.load(model)
+        except OSError as err:
+            raise ValueError(f"cannot load the model {str(model)!r}: {err}") from err
+    else:
+        nlp = model
+    summary = extract(
+        nlp, read_listed(files, id_field=options.id_field, text_field=options.text_field), records,
+        errors=errors, batch_size=options.batch_size or nlp.batch_size, n_process=options.n_process,
+        resume=options.resume, progress=progress, total=total, min_score=options.min_score,
+        flush_every=options.flush_every, flush_seconds=options.flush_seconds,
+    )
+    done = LocalRun(summary, records, errors)
+    if table:
+        done.table_rows = write_table(read_records(records), output, mentions=options.mentions)
+    return done

@@ -21,10 +21,8 @@ from typing import Dict, Iterable, Iterator, List, Sequence, Union
 
 import numpy
 
-from .tables import read_records
+from ..records import ERRORS_PREFIX, RECORDS_PREFIX, read_json_lines, record_parts
 
-RECORDS_PREFIX = "records-"
-ERRORS_PREFIX = "errors-"
 TEMPORARY_PREFIX = ".tmp-"
 PART_FORMATS = ("jsonl", "parquet")
 
@@ -135,14 +133,6 @@ def write_part(folder: Union[str, Path], ids: Sequence[str], records: List[str],
     return key
 
 
-def record_parts(folder: Union[str, Path]) -> List[Path]:
-    """The records parts of ``folder`` (JSONL and Parquet), sorted by name."""
-    return sorted(
-        p for p in Path(folder).iterdir()
-        if p.name.startswith(RECORDS_PREFIX) and p.suffix in (".jsonl", ".parquet") and p.is_file()
-    )
-
-
 def error_parts(folder: Union[str, Path]) -> List[Path]:
     return sorted(p for p in Path(folder).iterdir() if p.name.startswith(ERRORS_PREFIX) and p.suffix == ".jsonl")
 
@@ -203,23 +193,7 @@ def prepare(folder: Union[str, Path], resume: bool) -> None:
             path.unlink()
 
 
-def read_part_records(folder: Union[str, Path]) -> Iterator[Dict]:
-    """Every record in ``folder``'s records parts (part by part, in name order)."""
-    for path in record_parts(folder):
-        yield from read_records_file(path)
-
-
-def read_records_file(path: Path) -> Iterator[Dict]:
-    """The records of one part: JSON lines, or the nested Parquet columns."""
-    if path.suffix == ".parquet":
-        import pyarrow.parquet
-
-        for batch in pyarrow.parquet.ParquetFile(path).iter_batches():
-            yield from batch.to_pylist()
-        return
-    yield from read_records(path)
-
 
 def read_errors(folder: Union[str, Path]) -> Iterator[Dict]:
     for path in error_parts(folder):
-        yield from read_records(path)
+        yield from read_json_lines(path)
