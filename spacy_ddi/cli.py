@@ -378,6 +378,7 @@ def review_cli(
     allow_host: List[str] = typer.Option([], "--allow-host", help="A DNS name the server is reached by (repeatable); requests naming any other name are refused, IP addresses and this machine's names are answered"),
     export_path: Path = typer.Option(None, "--export", help="Write the reviewed documents here instead of serving: .jsonl (records with each decision applied and each interaction's review status) or .spacy (training sentences, the format of spacy-ddi convert)"),
     reviewed_only: bool = typer.Option(False, "--reviewed-only", help="With --export: only the documents with at least one decision"),
+    force: bool = typer.Option(False, "--force", help="With --export: replace an existing file (never the input or the decision log)"),
 ) -> None:
     """Review extracted interactions in the browser.
 
@@ -388,8 +389,10 @@ def review_cli(
     reviewed documents are written out. The web app needs pip install 'spacy-ddi[review]'."""
     from .review import ReviewError, ReviewStore, export
 
-    if reviewed_only and export_path is None:
-        fail("--reviewed-only is an option of --export", exits=2)
+    if (reviewed_only or force) and export_path is None:
+        fail(f"{'--reviewed-only' if reviewed_only else '--force'} is an option of --export", exits=2)
+    if export_path is not None and export_path.is_dir():
+        fail(f"--export {export_path} is a folder; give a file name (.jsonl or .spacy)", exits=2)
     if export_path is None:
         from .review.server import missing_dependencies
 
@@ -403,6 +406,12 @@ def review_cli(
     for note in store.notes:
         typer.echo(f"Note: {note}", err=True)
     if export_path is not None:
+        target = export_path.resolve()
+        if target in (store.log_path.resolve(), store.input_path.resolve()):
+            what = "the decision log" if target == store.log_path.resolve() else "the input"
+            fail(f"--export {export_path} is {what} of this review; export to another file", exits=2)
+        if export_path.exists() and not force:
+            fail(f"--export {export_path} exists; give another name, or --force to replace it", exits=2)
         try:
             summary = export(store, export_path, reviewed_only=reviewed_only)
         except ReviewError as err:

@@ -24,6 +24,11 @@ class ReviewError(ValueError):
     """An input, a log or a decision that cannot be used; the message says which and why."""
 
 
+class LogWriteError(ReviewError):
+    """A decision that could not be written to the log (a full disk, a removed folder): it was
+    not recorded and the log holds no part of it."""
+
+
 def now() -> str:
     """The current time in UTC, ISO 8601 with milliseconds."""
     t = time.time()
@@ -65,7 +70,7 @@ class DecisionLog:
                 decision = self._parse(last, number)
             except ReviewError:
                 # killed while writing: keep the fragment beside the log, cut it from the log
-                side = self.path.with_name(f"{self.path.name}.cut-line-{number}")
+                side = _free_name(self.path.with_name(f"{self.path.name}.cut-line-{number}"))
                 side.write_bytes(last)
                 with open(self.path, "r+b") as f:
                     f.truncate(offset)
@@ -101,18 +106,54 @@ class DecisionLog:
         entry = {"time": now(), **{k: v for k, v in decision.items() if k != "line"}}
         raw = json.dumps(entry, ensure_ascii=False).encode("utf8") + b"\n"
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             new = not self.path.exists()
-            with open(self.path, "ab") as f:
-                f.write(raw)
-                f.flush()
-                os.fsync(f.fileno())
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with open(self.path, "ab") as f:
+                    size = f.tell()
+                    try:
+                        f.write(raw)
+                        f.flush()
+                        os.fsync(f.fileno())
+                    except OSError:
+                        # nothing of this decision may stay behind: the next decision would be
+                        # glued onto a fragment, and the restart would refuse the log
+                        _cut_back(f, size)
+                        raise
+            except OSError as err:
+                raise LogWriteError(
+                    f"the decision could not be written to {self.path} ({err.strerror or err}); it was not recorded"
+                ) from None
             if new:  # the file's entry in its folder, too (a power cut right after)
                 _fsync_folder(self.path.parent)
             self._line_count += 1
             entry["line"] = self._line_count
             self.decisions.append(entry)
         return entry
+
+
+def _cut_back(f, size: int) -> None:
+    """Cut a file open for appending back to ``size`` bytes, as best the disk allows."""
+    try:
+        f.truncate(size)
+        f.flush()
+        os.fsync(f.fileno())
+    except OSError:
+        try:
+            os.ftruncate(f.fileno(), size)
+        except OSError:
+            pass
+
+
+def _free_name(path: Path) -> Path:
+    """``path``, or ``path-2``, ``path-3``, ... : the first name no file has (a second cut line
+    at the same line number keeps the first one's side file)."""
+    if not path.exists():
+        return path
+    k = 2
+    while path.with_name(f"{path.name}-{k}").exists():
+        k += 1
+    return path.with_name(f"{path.name}-{k}")
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -17,7 +17,7 @@ from typing import Dict, Iterable, Optional
 
 from ..extensions import ENTITY_LABELS, POSITIVE_LABELS, Interaction, install_extensions
 from ..visualize import CSS, render_body
-from .log import ReviewError
+from .log import LogWriteError, ReviewError
 from .store import ORDERS, ReviewStore
 
 PAGE = Path(__file__).with_name("page.html")
@@ -104,14 +104,20 @@ def allowed_hosts(host: str, port: int, also: Iterable[str] = ()) -> set:
         names |= {socket.gethostname(), socket.getfqdn()}
     elif host not in LOOPBACK:
         names |= {f"[{host}]" if ":" in host else host}
-    return {f"{name}:{port}" for name in names if name}
+    answered = {f"{name}:{port}" for name in names if name}
+    if port == 80:  # browsers leave the default port out of the Host header
+        answered |= {name for name in names if name}
+    return answered
 
 
 def _is_ip_literal(host_header: str, port: int) -> bool:
     """Whether a Host header is an IP address (v4, or v6 in brackets) with this port."""
     import ipaddress
 
-    name, _, given_port = host_header.rpartition(":")
+    if port == 80 and (host_header.endswith("]") or ":" not in host_header):
+        name, given_port = host_header, "80"  # the default port, left out by browsers
+    else:
+        name, _, given_port = host_header.rpartition(":")
     if given_port != str(port):
         return False
     try:
@@ -183,6 +189,8 @@ def create_app(
                     return bad
                 try:
                     return await handler(request)
+                except LogWriteError as err:  # the server's disk, not the request: try again later
+                    return refuse(503, str(err))
                 except ReviewError as err:
                     return refuse(status, str(err))
             return run

@@ -9,6 +9,7 @@ the log in order gives each document's current state.
 """
 import copy
 import json
+import math
 import os
 from collections import OrderedDict
 from pathlib import Path
@@ -144,27 +145,49 @@ class InputIndex:
 
 
 def check_record(record, path: Path, line: int) -> str:
-    """The id of an extracted record, after checking the fields the review reads."""
-    where = _where(path, line)
+    """The id of an extracted record, after checking every field the review reads: a record
+    this accepts is answered on every route (tests/test_review_hostile.py), one it refuses is
+    named by its file and line."""
+    where = f"{path}, line {line}:"
     if not isinstance(record, dict):
-        raise ReviewError(f"{where} is not a record (an object with id, text, entities, interactions)")
+        raise ReviewError(f"{where} not a record (an object with id, text, entities, interactions)")
+    try:
+        json.dumps(record, ensure_ascii=False, allow_nan=True).encode("utf8")
+    except UnicodeEncodeError as err:
+        bad = err.object[err.start:err.end].encode("unicode_escape").decode("ascii")
+        raise ReviewError(f"{where} holds a lone surrogate ({bad}), which is not Unicode text; fix the writer of the file") from None
     doc_id = record.get("id")
     if not isinstance(doc_id, (str, int)) or isinstance(doc_id, bool) or str(doc_id) == "":
         raise ReviewError(f"{where} has no id (records of spacy-ddi extract have one)")
     text = record.get("text")
     if not isinstance(text, str):
         raise ReviewError(f"{where} has no text")
-    for k, ent in enumerate(record.get("entities") or []):
+    entities = record.get("entities")
+    if entities is not None and not isinstance(entities, list):
+        raise ReviewError(f"{where} 'entities' is {type(entities).__name__}, not a list of mentions")
+    for k, ent in enumerate(entities or []):
         _check_mention(ent, len(text), f"{where} entity {k}")
-        if not isinstance(ent.get("label"), str):
+        if not isinstance(ent.get("label"), str) or not ent["label"].strip():
             raise ReviewError(f"{where} entity {k} has no label")
-    for k, ddi in enumerate(record.get("interactions") or []):
+    interactions = record.get("interactions")
+    if interactions is not None and not isinstance(interactions, list):
+        raise ReviewError(f"{where} 'interactions' is {type(interactions).__name__}, not a list")
+    for k, ddi in enumerate(interactions or []):
         if not isinstance(ddi, dict):
             raise ReviewError(f"{where} interaction {k} is not an object")
         for side in ("subject", "object"):
             _check_mention(ddi.get(side), len(text), f"{where} interaction {k} {side}")
-        if not isinstance(ddi.get("label"), str):
-            raise ReviewError(f"{where} interaction {k} has no label")
+        label = ddi.get("label")
+        if label not in POSITIVE_LABELS + (FALSE_LABEL,):
+            raise ReviewError(
+                f"{where} interaction {k} has the label {label!r}; the review knows "
+                f"{', '.join(POSITIVE_LABELS + (FALSE_LABEL,))}"
+            )
+        score = ddi.get("score")
+        if score is not None and (
+            not isinstance(score, (int, float)) or isinstance(score, bool) or not math.isfinite(score) or not 0 <= score <= 1
+        ):
+            raise ReviewError(f"{where} interaction {k} has the score {score!r}; a score is a number from 0 to 1, or null")
     return str(doc_id)
 
 
@@ -172,7 +195,8 @@ def _check_mention(mention, n: int, what: str) -> None:
     if not isinstance(mention, dict):
         raise ReviewError(f"{what} is not an object with start and end")
     start, end = mention.get("start"), mention.get("end")
-    if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= n):
+    if not (isinstance(start, int) and isinstance(end, int) and not isinstance(start, bool)
+            and not isinstance(end, bool) and 0 <= start < end <= n):
         raise ReviewError(f"{what} has offsets {start!r}, {end!r} outside its text of {n} characters")
 
 
@@ -431,15 +455,18 @@ class Sentences:
         self._cache: "OrderedDict[Tuple, List[Span]]" = OrderedDict()
 
     def doc(self, text: str):
-        """``text`` tokenised, with sentence starts."""
+        """``text`` tokenised, with sentence starts (a text longer than spaCy's ``max_length``
+        too: the review only tokenises and splits it)."""
         from ..text.sentences import ddi_sentences
 
+        self.nlp.max_length = max(self.nlp.max_length, len(text) + 1)
         return ddi_sentences(self.nlp.make_doc(text))
 
     def __call__(self, text: str, entities: Sequence[Tuple[int, int, str]] = ()) -> List[Span]:
         from ..corpus.annotated import sentence_ranges
 
         key = (text, tuple(entities))
+        self.nlp.max_length = max(self.nlp.max_length, len(text) + 1)
         if key not in self._cache:
             self._cache[key] = sentence_ranges(self.nlp, text, list(entities))
             if len(self._cache) > 32:
@@ -460,6 +487,8 @@ class ReviewStore:
         self.log_path = Path(log_path) if log_path else default_log_path(self.input_path)
         if self.log_path.resolve() == self.input_path.resolve():
             raise ReviewError(f"the decision log cannot be the input itself ({self.log_path})")
+        if self.log_path.is_dir():
+            raise ReviewError(f"--log {self.log_path} is a folder; give the decision log's file name")
         self.index = InputIndex(self.input_path)
         self.log = DecisionLog(self.log_path)
         self.notes: List[str] = list(self.log.notes)  # repaired or skipped, for the curator
@@ -568,7 +597,10 @@ class ReviewStore:
                 ddi = state.by_origin(origin)
                 status = state.status(origin)
             else:
-                ddi = self.index.read(doc)["interactions"][origin]
+                record = self.index.read(doc)
+                raw = record["interactions"][origin]
+                # the mentions' text from the offsets, as a document's state reads it
+                ddi = {**raw, "subject": _mention(raw["subject"], record["text"]), "object": _mention(raw["object"], record["text"])}
                 status = "pending"
             items.append({
                 "pos": pos, "doc": doc, "doc_id": self.index.ids[doc],
