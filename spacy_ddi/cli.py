@@ -218,6 +218,7 @@ def extract_cli(
     flush_every: int = typer.Option(1000, "--flush-every", help="Write to disk at least every N documents (Ray: documents per part file), so a crash loses at most that much"),
     flush_seconds: float = typer.Option(60.0, "--flush-seconds", help="Also write about every T seconds, at the speed measured so far (--engine local)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (--engine local), no Ray Data progress bars or execution log (--engine ray)"),
+    only_candidate_sentences: bool = typer.Option(False, "--only-candidate-sentences", help="Encode only the sentences where a fast pre-pass finds two or more possible drug mentions (faster on abstracts; mentions in the other sentences are absent and each record lists them under gate.not_encoded: docs/scale.md)"),
     engine: str = typer.Option("local", "--engine", help="local, or ray (Ray Data; pip install 'spacy-ddi[ray]'; every input kind but standard input)"),
     address: str = typer.Option(None, "--address", help="Ray cluster to join (default: RAY_ADDRESS, else a local Ray)"),
     actors: int = typer.Option(1, "--actors", help="Ray actors, each with one pipeline"),

@@ -71,6 +71,56 @@ def doc_record(doc_id: str, doc: Doc, min_score: float = 0.0, fields: Optional[D
 
 
 
+def _shifted(mention: Dict, offset: int) -> Dict:
+    return {**mention, "start": mention["start"] + offset, "end": mention["end"] + offset}
+
+
+def gated_record(
+    doc_id: str, text: str, tokens: int, sentences: List, skipped: List, min_score: float = 0.0,
+    fields: Optional[Dict] = None,
+) -> Dict:
+    """The record of a document of which only some sentences were encoded
+    (``extract --only-candidate-sentences``): ``sentences`` are (start character, processed
+    sentence Doc) of those that were, ``skipped`` the (start, end) characters of those that were
+    not. Offsets are the document's, as :func:`doc_record` gives them; ``gate`` says how many
+    sentences were encoded and which were not (their mentions are absent: a mention table or
+    count of a gated run misses the sentences with one mention or none)."""
+    entities: List[Dict] = []
+    interactions: List[Dict] = []
+    for offset, doc in sentences:
+        part = doc_record(doc_id, doc, min_score)
+        entities.extend({**_shifted(e, offset)} for e in part["entities"])
+        for ddi in part["interactions"]:
+            interactions.append({
+                **ddi, "subject": _shifted(ddi["subject"], offset), "object": _shifted(ddi["object"], offset),
+                "sentence": _shifted(ddi["sentence"], offset),
+            })
+    gate = {"sentences": len(sentences) + len(skipped), "encoded": len(sentences), "not_encoded": [list(r) for r in skipped]}
+    return {
+        "id": doc_id, "text": text, "tokens": tokens, "entities": entities, "interactions": interactions,
+        "gate": gate, **(fields or {}),
+    }
+
+
+def check_same_gate(source: Union[str, Path], gated: bool) -> None:
+    """Refuse to resume output written with the other gate setting: a run with
+    ``--only-candidate-sentences`` and one without must not mix in one output (the first
+    record found says how the output was written)."""
+    source = Path(source)
+    if not source.exists() or (source.is_dir() and not record_parts(source)):
+        return
+    try:
+        first = next(read_records(source), None)
+    except RecordError:
+        return  # a cut or bad first line: the resume repairs or reports it
+    if first is not None and ("gate" in first) != gated:
+        written = "with" if "gate" in first else "without"
+        raise ValueError(
+            f"{source} was written {written} --only-candidate-sentences; --resume would mix gated and "
+            f"ungated records. Resume {written} it, or write to another output"
+        )
+
+
 def record_line(record: Dict) -> str:
     """A record as one line of JSON (no line end), as the JSONL outputs hold it."""
     return json.dumps(record, ensure_ascii=False)

@@ -31,6 +31,7 @@ class ExtractOptions:
     flush_every: int = 1000
     flush_seconds: float = 60.0
     quiet: bool = False
+    only_candidate_sentences: bool = False
     # how it runs
     batch_size: int = 0
     n_process: int = 1

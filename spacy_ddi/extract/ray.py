@@ -25,8 +25,8 @@ import numpy
 
 from . import parts
 from .readers import files_and_ids, read_file
-from ..records import doc_record, record_line
-from .runner import Summary, pipe_documents
+from ..records import record_line
+from .runner import Summary, build_records
 from .tables import is_null
 
 READ_ERROR_COLUMN = "read_error"
@@ -56,7 +56,7 @@ class PipelineActor:
     min_score = 0.0  # interactions scored below this are left out of the records
     done = None  # the ids a resumed run skips (see __init__)
 
-    def __init__(self, model: str, id_column: str, text_column: str, gpu: bool, torch_threads: int = 0, min_score: float = 0.0, done=None):
+    def __init__(self, model: str, id_column: str, text_column: str, gpu: bool, torch_threads: int = 0, min_score: float = 0.0, done=None, gated: bool = False):
         import spacy
 
         if torch_threads:
@@ -67,6 +67,11 @@ class PipelineActor:
         if gpu:
             spacy.require_gpu(0)
         self.nlp = spacy.load(model)
+        self.gate = None
+        if gated:
+            from .gate import gate_for
+
+            self.gate = gate_for(self.nlp)
         self.id_column, self.text_column = id_column, text_column
         self.min_score = min_score
         if done is not None:
@@ -97,8 +102,11 @@ class PipelineActor:
         def fail(j: int, reason: str) -> None:
             errors[good[j]] = reason
 
-        for j, doc in pipe_documents(self.nlp, [texts[k] for k in good], fail):
-            records[good[j]] = record_line(doc_record(ids[good[j]], doc, self.min_score, fields[good[j]]))
+        for j, record in build_records(
+            self.nlp, [ids[k] for k in good], [texts[k] for k in good], [fields[k] for k in good], fail,
+            min_score=self.min_score, gate=self.gate,
+        ):
+            records[good[j]] = record_line(record)
         return {"id": ids, "record": records, "error": errors, SOURCE_COLUMN: sources, "skipped": skipped}
 
 
@@ -114,6 +122,7 @@ def extract_dataset(
     cpus_per_actor: float = 1,
     min_score: float = 0.0,
     done=None,
+    gated: bool = False,
 ):
     """``ds`` (a ``ray.data.Dataset`` with id and text columns) mapped to records, by
     ``concurrency`` actors each holding one pipeline, each reserving ``cpus_per_actor`` CPUs
@@ -121,7 +130,8 @@ def extract_dataset(
     array, as ``parts.done_ids`` returns it). The actors are restarted where a node is lost
     and their batches retried: Ray Data gives an actor pool ``max_restarts=-1`` and
     ``max_task_retries=-1`` unless told otherwise (passing them to ``map_batches`` is
-    deprecated since Ray 2.60), and ``tests/test_extract_parts.py`` kills a node to check it."""
+    deprecated since Ray 2.60), and ``tests/test_extract_parts.py`` kills a node to check it.
+    ``gated``: encode only the candidate sentences (``extract --only-candidate-sentences``)."""
     import ray
     from ray.data import ActorPoolStrategy
 
@@ -131,6 +141,7 @@ def extract_dataset(
             "model": str(model), "id_column": id_column, "text_column": text_column,
             "gpu": gpus_per_actor > 0, "torch_threads": max(1, int(round(cpus_per_actor))),
             "min_score": min_score,
+            "gated": gated,
             # in a list, so the reference reaches the actor as is (one copy in the object store)
             "done": [ray.put(done)] if done is not None and len(done) else None,
         },
@@ -227,6 +238,10 @@ def run(model: str, inputs, output, options=None):
             raise FileNotFoundError(f"{path}: no such file")
     files = [] if parquet else list(files_and_ids(inputs))
     output = Path(output)
+    if options.resume:
+        from ..records import check_same_gate
+
+        check_same_gate(output, options.only_candidate_sentences)
     parts.prepare(output, options.resume)
     done = parts.done_ids(output) if options.resume else None
     if not ray.is_initialized():
@@ -245,7 +260,7 @@ def run(model: str, inputs, output, options=None):
     result = extract_dataset(
         ds, model, id_column=id_column, text_column=text_column, batch_size=batch_size,
         concurrency=options.actors, gpus_per_actor=options.gpus_per_actor, cpus_per_actor=options.cpus_per_actor,
-        min_score=options.min_score, done=done,
+        min_score=options.min_score, done=done, gated=options.only_candidate_sentences,
     )
     sink = parts_datasink(output, part_format)
     result.write_datasink(sink)

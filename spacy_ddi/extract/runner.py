@@ -19,7 +19,7 @@ from spacy.tokens import Doc
 
 from .readers import Item
 from ..counts import Counts
-from ..records import doc_record, record_line
+from ..records import check_same_gate, doc_record, gated_record, record_line
 
 
 @dataclass
@@ -127,6 +127,7 @@ def extract(
     min_score: float = 0.0,
     flush_every: int = FLUSH_EVERY,
     flush_seconds: float = FLUSH_SECONDS,
+    gate=None,
 ) -> Summary:
     """Run ``nlp`` over ``items`` and append one record per document to ``output``, flushed
     to disk at least every ``flush_every`` documents and about every ``flush_seconds``
@@ -171,11 +172,11 @@ def extract(
                     fail(item, item.error)
                 else:
                     todo.append(item)
-            texts = [item.text for item in todo]
-            for k, doc in pipe_documents(
-                nlp, texts, lambda k, reason: fail(todo[k], reason), batch_size=batch_size, n_process=n_process
+            for k, record in build_records(
+                nlp, [item.id for item in todo], [item.text for item in todo], [item.fields for item in todo],
+                lambda k, reason: fail(todo[k], reason), min_score=min_score, gate=gate,
+                batch_size=batch_size, n_process=n_process,
             ):
-                record = doc_record(todo[k].id, doc, min_score=min_score, fields=todo[k].fields)
                 out.write(record_line(record) + "\n")
                 summary.count(record)
             for handle in (out, err_out):
@@ -191,6 +192,57 @@ def extract(
         bar.close()
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def build_records(
+    nlp, ids: Sequence[str], texts: Sequence[str], fields: Sequence[Optional[Dict]], fail: Callable[[int, str], None],
+    min_score: float = 0.0, gate=None, **pipe_kwargs,
+) -> Iterator[Tuple[int, Dict]]:
+    """The one way every engine turns a batch into records: ``(k, record)`` for each text the
+    pipeline handles (``fail(k, reason)`` for one it cannot). Without ``gate`` every text goes
+    through the pipeline whole; with a :class:`~spacy_ddi.extract.gate.CandidateGate` only the
+    sentences it passes do, each on its own (a sentence gets the same result alone or inside its
+    document), and the record says which sentences were not encoded."""
+    if gate is None:
+        for k, doc in pipe_documents(nlp, list(texts), fail, **pipe_kwargs):
+            yield k, doc_record(ids[k], doc, min_score, fields[k])
+        return
+    splitter = nlp.get_pipe("ddi_sentences") if "ddi_sentences" in nlp.pipe_names else None
+    plans: List[Optional[Tuple[int, List[Tuple[int, int]]]]] = []
+    sentence_texts: List[str] = []
+    owners: List[Tuple[int, int]] = []  # (document, start character) of each sentence text
+    for k, text in enumerate(texts):
+        try:
+            doc = nlp.make_doc(text)
+            doc = splitter(doc) if splitter is not None else doc
+            skipped = []
+            for sent, keep in gate.sentences(doc):
+                if keep:
+                    sentence_texts.append(sent.text)
+                    owners.append((k, sent.start_char))
+                else:
+                    skipped.append((sent.start_char, sent.end_char))
+            plans.append((len(doc), skipped))
+        except Exception as err:  # noqa: BLE001 - one bad document must not stop the run
+            fail(k, f"the candidate-sentence gate raised {type(err).__name__}: {err}")
+            plans.append(None)
+    done: Dict[int, List[Tuple[int, Doc]]] = {k: [] for k, plan in enumerate(plans) if plan is not None}
+    failed: Set[int] = set()
+
+    def sentence_failed(j: int, reason: str) -> None:
+        k = owners[j][0]
+        if k not in failed:
+            failed.add(k)
+            fail(k, reason)
+
+    for j, doc in pipe_documents(nlp, sentence_texts, sentence_failed, **pipe_kwargs):
+        k, start = owners[j]
+        done[k].append((start, doc))
+    for k, plan in enumerate(plans):
+        if plan is None or k in failed:
+            continue
+        tokens, skipped = plan
+        yield k, gated_record(ids[k], texts[k], tokens, done[k], skipped, min_score, fields[k])
 
 
 def pipe_documents(nlp, texts: Sequence[str], fail: Callable[[int, str], None], **pipe_kwargs) -> Iterator[Tuple[int, Doc]]:
@@ -245,6 +297,8 @@ def run(model, inputs: Sequence, output: Path, options=None) -> LocalRun:
     table = output.suffix in TABLE_SUFFIXES
     # a table is written at the end from the per-document records, kept (resumable) beside it
     records = output.with_name(output.name + ".records.jsonl") if table else output
+    if options.resume:
+        check_same_gate(records, options.only_candidate_sentences)
     errors = options.errors or output.with_name(output.name + ".errors.jsonl")
     progress = not options.quiet and sys.stderr.isatty()
     # a missing path or unknown type fails here, before the model loads or any document is
@@ -261,11 +315,16 @@ def run(model, inputs: Sequence, output: Path, options=None) -> LocalRun:
             raise ValueError(f"cannot load the model {str(model)!r}: {err}") from err
     else:
         nlp = model
+    gate = None
+    if options.only_candidate_sentences:
+        from .gate import gate_for
+
+        gate = gate_for(nlp)
     summary = extract(
         nlp, read_listed(files, id_field=options.id_field, text_field=options.text_field), records,
         errors=errors, batch_size=options.batch_size or nlp.batch_size, n_process=options.n_process,
         resume=options.resume, progress=progress, total=total, min_score=options.min_score,
-        flush_every=options.flush_every, flush_seconds=options.flush_seconds,
+        flush_every=options.flush_every, flush_seconds=options.flush_seconds, gate=gate,
     )
     done = LocalRun(summary, records, errors)
     if table:
