@@ -8,9 +8,12 @@ so (``*_by_name``); the name shown is the first one seen.
 
 Counting: a pair's *statement* is one sentence that states an interaction between the two
 drugs (several mention pairs of the same two drugs in one sentence are one statement, with
-the label and score of the highest-scoring one). ``sentences`` counts statements,
-``documents`` the documents they are in, ``MECHANISM``/``EFFECT``/``ADVISE``/``INT`` the
-statements of each type; ``majority_type`` is the type with most statements (a tie goes to
+the label and score of the highest-scoring one, an affirmed one first). ``sentences`` counts
+statements, ``documents`` the documents they are in, ``MECHANISM``/``EFFECT``/``ADVISE``/``INT``
+the statements of each type, ``affirmed``/``negated``/``speculated`` the statements by how the
+sentence asserts them ("X had no effect on Y" is negated evidence, not evidence for the pair;
+``not_assessed`` for records of spacy-ddi 1.0), and ``--affirmed-only`` counts affirmed
+statements alone; ``majority_type`` is the type with most statements (a tie goes to
 the higher summed score, then to the order MECHANISM, EFFECT, ADVISE, INT); ``max_score`` and
 ``mean_score`` are over statements; ``evidence`` holds up to K statements (document id,
 sentence, score), highest score first, then by document id and position. Rows are sorted
@@ -40,12 +43,16 @@ from spacy.tokens import Doc
 
 from .records import RecordError, doc_record, placed_records, record_parts
 from .extract.tables import interaction_rows, is_null, write_rows
+from .assertion import AFFIRMED
 from .extensions import POSITIVE_LABELS
 from .linking.normalise import clean, squash
 
+# the statements of a pair by how their sentence asserts them (spacy_ddi.assertion);
+# not_assessed: records of spacy-ddi 1.0, which have no assertion
+ASSERTION_COLUMNS = ["affirmed", "negated", "speculated", "not_assessed"]
 COLUMNS = [
     "drug_a", "drug_a_id", "drug_a_by_name", "drug_b", "drug_b_id", "drug_b_by_name",
-    "documents", "sentences", *POSITIVE_LABELS, "majority_type", "max_score", "mean_score", "evidence",
+    "documents", "sentences", *POSITIVE_LABELS, *ASSERTION_COLUMNS, "majority_type", "max_score", "mean_score", "evidence",
 ]
 CLASS_COLUMNS = ["level", "rolled_up_from"]
 INPUT_SUFFIXES = (".jsonl", ".csv", ".parquet")
@@ -53,7 +60,8 @@ OUTPUT_SUFFIXES = (".csv", ".parquet", ".jsonl")
 # the Parquet type of a column that is not text (see spacy_ddi.extract.tables.write_rows)
 PAIR_TYPES = {
     "drug_a_by_name": "bool", "drug_b_by_name": "bool", "documents": "int", "sentences": "int",
-    **{label: "int" for label in POSITIVE_LABELS}, "max_score": "float", "mean_score": "float",
+    **{label: "int" for label in POSITIVE_LABELS}, **{name: "int" for name in ASSERTION_COLUMNS},
+    "max_score": "float", "mean_score": "float",
 }
 
 
@@ -67,8 +75,8 @@ class _Drug:
 class _Pair:
     a: _Drug
     b: _Drug
-    # (doc_id, sentence_start) -> (score, label, sentence text, via)
-    statements: Dict[Tuple[str, int], Tuple[float, str, str, str]] = field(default_factory=dict)
+    # (doc_id, sentence_start) -> (score, label, sentence text, via, assertion)
+    statements: Dict[Tuple[str, int], Tuple[float, str, str, str, Optional[str]]] = field(default_factory=dict)
     sources: List[str] = field(default_factory=list)  # class rows: what they gather
 
 
@@ -123,14 +131,27 @@ def _add(pairs: Dict[Tuple, _Pair], one: _Drug, other: _Drug, row: Dict, score: 
     if source is not None and source not in pair.sources:
         pair.sources.append(source)
     where = (str(row["doc_id"]), int(row["sentence_start"]))
-    if where not in pair.statements or score > pair.statements[where][0]:
-        pair.statements[where] = (score, row["label"], str(row["sentence"]), via)
+    assertion = _assertion(row)
+    old = pair.statements.get(where)
+    # one statement per sentence: an affirmed reading of the pair wins, then the higher score
+    if old is None or (assertion == AFFIRMED, score) > (old[4] == AFFIRMED, old[0]):
+        pair.statements[where] = (score, row["label"], str(row["sentence"]), via, assertion)
 
 
-def pair_rows(rows: Iterable[Dict], evidence: int = 3, min_score: float = 0.0, by_class: bool = False) -> List[Dict]:
+def _assertion(row: Dict) -> Optional[str]:
+    """A row's assertion; None for rows of spacy-ddi 1.0's records (not assessed)."""
+    value = row.get("assertion")
+    return None if value in (None, "") or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
+def pair_rows(
+    rows: Iterable[Dict], evidence: int = 3, min_score: float = 0.0, by_class: bool = False, affirmed_only: bool = False,
+) -> List[Dict]:
     """One row per unordered drug pair (see the module docstring) from interaction rows
     (the columns of ``spacy_ddi.extract.tables.INTERACTION_COLUMNS``); with ``by_class``, the
-    class roll-up rows beside them."""
+    class roll-up rows beside them. Each row counts its sentences by assertion (``affirmed``,
+    ``negated``, ``speculated``, and ``not_assessed`` for records of spacy-ddi 1.0); with
+    ``affirmed_only`` only affirmed findings are evidence."""
     pairs: Dict[Tuple, _Pair] = {}
     rolled: Dict[Tuple, _Pair] = {}
     for row in rows:
@@ -138,6 +159,8 @@ def pair_rows(rows: Iterable[Dict], evidence: int = 3, min_score: float = 0.0, b
         score = float(row["score"])
         # a NaN score passes no threshold and would make max and mean meaningless
         if label not in POSITIVE_LABELS or math.isnan(score) or score < min_score:
+            continue
+        if affirmed_only and _assertion(row) != AFFIRMED:
             continue
         one, other = _drug(row, "subject"), _drug(row, "object")
         if one.key == other.key:
@@ -164,11 +187,13 @@ def _row(pair: _Pair, evidence: int) -> Dict:
     statements = pair.statements
     counts = {label: 0 for label in POSITIVE_LABELS}
     sums = {label: 0.0 for label in POSITIVE_LABELS}
-    for score, label, _, _ in statements.values():
+    assertions = {name: 0 for name in ASSERTION_COLUMNS}
+    for score, label, _, _, assertion in statements.values():
         counts[label] += 1
         sums[label] += score
+        assertions[assertion or "not_assessed"] += 1
     majority = min(POSITIVE_LABELS, key=lambda l: (-counts[l], -sums[l], POSITIVE_LABELS.index(l)))
-    scores = [score for score, _, _, _ in statements.values()]
+    scores = [score for score, _, _, _, _ in statements.values()]
     ranked = sorted(statements.items(), key=lambda item: (-item[1][0], item[0][0], item[0][1]))
     return {
         "drug_a": pair.a.name, "drug_a_id": pair.a.key[1] if pair.a.key[0] == "id" else None,
@@ -178,12 +203,14 @@ def _row(pair: _Pair, evidence: int) -> Dict:
         "documents": len({doc_id for doc_id, _ in statements}),
         "sentences": len(statements),
         **counts,
+        **assertions,
         "majority_type": majority,
         "max_score": round(max(scores), 6),
         "mean_score": round(sum(scores) / len(scores), 6),
         "evidence": [
-            {"doc_id": doc_id, "sentence": sentence, "score": round(score, 6), **({"via": via} if via else {})}
-            for (doc_id, _), (score, _, sentence, via) in ranked[:evidence]
+            {"doc_id": doc_id, "sentence": sentence, "score": round(score, 6), "assertion": assertion,
+             **({"via": via} if via else {})}
+            for (doc_id, _), (score, _, sentence, via, assertion) in ranked[:evidence]
         ],
     }
 

@@ -212,6 +212,7 @@ def extract_cli(
     text_field: str = typer.Option("text", "--text-field", help="JSONL field with the text"),
     batch_size: int = typer.Option(0, "--batch-size", help="Documents per nlp.pipe batch (0: the pipeline's own, [nlp] batch_size)"),
     min_score: float = typer.Option(0.0, "--min-score", help="Leave out interactions scored below this (scores are calibrated: docs/calibration.md gives the precision each threshold keeps)"),
+    affirmed_only: bool = typer.Option(False, "--affirmed-only", help="Leave out interactions their sentence negates or hedges (\"X had no effect on Y\", \"X may increase Y\"); each interaction's assertion is in the records either way"),
     n_process: int = typer.Option(1, "--n-process", help="Worker processes of nlp.pipe (--engine local)"),
     gpu_id: int = typer.Option(-1, "--gpu-id", help="GPU to run on; -1 for the CPU (--engine local)"),
     resume: bool = typer.Option(False, "--resume", help="Keep OUTPUT and skip the ids already in it; documents that failed are tried again"),
@@ -288,6 +289,7 @@ def aggregate_cli(
     output: Path = typer.Option(..., "--output", "-o", help="The pair table: .csv, .parquet or .jsonl"),
     evidence: int = typer.Option(3, "--evidence", "-k", help="Evidence sentences kept per pair"),
     min_score: float = typer.Option(0.0, "--min-score", help="Leave out interactions scored below this"),
+    affirmed_only: bool = typer.Option(False, "--affirmed-only", help="Count only affirmed findings as evidence (not \"X had no effect on Y\" or \"X may increase Y\"; records of spacy-ddi 1.0 have no assertion and are left out)"),
     by_class: bool = typer.Option(
         False, "--by-class",
         help="Add rows rolled up to drug classes (a drug counts toward the classes the vocabulary or its document puts it in), marked in the columns level and rolled_up_from",
@@ -306,7 +308,8 @@ def aggregate_cli(
     if evidence < 0:
         fail("--evidence is 0 or more", exits=2)
     try:
-        rows = pair_rows(read_interaction_rows(extracted), evidence=evidence, min_score=min_score, by_class=by_class)
+        rows = pair_rows(read_interaction_rows(extracted), evidence=evidence, min_score=min_score, by_class=by_class,
+                         affirmed_only=affirmed_only)
         write_pairs(rows, output)
     except (FileNotFoundError, ValueError, ImportError) as err:
         fail(str(err), exits=2)

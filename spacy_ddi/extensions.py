@@ -73,6 +73,15 @@ class Interaction:
     def is_positive(self) -> bool:
         return self.label != FALSE_LABEL
 
+    @property
+    def assertion(self) -> str:
+        """How the sentence asserts it: ``affirmed``, ``negated`` ("X had no effect on Y") or
+        ``speculated`` ("X may increase Y", "it is unknown whether X affects Y"), read from the
+        clause that holds both mentions (:mod:`spacy_ddi.assertion`); it never changes the label."""
+        from .assertion import assertion_of
+
+        return assertion_of(self.subject, self.object)
+
     def to_record(self) -> InteractionRecord:
         return InteractionRecord(
             self.subject.start, self.subject.end, self.object.start, self.object.end,

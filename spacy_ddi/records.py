@@ -17,6 +17,9 @@ from spacy.tokens import Doc, Span
 
 from .extensions import install_extensions
 
+# the version of the record format: 2 added ``schema`` and each interaction's ``assertion``
+# (records without ``schema`` are version 1, spacy-ddi 1.0's, and read as they are)
+SCHEMA_VERSION = 2
 # the part files of a folder that ``spacy-ddi extract --engine ray`` (or ``-o DIR/``) writes
 RECORDS_PREFIX = "records-"
 ERRORS_PREFIX = "errors-"
@@ -42,17 +45,20 @@ def mention_record(span: Span) -> Dict:
     }
 
 
-def doc_record(doc_id: str, doc: Doc, min_score: float = 0.0, fields: Optional[Dict] = None) -> Dict:
+def doc_record(doc_id: str, doc: Doc, min_score: float = 0.0, fields: Optional[Dict] = None, affirmed_only: bool = False) -> Dict:
     """{id, text, tokens, entities, interactions}: tokens is the number of spaCy tokens;
     entities with start, end, text, drug_id, drug_name, label; interactions with subject and
     object (start, end, text, drug_id, drug_name), label, score and the sentence they come from,
-    those scored below ``min_score`` left out; then ``fields``, what the reader knows of the
+    those scored below ``min_score`` (and with ``affirmed_only`` those a sentence negates or
+    hedges) left out, each with its ``assertion``; then ``fields``, what the reader knows of the
     document (``sections`` of a MEDLINE or JATS article, ``passages`` of a BioC document)."""
     install_extensions()
     entities: List[Dict] = [{**mention_record(ent), "label": ent.label_} for ent in doc.ents]
     interactions = []
     for ddi in doc._.ddis:
         if not ddi.is_positive or ddi.score < min_score:
+            continue
+        if affirmed_only and ddi.assertion != "affirmed":
             continue
         sentence = ddi.subject.sent if doc.has_annotation("SENT_START") else doc[:]
         interactions.append({
@@ -62,10 +68,11 @@ def doc_record(doc_id: str, doc: Doc, min_score: float = 0.0, fields: Optional[D
             "object": mention_record(ddi.object),
             "label": ddi.label,
             "score": round(float(ddi.score), 6),
+            "assertion": ddi.assertion,
             "sentence": span_record(sentence),
         })
     return {
-        "id": doc_id, "text": doc.text, "tokens": len(doc), "entities": entities,
+        "id": doc_id, "schema": SCHEMA_VERSION, "text": doc.text, "tokens": len(doc), "entities": entities,
         "interactions": interactions, **(fields or {}),
     }
 
@@ -77,7 +84,7 @@ def _shifted(mention: Dict, offset: int) -> Dict:
 
 def gated_record(
     doc_id: str, text: str, tokens: int, sentences: List, skipped: List, min_score: float = 0.0,
-    fields: Optional[Dict] = None,
+    fields: Optional[Dict] = None, affirmed_only: bool = False,
 ) -> Dict:
     """The record of a document of which only some sentences were encoded
     (``extract --only-candidate-sentences``): ``sentences`` are (start character, processed
@@ -88,7 +95,7 @@ def gated_record(
     entities: List[Dict] = []
     interactions: List[Dict] = []
     for offset, doc in sentences:
-        part = doc_record(doc_id, doc, min_score)
+        part = doc_record(doc_id, doc, min_score, affirmed_only=affirmed_only)
         entities.extend({**_shifted(e, offset)} for e in part["entities"])
         for ddi in part["interactions"]:
             interactions.append({
@@ -97,8 +104,8 @@ def gated_record(
             })
     gate = {"sentences": len(sentences) + len(skipped), "encoded": len(sentences), "not_encoded": [list(r) for r in skipped]}
     return {
-        "id": doc_id, "text": text, "tokens": tokens, "entities": entities, "interactions": interactions,
-        "gate": gate, **(fields or {}),
+        "id": doc_id, "schema": SCHEMA_VERSION, "text": text, "tokens": tokens, "entities": entities,
+        "interactions": interactions, "gate": gate, **(fields or {}),
     }
 
 

@@ -56,20 +56,23 @@ EXPECTED = [
         "drug_a": "Cimetidine", "drug_a_id": "DB00501", "drug_a_by_name": False,
         "drug_b": "Warfarin", "drug_b_id": "DB00682", "drug_b_by_name": False,
         "documents": 2, "sentences": 3, "MECHANISM": 2, "EFFECT": 1, "ADVISE": 0, "INT": 0,
+        # records as spacy-ddi 1.0 wrote them: no assertion
+        "affirmed": 0, "negated": 0, "speculated": 0, "not_assessed": 3,
         "majority_type": "MECHANISM", "max_score": 0.9, "mean_score": 0.8,
         "evidence": [
-            {"doc_id": "d1", "sentence": S1, "score": 0.9},
-            {"doc_id": "d1", "sentence": S2, "score": 0.8},
+            {"doc_id": "d1", "sentence": S1, "score": 0.9, "assertion": None},
+            {"doc_id": "d1", "sentence": S2, "score": 0.8, "assertion": None},
         ],
     },
     {
         "drug_a": "Lidocaine", "drug_a_id": "DB00281", "drug_a_by_name": False,
         "drug_b": "beta blockers", "drug_b_id": None, "drug_b_by_name": True,
         "documents": 2, "sentences": 2, "MECHANISM": 0, "EFFECT": 0, "ADVISE": 2, "INT": 0,
+        "affirmed": 0, "negated": 0, "speculated": 0, "not_assessed": 2,
         "majority_type": "ADVISE", "max_score": 0.95, "mean_score": 0.725,
         "evidence": [
-            {"doc_id": "d2", "sentence": S3, "score": 0.95},
-            {"doc_id": "d3", "sentence": S4, "score": 0.5},
+            {"doc_id": "d2", "sentence": S3, "score": 0.95, "assertion": None},
+            {"doc_id": "d3", "sentence": S4, "score": 0.5, "assertion": None},
         ],
     },
 ]
@@ -294,3 +297,30 @@ def test_by_class_cli_writes_the_level_columns(tmp_path):
     plain = tmp_path / "plain.csv"
     assert CliRunner().invoke(app, ["aggregate", str(path), "-o", str(plain)]).exit_code == 0
     assert "level" not in plain.read_text().splitlines()[0]
+
+
+def test_negated_and_hedged_findings_are_counted_apart_and_left_out_when_asked(tmp_path):
+    """A negated finding is not evidence for the pair: counted as negated, and gone with
+    --affirmed-only; in one sentence an affirmed reading of the pair wins over a negated one."""
+    both = "Rifampin decreased the AUC of amprenavir, but amprenavir had no effect on rifampin."
+    rows = [
+        {"doc_id": "a", "subject": "Rifampin", "subject_id": "DB01045", "subject_name": "Rifampicin",
+         "object": "amprenavir", "object_id": "DB00701", "object_name": "Amprenavir", "label": "MECHANISM",
+         "score": 0.6, "assertion": "affirmed", "sentence": both, "sentence_start": 0},
+        {"doc_id": "a", "subject": "amprenavir", "subject_id": "DB00701", "subject_name": "Amprenavir",
+         "object": "rifampin", "object_id": "DB01045", "object_name": "Rifampicin", "label": "MECHANISM",
+         "score": 0.9, "assertion": "negated", "sentence": both, "sentence_start": 0},
+        {"doc_id": "b", "subject": "Rifampin", "subject_id": "DB01045", "subject_name": "Rifampicin",
+         "object": "amprenavir", "object_id": "DB00701", "object_name": "Amprenavir", "label": "MECHANISM",
+         "score": 0.8, "assertion": "negated", "sentence": "Rifampin did not change amprenavir levels.", "sentence_start": 0},
+        {"doc_id": "c", "subject": "Rifampin", "subject_id": "DB01045", "subject_name": "Rifampicin",
+         "object": "amprenavir", "object_id": "DB00701", "object_name": "Amprenavir", "label": "MECHANISM",
+         "score": 0.7, "assertion": "speculated", "sentence": "Rifampin may lower amprenavir levels.", "sentence_start": 0},
+    ]
+    [row] = pair_rows(rows)
+    assert (row["sentences"], row["affirmed"], row["negated"], row["speculated"], row["not_assessed"]) == (3, 1, 1, 1, 0)
+    assert row["evidence"][0]["assertion"] in ("affirmed", "negated", "speculated")
+    assert {e["doc_id"]: e["assertion"] for e in row["evidence"]}["a"] == "affirmed"
+    [only] = pair_rows(rows, affirmed_only=True)
+    assert (only["sentences"], only["affirmed"], only["negated"]) == (1, 1, 0)
+    assert pair_rows(rows[2:], affirmed_only=True) == []

@@ -125,7 +125,8 @@ def test_every_entity_and_arc_is_drawn_with_its_label(nlp):
     for (subject, obj), label in {("Aspirin", "warfarin"): "EFFECT", ("Aspirin", "NSAIDs"): "MECHANISM"}.items():
         arc = arcs[(subject, obj)]
         assert arc.get("data-label") == label
-        assert [all_text(t) for t in with_class(arc, "ddi-arc-label")] == [label]
+        # "may enhance": a hedged statement, marked on the arc (spacy_ddi.assertion)
+        assert [all_text(t) for t in with_class(arc, "ddi-arc-label")] == [f"{label} (hedged)"]
         assert arc.find(f"{SVG}title").text == f"{subject} \u2192 {obj}: {label} (score 0.88)"
         assert with_class(arc, "ddi-arc-line") and len(with_class(arc, "ddi-arc-arrow")) == 1
     # the plain text between the entities is there too

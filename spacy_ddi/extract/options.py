@@ -25,6 +25,7 @@ class ExtractOptions:
     text_field: str = "text"
     # what is written
     min_score: float = 0.0
+    affirmed_only: bool = False
     mentions: bool = False
     errors: Optional[Path] = None
     resume: bool = False

@@ -53,12 +53,13 @@ def record_schema():
     span = pa.struct([("start", pa.int64()), ("end", pa.int64()), ("text", pa.string())])
     return pa.schema([
         ("id", pa.string()),
+        ("schema", pa.int64()),
         ("text", pa.string()),
         ("tokens", pa.int64()),
         ("entities", pa.list_(pa.struct(mention + [("label", pa.string())]))),
         ("interactions", pa.list_(pa.struct([
             ("subject", pa.struct(mention)), ("object", pa.struct(mention)),
-            ("label", pa.string()), ("score", pa.float64()), ("sentence", span),
+            ("label", pa.string()), ("score", pa.float64()), ("assertion", pa.string()), ("sentence", span),
         ]))),
     ])
 

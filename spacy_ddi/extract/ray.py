@@ -55,8 +55,10 @@ class PipelineActor:
 
     min_score = 0.0  # interactions scored below this are left out of the records
     done = None  # the ids a resumed run skips (see __init__)
+    gate = None  # extract --only-candidate-sentences: the candidate-sentence gate
+    affirmed_only = False  # extract --affirmed-only
 
-    def __init__(self, model: str, id_column: str, text_column: str, gpu: bool, torch_threads: int = 0, min_score: float = 0.0, done=None, gated: bool = False):
+    def __init__(self, model: str, id_column: str, text_column: str, gpu: bool, torch_threads: int = 0, min_score: float = 0.0, done=None, gated: bool = False, affirmed_only: bool = False):
         import spacy
 
         if torch_threads:
@@ -67,6 +69,7 @@ class PipelineActor:
         if gpu:
             spacy.require_gpu(0)
         self.nlp = spacy.load(model)
+        self.affirmed_only = affirmed_only
         self.gate = None
         if gated:
             from .gate import gate_for
@@ -104,7 +107,7 @@ class PipelineActor:
 
         for j, record in build_records(
             self.nlp, [ids[k] for k in good], [texts[k] for k in good], [fields[k] for k in good], fail,
-            min_score=self.min_score, gate=self.gate,
+            min_score=self.min_score, gate=self.gate, affirmed_only=self.affirmed_only,
         ):
             records[good[j]] = record_line(record)
         return {"id": ids, "record": records, "error": errors, SOURCE_COLUMN: sources, "skipped": skipped}
@@ -123,6 +126,7 @@ def extract_dataset(
     min_score: float = 0.0,
     done=None,
     gated: bool = False,
+    affirmed_only: bool = False,
 ):
     """``ds`` (a ``ray.data.Dataset`` with id and text columns) mapped to records, by
     ``concurrency`` actors each holding one pipeline, each reserving ``cpus_per_actor`` CPUs
@@ -142,6 +146,7 @@ def extract_dataset(
             "gpu": gpus_per_actor > 0, "torch_threads": max(1, int(round(cpus_per_actor))),
             "min_score": min_score,
             "gated": gated,
+            "affirmed_only": affirmed_only,
             # in a list, so the reference reaches the actor as is (one copy in the object store)
             "done": [ray.put(done)] if done is not None and len(done) else None,
         },
@@ -261,6 +266,7 @@ def run(model: str, inputs, output, options=None):
         ds, model, id_column=id_column, text_column=text_column, batch_size=batch_size,
         concurrency=options.actors, gpus_per_actor=options.gpus_per_actor, cpus_per_actor=options.cpus_per_actor,
         min_score=options.min_score, done=done, gated=options.only_candidate_sentences,
+        affirmed_only=options.affirmed_only,
     )
     sink = parts_datasink(output, part_format)
     result.write_datasink(sink)

@@ -128,6 +128,7 @@ def extract(
     flush_every: int = FLUSH_EVERY,
     flush_seconds: float = FLUSH_SECONDS,
     gate=None,
+    affirmed_only: bool = False,
 ) -> Summary:
     """Run ``nlp`` over ``items`` and append one record per document to ``output``, flushed
     to disk at least every ``flush_every`` documents and about every ``flush_seconds``
@@ -174,7 +175,7 @@ def extract(
                     todo.append(item)
             for k, record in build_records(
                 nlp, [item.id for item in todo], [item.text for item in todo], [item.fields for item in todo],
-                lambda k, reason: fail(todo[k], reason), min_score=min_score, gate=gate,
+                lambda k, reason: fail(todo[k], reason), min_score=min_score, gate=gate, affirmed_only=affirmed_only,
                 batch_size=batch_size, n_process=n_process,
             ):
                 out.write(record_line(record) + "\n")
@@ -196,7 +197,7 @@ def extract(
 
 def build_records(
     nlp, ids: Sequence[str], texts: Sequence[str], fields: Sequence[Optional[Dict]], fail: Callable[[int, str], None],
-    min_score: float = 0.0, gate=None, **pipe_kwargs,
+    min_score: float = 0.0, gate=None, affirmed_only: bool = False, **pipe_kwargs,
 ) -> Iterator[Tuple[int, Dict]]:
     """The one way every engine turns a batch into records: ``(k, record)`` for each text the
     pipeline handles (``fail(k, reason)`` for one it cannot). Without ``gate`` every text goes
@@ -205,7 +206,7 @@ def build_records(
     document), and the record says which sentences were not encoded."""
     if gate is None:
         for k, doc in pipe_documents(nlp, list(texts), fail, **pipe_kwargs):
-            yield k, doc_record(ids[k], doc, min_score, fields[k])
+            yield k, doc_record(ids[k], doc, min_score, fields[k], affirmed_only=affirmed_only)
         return
     splitter = nlp.get_pipe("ddi_sentences") if "ddi_sentences" in nlp.pipe_names else None
     plans: List[Optional[Tuple[int, List[Tuple[int, int]]]]] = []
@@ -242,7 +243,7 @@ def build_records(
         if plan is None or k in failed:
             continue
         tokens, skipped = plan
-        yield k, gated_record(ids[k], texts[k], tokens, done[k], skipped, min_score, fields[k])
+        yield k, gated_record(ids[k], texts[k], tokens, done[k], skipped, min_score, fields[k], affirmed_only=affirmed_only)
 
 
 def pipe_documents(nlp, texts: Sequence[str], fail: Callable[[int, str], None], **pipe_kwargs) -> Iterator[Tuple[int, Doc]]:
@@ -325,6 +326,7 @@ def run(model, inputs: Sequence, output: Path, options=None) -> LocalRun:
         errors=errors, batch_size=options.batch_size or nlp.batch_size, n_process=options.n_process,
         resume=options.resume, progress=progress, total=total, min_score=options.min_score,
         flush_every=options.flush_every, flush_seconds=options.flush_seconds, gate=gate,
+        affirmed_only=options.affirmed_only,
     )
     done = LocalRun(summary, records, errors)
     if table:

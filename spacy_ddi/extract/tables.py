@@ -15,7 +15,7 @@ CLASS_FIELDS = ("class_id", "class_name", "drug_classes", "long_form")
 INTERACTION_COLUMNS = [
     "doc_id", "subject", "subject_start", "subject_end", "subject_id", "subject_name",
     "object", "object_start", "object_end", "object_id", "object_name",
-    "label", "score", "sentence", "sentence_start", "sentence_end",
+    "label", "score", "assertion", "sentence", "sentence_start", "sentence_end",
     *(f"{part}_{field}" for part in ("subject", "object") for field in CLASS_FIELDS),
 ]
 MENTION_COLUMNS = ["doc_id", "text", "start", "end", "label", "drug_id", "drug_name", *CLASS_FIELDS]
@@ -51,6 +51,8 @@ def interaction_rows(record: Dict) -> Iterator[Dict]:
             "object_end": ddi["object"]["end"],
             "object_id": ddi["object"].get("drug_id"), "object_name": ddi["object"].get("drug_name"),
             "label": ddi["label"], "score": ddi["score"],
+            # records of spacy-ddi 1.0 (schema 1) have none: None, "not assessed"
+            "assertion": ddi.get("assertion"),
             "sentence": ddi["sentence"]["text"], "sentence_start": ddi["sentence"]["start"],
             "sentence_end": ddi["sentence"]["end"],
             **class_cells(ddi["subject"], "subject_"), **class_cells(ddi["object"], "object_"),

@@ -5,6 +5,7 @@ from typing import List, Optional, Tuple
 import numpy
 from spacy.language import Language
 
+from ..assertion import NEGATED, assertion_of
 from ..calibration import Knots, check_knots
 from ..extensions import FALSE_LABEL, InteractionRecord
 from ..gold import gold_drugs_and_pairs
@@ -20,11 +21,19 @@ RELATION_DEFAULTS = {
     **PRIOR_HEAD_DEFAULTS,
     "store_false": False,
     "same_name_rule": False,
+    "negated": "keep",
     "max_sentence_mentions": 500,
     "calibration": None,
     "scorer": {"@scorers": "spacy-ddi.ddi_scorer.v1"},
 }
 RELATION_SCORE_WEIGHTS = {"ddi_strict_f": 0.5, "ddi_strict_p": 0.0, "ddi_strict_r": 0.0}
+
+
+def check_negated(value, name: str) -> str:
+    """The ``negated`` setting of a relation component: "keep" or "drop"."""
+    if value not in ("keep", "drop"):
+        raise ValueError(f"[{name}] negated is 'keep' (report negated pairs, marked) or 'drop' (read them as FALSE), not {value!r}")
+    return value
 
 
 def relation_component(nlp: Language) -> Optional[str]:
@@ -39,7 +48,7 @@ class RelationPipe(PriorHeadPipe):
 
     PREDICTION_SETTINGS = (
         "prior_at_inference", "store_false", "same_name_rule", "symmetric_reading",
-        "max_sentence_mentions", "calibration",
+        "max_sentence_mentions", "calibration", "negated",
     )
 
     def __init__(
@@ -54,16 +63,18 @@ class RelationPipe(PriorHeadPipe):
         prior_at_inference: float = 0.0,
         store_false: bool = False,
         same_name_rule: bool = False,
+        negated: str = "keep",
         max_sentence_mentions: int = 500,
         calibration: Optional[Knots] = None,
         scorer=None,
         **cfg,
     ) -> None:
         check_knots(calibration, f"[{name}] calibration")
+        check_negated(negated, name)
         super().__init__(
             vocab, model, name, labels=labels, loss=loss, optimizer=optimizer,
             prior_at_inference=prior_at_inference, scorer=scorer, store_false=store_false,
-            same_name_rule=same_name_rule, max_sentence_mentions=max_sentence_mentions,
+            same_name_rule=same_name_rule, negated=negated, max_sentence_mentions=max_sentence_mentions,
             calibration=calibration, **cfg,
         )
 
@@ -140,8 +151,13 @@ class RelationPipe(PriorHeadPipe):
 
         With ``cfg["calibration"]`` (knots fitted on dev, :mod:`spacy_ddi.calibration`), each
         interaction's score becomes its calibrated score: the share of interactions reported
-        at that score that were right on dev."""
+        at that score that were right on dev.
+
+        With ``cfg["negated"] == "drop"``, an interaction whose clause negates it ("X had no
+        effect on Y": :mod:`spacy_ddi.assertion`) is read as FALSE; with "keep" (the default)
+        it is reported, and ``Interaction.assertion`` says it is negated."""
         rule = bool(self.cfg.get("same_name_rule"))
+        drop_negated = check_negated(self.cfg.get("negated", "keep"), self.name) == "drop"
         knots = check_knots(self.cfg.get("calibration"), f"[{self.name}] calibration")
         for doc, doc_records in zip(docs, records):
             kept = []
@@ -151,6 +167,13 @@ class RelationPipe(PriorHeadPipe):
                 if rule and record.is_positive:
                     subject = doc[record.subject_start : record.subject_end].text.lower()
                     if subject == doc[record.object_start : record.object_end].text.lower():
+                        if not self.cfg["store_false"]:
+                            continue
+                        record = record._replace(label=FALSE_LABEL, score=1.0)
+                if drop_negated and record.is_positive:
+                    subject = doc[record.subject_start : record.subject_end]
+                    obj = doc[record.object_start : record.object_end]
+                    if assertion_of(subject, obj) == NEGATED:
                         if not self.cfg["store_false"]:
                             continue
                         record = record._replace(label=FALSE_LABEL, score=1.0)

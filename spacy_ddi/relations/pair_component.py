@@ -47,6 +47,7 @@ def make_pair_relations(
     prior_at_inference: float,
     store_false: bool,
     same_name_rule: bool,
+    negated: str,
     max_sentence_mentions: int,
     calibration: Optional[List[List[float]]],
     scorer: Optional[Callable],
@@ -54,7 +55,7 @@ def make_pair_relations(
     return PairRelations(
         nlp.vocab, model, name, loss=loss, optimizer=optimizer,
         prior_at_inference=prior_at_inference, store_false=store_false,
-        same_name_rule=same_name_rule, max_sentence_mentions=max_sentence_mentions,
+        same_name_rule=same_name_rule, negated=negated, max_sentence_mentions=max_sentence_mentions,
         calibration=calibration,
         scorer=scorer,
     )
@@ -77,6 +78,8 @@ class PairRelations(RelationPipe):
     same_name_rule: read a pair whose two mentions have the same text (ignoring case) as
     FALSE; prediction only (so it can be set on a trained pipeline), chosen on dev by
     spacy-ddi tune.
+    negated: "keep" (report a pair whose clause negates it, ``Interaction.assertion`` saying
+    so) or "drop" (read it as FALSE); prediction only, chosen on dev by spacy-ddi tune.
     max_sentence_mentions: a sentence with more entities than this is not read for
     interactions, with a warning that names it; prediction only.
     The score of an interaction is the probability of its label.

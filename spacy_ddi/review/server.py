@@ -72,6 +72,7 @@ def doc_payload(store: ReviewStore, i: int, order: str = "uncertainty", width: i
         interactions.append({
             "subject": _brief(ddi["subject"]), "object": _brief(ddi["object"]), "label": ddi["label"],
             "model_label": ddi["model_label"], "score": ddi["score"], "review": ddi["review"],
+            "assertion": ddi.get("assertion"),
             "pos": pos, "tokens": token,
         })
     interactions.sort(key=lambda d: (d["subject"]["start"], d["object"]["start"]))

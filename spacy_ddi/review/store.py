@@ -10,7 +10,6 @@ the log in order gives each document's current state.
 import copy
 import json
 import math
-import os
 from collections import OrderedDict
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
@@ -230,6 +229,7 @@ class DocState:
                 "subject": _mention(ddi["subject"], self.text),
                 "object": _mention(ddi["object"], self.text),
                 "label": ddi["label"], "model_label": ddi["label"], "score": ddi.get("score"),
+                "assertion": ddi.get("assertion"),
                 "sentence": ddi.get("sentence"), "origin": k, "review": "pending",
             })
         self.removed: Dict[int, Dict] = {}  # origin -> the interaction, gone with an entity

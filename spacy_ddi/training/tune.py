@@ -16,7 +16,9 @@ the project's yardstick) by --outside-weight; then, at the
 chosen NER prior, whether drug_linker relabels DRUG mentions that read as brand names
 (relabel_brands: it changes entity types only, so it is chosen on strict NER F1), reads a DRUG
 mention the vocabulary knows nothing of as DRUG_N (unlinked_drug_n) and leaves out entities that
-are not drugs (drop_non_drugs), these two on the same objective as the priors; and writes the
+are not drugs (drop_non_drugs), these two on the same objective as the priors; whether pairs
+their sentence negates are reported, marked, or read as FALSE (the relation head's ``negated``,
+on the same objective); and writes the
 pipeline with the chosen values in its cfg, with an isotonic calibration of the interaction
 scores fitted on the interactions it reports on dev (``calibration``; both sources pooled, as
 dev's MedLine part alone holds too few), with sentence_flags disabled (the auxiliary heads
@@ -239,6 +241,18 @@ def tune(
             echo(json.dumps({key: value, "score": value_score, "ner_f": fields["ner_f"], "ddi_f": fields["ddi_f"]}))
         best[key] = best[key + "_score"]["true"] > best[key + "_score"]["false"]
         choose(nlp, "drug_linker", key, best[key])
+    # negated pairs ("X had no effect on Y"): reported and marked, or read as FALSE, whichever
+    # gives the better objective at the settings chosen so far
+    best["negated_score"] = {}
+    for value in ("keep", "drop"):
+        rel.cfg["negated"] = value
+        docs = [linker(doc) for doc in ner.pipe(encoded, batch_size=64)]
+        docs = list(rel.pipe(docs, batch_size=64))
+        fields, value_score = score(ner_of(docs), ddi_of(docs))
+        best["negated_score"][value] = value_score
+        echo(json.dumps({"negated": value, "score": value_score, "ddi_f": fields["ddi_f"], "ddi_f_medline": fields["ddi_f_medline"]}))
+    best["negated"] = "drop" if best["negated_score"]["drop"] > best["negated_score"]["keep"] else "keep"
+    choose(nlp, rel.name, "negated", best["negated"])
     if calibrate:
         # on DDI 2013 dev only: the outside set is for choosing, its scores stay unseen by the map
         best["calibration"] = fit_calibration(nlp, rel, ner, encoded[:n_dev], gold[:n_dev], echo)

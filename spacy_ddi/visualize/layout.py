@@ -74,6 +74,9 @@ class _Box:
     row: int = 0
 
 
+# how a negated or hedged interaction's arc says so
+ASSERTION_MARKS = {"negated": "(negated)", "speculated": "(hedged)"}
+
 @dataclass
 class _Arc:
     subject: int  # index of the subject's box in the sentence's entity boxes
@@ -82,6 +85,7 @@ class _Arc:
     score: float
     subject_text: str
     object_text: str
+    assertion: str = "affirmed"  # how the sentence asserts it (spacy_ddi.assertion)
     x_subject: float = 0.0  # where the arc meets its entities
     x_object: float = 0.0
     object_last: bool = True  # the object comes after the subject in reading order
@@ -160,6 +164,8 @@ def _arc_text(arc: _Arc, kind: str, opts) -> str:
     """The label of one piece of an arc; pieces of an arc cut by a row break name the drug at
     the far end, so every piece can be read on its own."""
     label = f"{arc.label} {arc.score:.2f}" if opts["show_scores"] else arc.label
+    if arc.label != "FALSE" and arc.assertion in ASSERTION_MARKS:
+        label = f"{label} {ASSERTION_MARKS[arc.assertion]}"  # "EFFECT (negated)"
     left, right = _short(arc.subject_text), _short(arc.object_text)
     arrow = "\u2192"
     if not arc.object_last:  # an arc drawn right to left
@@ -202,7 +208,8 @@ def layout_sentence(doc: Doc, start: int, end: int, ents, ddis, opts) -> Sentenc
     for d in ddis:
         s, o = entity_for(d.subject), entity_for(d.object)
         if s != o:
-            arcs.append(_Arc(s, o, d.label, float(d.score), d.subject.text, d.object.text))
+            assertion = getattr(d, "assertion", "affirmed")
+            arcs.append(_Arc(s, o, d.label, float(d.score), d.subject.text, d.object.text, assertion))
     order = sorted(range(len(ent_spans)), key=lambda i: ent_spans[i][0])
     rank = {i: r for r, i in enumerate(order)}
 
