@@ -16,6 +16,7 @@ from spacy_ddi.corpus.convert import DOCUMENT_ID_KEY, SOURCE_KEY, doc_source, sp
 from spacy_ddi.formats.ddi_xml import XmlDocument
 from spacy_ddi.corpus.reader import create_ddi_corpus_reader
 from spacy_ddi.evaluation import document_counts, paired_bootstrap
+from spacy_ddi.extensions import records_of
 from spacy_ddi.scoring import score_ddi_strict, score_ner_strict
 
 from .conftest import TRAIN_DATA, blank_nlp, make_example, short_training_overrides
@@ -269,3 +270,32 @@ def test_join_attached_is_a_prediction_setting(trained_nlp):
     ner = trained_nlp.get_pipe("drug_ner")
     assert ner.cfg["join_attached"] is False
     assert "join_attached" in ner.PREDICTION_SETTINGS
+
+
+def test_the_genre_scenario_sets_abstracts_apart_from_a_label_text_base(tiny_encoder, tmp_path):
+    """scripts/genre_scenario.py: the base sees only DrugBank documents; the team's abstracts
+    come back through BRAT with their mentions and interactions; sizes nest; the ceiling is
+    DrugBank Train plus the team's."""
+    nlp, docs = tagged_docs(tiny_encoder, sources=("DrugBank", "MedLine", "MedLine", "MedLine"))
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, part in (("train", docs), ("dev", docs[:1]), ("test", docs)):  # dev: a DrugBank document
+        DocBin(docs=part, store_user_data=True).to_disk(corpus / f"{name}.spacy")
+    out = tmp_path / "genre"
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "genre_scenario.py"), str(corpus), str(out),
+                           "--team-dev", "1", "--sizes", "1"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    record = json.loads((out / "scenario.json").read_text())
+    parts = record["parts"]
+    assert parts["team_dev"]["documents"] == 1 and parts["team_1"]["documents"] == 1 and parts["team_all"]["documents"] == 2
+    assert set(parts["team_1"]["ids"]) <= set(parts["team_all"]["ids"]) and not set(parts["team_dev"]["ids"]) & set(parts["team_all"]["ids"])
+
+    def load(name):
+        return list(DocBin().from_disk(out / f"{name}.spacy").get_docs(nlp.vocab))
+
+    assert {doc_source(d) for d in load("base_train")} == {"DrugBank"} and load("base_dev")
+    team = load("team_all")
+    assert {doc_source(d) for d in team} == {"MedLine"} and sum(len(d.ents) for d in team) == sum(len(d.ents) for d in docs[1:] if d.user_data[DOCUMENT_ID_KEY] in set(parts["team_all"]["ids"]))
+    gold = {d.text: len(records_of(d)) for d in docs}
+    assert all(len(records_of(d)) == gold[d.text] for d in team)  # the interactions came back through BRAT
+    assert len(load("ceiling_all")) == len(load("base_train")) + len(team)

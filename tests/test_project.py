@@ -44,7 +44,7 @@ def test_workflow_all_runs_every_step_in_order(project):
         "test", "linking-coverage", "mesh-table", "linking-outside", "calibration-floor", "linker-speed", "train-seeds", "compare", "atlas", "compare-predictions", "speed", "extract-speed",
         "extract-flush", "ray-lost-node",
         "picture", "review-pictures", "corpus-doc", "gpu-wheels", "gpu-check", "finetune", "team-scenario",
-        "yardstick-select", "yardstick-agreement", "curves", "gate-report", "assertion-check", "precision-report",
+        "yardstick-select", "yardstick-agreement", "curves", "gate-report", "assertion-check", "precision-report", "genre-scenario",
     }
     assert set(project["workflows"]["all"]) | outside == commands
 

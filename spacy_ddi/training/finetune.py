@@ -43,7 +43,7 @@ import spacy
 from spacy.tokens import DocBin
 from spacy.training import Example
 
-from ..corpus.convert import DOCUMENT_ID_KEY
+from ..corpus.convert import DOCUMENT_ID_KEY, doc_source
 from ..evaluation import ddi_keys, entity_keys, paired_bootstrap, part_document_counts, with_gold_entities
 from ..extensions import DDI_LABELS, ENTITY_LABELS, POSITIVE_LABELS, install_extensions, records_of
 from ..scoring import score_ddi_strict, score_ner_strict
@@ -114,18 +114,25 @@ def score(nlp, gold_docs) -> dict:
     gold_examples = [Example(p, g) for p, g in zip(gold_pred, gold_docs)]
     ner, ddi = score_ner_strict(examples), score_ddi_strict(examples)
     gold = score_ddi_strict(gold_examples)
-    return {
-        "scores": {
-            "ents_p": ner["ents_p"], "ents_r": ner["ents_r"], "ents_f": ner["ents_f"],
-            "ddi_strict_p": ddi["ddi_strict_p"], "ddi_strict_r": ddi["ddi_strict_r"], "ddi_strict_f": ddi["ddi_strict_f"],
-            "ddi_gold_entities_f": gold["ddi_strict_f"],
-        },
-        "counts": {
-            "ner": part_document_counts(predicted, gold_docs, entity_keys),
-            "ddi": part_document_counts(predicted, gold_docs, ddi_keys),
-            "ddi_gold_entities": part_document_counts(gold_pred, gold_docs, ddi_keys),
-        },
+    counts = {
+        "ner": part_document_counts(predicted, gold_docs, entity_keys),
+        "ddi": part_document_counts(predicted, gold_docs, ddi_keys),
+        "ddi_gold_entities": part_document_counts(gold_pred, gold_docs, ddi_keys),
     }
+    scores = {
+        "ents_p": ner["ents_p"], "ents_r": ner["ents_r"], "ents_f": ner["ents_f"],
+        "ddi_strict_p": ddi["ddi_strict_p"], "ddi_strict_r": ddi["ddi_strict_r"], "ddi_strict_f": ddi["ddi_strict_f"],
+        "ddi_gold_entities_f": gold["ddi_strict_f"],
+    }
+    # a set with both corpus parts (the DDI test set) is scored and compared by part too
+    sources = sorted({s for s in (doc_source(g) for g in gold_docs) if s})
+    if len(sources) > 1:
+        for source in sources:
+            key = source.lower()
+            scores[f"ents_f_{key}"] = ner.get(f"ents_f_{key}")
+            scores[f"ddi_strict_f_{key}"] = ddi.get(f"ddi_strict_f_{key}")
+            counts[f"ddi_{key}"] = part_document_counts(predicted, gold_docs, ddi_keys, source)
+    return {"scores": scores, "counts": counts}
 
 
 def compare(before: dict, after: dict) -> dict:
