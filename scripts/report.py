@@ -11,6 +11,7 @@ gold test set, for the confusion matrix and the error analysis. No figure in the
 figures, which are quoted with their source.
 """
 import json
+import sys
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -41,6 +42,7 @@ REFERENCES = [
 # the runs compared, what each changes and tests, and how to make one not yet recorded: one data
 # file (benchmarks/runs/report_runs.json), read by read_run_list
 RUN_LIST = Path(__file__).resolve().parent.parent / "benchmarks" / "runs" / "report_runs.json"
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling scripts (learning_curves), as functions
 
 
 def read_run_list(path: Path = RUN_LIST):
@@ -533,26 +535,33 @@ def plot_per_type(run, path: Path):
     plt.close(fig)
 
 
-def plot_curves(runs, path: Path):
+def plot_curves(runs, path: Path, records: Optional[Path] = None):
+    """The learning-curve picture: F1 against training hours on DDI 2013 dev and the outside
+    yardstick, one line per setting of ``curves`` in report_runs.json (scripts/learning_curves.py);
+    where no such run has its records, the main run's dev curve alone."""
+    import learning_curves
+
+    settings = json.loads(RUN_LIST.read_text(encoding="utf8")).get("curves", [])
+    lines = learning_curves.curves(records, settings) if records is not None else []
+    if lines:
+        learning_curves.plot(lines, path)
+        return
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4))
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for k, run in enumerate(runs):
-        curve = run["curve"]
-        if not curve:
-            continue
+    run = runs[0]
+    curve = run["curve"]
+    if curve:
         steps = [r["step"] for r in curve]
-        color = colors[k % len(colors)]
         if "ents_f" in curve[0]:
-            ax.plot(steps, [r["ents_f"] for r in curve], marker="o", color=color, label=f"{run['name']}: NER F1")
+            ax.plot(steps, [r["ents_f"] for r in curve], marker="o", label="NER F1")
         if "ddi_strict_f" in curve[0]:
-            ax.plot(steps, [r["ddi_strict_f"] for r in curve], marker="s", linestyle="--", color=color, label=f"{run['name']}: DDI F1")
+            ax.plot(steps, [r["ddi_strict_f"] for r in curve], marker="s", linestyle="--", label="DDI F1")
     ax.set_xlabel("training step")
     ax.set_ylabel("dev F1 (strict, untuned priors)")
     ax.set_ylim(0, 1)
-    ax.legend(fontsize=7)
-    ax.set_title("Learning curves on dev")
+    ax.legend(fontsize=8)
+    ax.set_title(f"Learning curve of {run['name']} on dev")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -718,7 +727,7 @@ def main(
     counts = confusion(gold_test, pred_gold)
     matrix, norm, labels = plot_confusion(counts, fig_dir / "confusion.png")
     plot_per_type(main, fig_dir / "per_type_f1.png")
-    plot_curves([r for r in loaded.values() if r], fig_dir / "learning_curves.png")
+    plot_curves([main] + [r for r in loaded.values() if r and r is not main], fig_dir / "learning_curves.png", records)
     rel = fig_dir.name
     out += [
         "",
@@ -741,7 +750,9 @@ def main(
         "",
         f"![per-type F1]({rel}/per_type_f1.png)",
         "",
-        "Dev-set learning curves (strict F1 at each evaluation, before the prior tuning):",
+        "Learning curves: strict DDI F1 after tuning against training hours, on DDI 2013 dev and on the outside",
+        "yardstick's test half, one line per setting (`spacy project run curves`, which also writes the table",
+        "`results/learning_curves.md`):",
         "",
         f"![learning curves]({rel}/learning_curves.png)",
     ]
