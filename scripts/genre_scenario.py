@@ -16,7 +16,7 @@ From the converted DDI corpus (CORPUS/train.spacy, dev.spacy, test.spacy), write
 The team's documents go out as BRAT and come back through ``spacy-ddi convert``, as a team's
 would; ``scenario.json`` records the document ids of each part and what the round trip kept.
 Then the ``genre-scenario`` command of project.yml trains the base, fine-tunes it on each size
-(``spacy-ddi finetune --dev team_dev.spacy --held-out 0 --ddi-test test_medline.spacy``) and
+(``spacy-ddi finetune --dev team_dev.spacy --held-out 0 --ddi-test corpus/test.spacy``, scored by part) and
 trains the ceiling runs.
 """
 import json

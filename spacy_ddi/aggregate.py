@@ -271,7 +271,11 @@ TABLE_COLUMNS = ("doc_id", "subject", "object", "label", "score", "sentence", "s
 
 
 def _checked(row: Dict) -> Dict:
-    """``row`` with its score and sentence start as numbers; raises on a missing or bad one."""
+    """``row`` with its score and sentence start as numbers; raises on a missing or bad one
+    (and on an assertion other than affirmed, negated, speculated or none)."""
+    assertion = _assertion(row)
+    if assertion is not None and assertion not in ASSERTION_COLUMNS[:3]:
+        raise ValueError(f"assertion is affirmed, negated or speculated (or empty), not {assertion!r}")
     return {**row, "score": float(row["score"]), "sentence_start": int(row["sentence_start"])}
 
 

@@ -49,6 +49,8 @@ _NOT_NEGATION = re.compile(
     r"not only|whether or not|no longer|cannot be (?:excluded|ruled out)|not be (?:excluded|ruled out))\b",
     re.I,
 )
+# "X, but not Z, increased Y": an aside that negates Z alone
+_ASIDE = re.compile(r"\bbut not\b[^,;]*(?:,|$)", re.I)
 _SPECULATION = re.compile(
     r"\b(?:may|might|could|possibl[ey]|potential(?:ly)?|perhaps|likely|probabl[ey]|presumabl[ey]|"
     r"suggest(?:s|ed|ing)?|whether|unknown|unclear|remains? to be|appears? to|appeared to|seems? to|"
@@ -66,26 +68,39 @@ def clause_bounds(subject: Span, obj: Span) -> Tuple[int, int]:
     sent_end = last.sent.end if doc.has_annotation("SENT_START") else len(doc)
     start = sent_start
     for i in range(first.start - 1, sent_start - 1, -1):
-        if _is_boundary(doc[i]):
+        if _is_boundary(doc, i, sent_start):
+            start = i + 1
+            break
+    # a boundary between the mentions: the statement is the later mention's clause ("X had no
+    # effect on A, although it decreased the B of Y": X-Y is read from "it decreased ... Y")
+    for i in range(last.start - 1, first.end - 1, -1):
+        if _is_boundary(doc, i, sent_start):
             start = i + 1
             break
     subordinate = doc[start].lower_ in SUBORDINATORS or (start > sent_start and doc[start - 1].lower_ in SUBORDINATORS)
     end = sent_end
     for i in range(last.end, sent_end):
-        if _is_boundary(doc[i]) or (doc[i].text == "," and subordinate):
+        if _is_boundary(doc, i, sent_start) or (doc[i].text == "," and subordinate):
             end = i
-            break
-    # a boundary between the mentions: the statement is the later mention's clause ("X had no
-    # effect on A, although it decreased the B of Y": X-Y is read from "it decreased ... Y")
-    for i in range(last.start - 1, first.end - 1, -1):
-        if _is_boundary(doc[i]):
-            start = i + 1
             break
     return start, end
 
 
-def _is_boundary(token) -> bool:
-    return token.text in BOUNDARY_PUNCT or token.lower_ in BOUNDARY_WORDS
+def _is_boundary(doc, i: int, sent_start: int) -> bool:
+    """Whether token ``i`` starts a new clause: ";", ":", "but" (not "but not", "but also": an
+    aside), "whereas", "while", "although", "though"; "however" only after a stop or a
+    semicolon ("X did not, however, affect Y" is one clause); "yet" only after a comma."""
+    token = doc[i]
+    lower = token.lower_
+    if token.text in BOUNDARY_PUNCT:
+        return True
+    if lower == "but":
+        return not (i + 1 < len(doc) and doc[i + 1].lower_ in ("not", "also"))
+    if lower == "however":
+        return i == sent_start or doc[i - 1].text in (";", ".")
+    if lower == "yet":
+        return i > sent_start and doc[i - 1].text == ","
+    return lower in BOUNDARY_WORDS
 
 
 def cues(subject: Span, obj: Span) -> Tuple[List[str], List[str]]:
@@ -99,6 +114,12 @@ def cues(subject: Span, obj: Span) -> Tuple[List[str], List[str]]:
             offset = mention.start_char - doc[start].idx
             text = text[:offset] + " " * len(mention.text) + text[offset + len(mention.text):]
     masked = _NOT_NEGATION.sub(lambda m: " " * len(m.group(0)), text)
+    # an aside "but not Z," negates Z only: it negates the pair only when a mention is inside it
+    clause_start = doc[start].idx if end > start else 0
+    for aside in _ASIDE.finditer(masked):
+        a, b = aside.start() + clause_start, aside.end() + clause_start
+        if not any(a <= mention.start_char < b for mention in (subject, obj)):
+            masked = masked[:aside.start()] + " " * (aside.end() - aside.start()) + masked[aside.end():]
     negations = [m.group(0) for m in _NEGATION.finditer(masked)]
     speculations = [m.group(0) for m in _SPECULATION.finditer(text)]
     return negations, speculations

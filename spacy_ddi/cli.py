@@ -445,8 +445,8 @@ def tune_cli(
     """Choose a pipeline's prediction settings on dev; save it tuned.
 
     Tries the prior weights of drug_ner and the relation head, symmetric_reading,
-    same_name_rule, join_attached and drug_linker's relabel_brands, unlinked_drug_n and
-    drop_non_drugs; keeps those with the best mean of strict NER and DDI F1 (dev's abstracts
+    same_name_rule, join_attached, drug_linker's relabel_brands, unlinked_drug_n and
+    drop_non_drugs, and whether negated pairs are kept (marked) or dropped; keeps those with the best mean of strict NER and DDI F1 (dev's abstracts
     weighed by --medline-weight, an outside set by --outside-weight); fits the score
     calibration; saves the pipeline to OUTPUT. The encoder runs once. Exit code 1 on bad input
     (named; nothing is written)."""

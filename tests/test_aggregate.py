@@ -1,4 +1,5 @@
 """spacy-ddi aggregate: exact pair rows from a hand-made extraction file, in every format."""
+import csv
 import json
 
 import pytest
@@ -324,3 +325,14 @@ def test_negated_and_hedged_findings_are_counted_apart_and_left_out_when_asked(t
     [only] = pair_rows(rows, affirmed_only=True)
     assert (only["sentences"], only["affirmed"], only["negated"]) == (1, 1, 0)
     assert pair_rows(rows[2:], affirmed_only=True) == []
+
+
+def test_an_assertion_outside_the_three_is_named_with_its_row(tmp_path):
+    path = tmp_path / "pairs.csv"
+    with path.open("w", newline="", encoding="utf8") as f:
+        writer = csv.DictWriter(f, fieldnames=["doc_id", "subject", "object", "label", "score", "sentence", "sentence_start", "assertion"])
+        writer.writeheader()
+        writer.writerow({"doc_id": "a", "subject": "X", "object": "Y", "label": "EFFECT", "score": 0.9,
+                         "sentence": "X and Y.", "sentence_start": 0, "assertion": "Negated"})
+    with pytest.raises(ValueError, match=r"pairs.csv, line 2: assertion is affirmed, negated or speculated"):
+        list(read_interaction_rows([path]))

@@ -41,6 +41,11 @@ RIFAMPIN = "Rifampin significantly decreased the AUC of amprenavir by 82%, but a
     # advice presumes the interaction; "not only" does not negate
     ("Lithium should not be given with diuretics.", "Lithium", "diuretics", 0, 0, "affirmed"),
     ("Cimetidine not only raised theophylline levels but also prolonged its half-life.", "Cimetidine", "theophylline", 0, 0, "affirmed"),
+    # an aside negates what is inside it only; "however" and "yet" inside a clause are not boundaries
+    ("Ketoconazole, but not fluconazole, increased the AUC of midazolam.", "Ketoconazole", "midazolam", 0, 0, "affirmed"),
+    ("Ketoconazole, but not fluconazole, increased the AUC of midazolam.", "fluconazole", "midazolam", 0, 0, "negated"),
+    ("Warfarin has not yet been shown to affect digoxin levels.", "Warfarin", "digoxin", 0, 0, "negated"),
+    ("Warfarin did not, however, affect digoxin levels.", "Warfarin", "digoxin", 0, 0, "negated"),
     # a clause opened by "although" ends at its comma
     ("Although cholestyramine lowered fluvastatin levels, this regimen did not reduce efficacy.", "cholestyramine", "fluvastatin", 0, 0, "affirmed"),
 ])

@@ -296,7 +296,9 @@ def test_ray_gives_the_local_records(model_dir, trained_nlp, inputs, tmp_path):
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, object_store_memory=200 * 1024 * 1024)
     try:
         remote = tmp_path / "ray"
-        summary = ray_engine.run(str(model_dir), [source], remote, batch_size=4, actors=1, part_size=5)
+        from spacy_ddi.extract.options import ExtractOptions
+
+        summary = ray_engine.run(str(model_dir), [source], remote, ExtractOptions(batch_size=4, actors=1, flush_every=5))
         # the same documents as Parquet, through Ray's reader
         import pyarrow
         import pyarrow.parquet
@@ -304,10 +306,10 @@ def test_ray_gives_the_local_records(model_dir, trained_nlp, inputs, tmp_path):
         rows = [json.loads(line) for line in source.read_text().splitlines()]
         pyarrow.parquet.write_table(pyarrow.Table.from_pylist(rows), tmp_path / "in.parquet")
         remote_parquet = tmp_path / "ray_parquet"
-        ray_engine.run(str(model_dir), [tmp_path / "in.parquet"], remote_parquet, batch_size=4, actors=1, part_format="parquet")
+        ray_engine.run(str(model_dir), [tmp_path / "in.parquet"], remote_parquet, ExtractOptions(batch_size=4, actors=1, part_format="parquet"))
         remote_folders = tmp_path / "ray_folders"
         folder_summary = ray_engine.run(
-            str(model_dir), folders, remote_folders, id_column="pmid", text_column="body", batch_size=4, actors=1,
+            str(model_dir), folders, remote_folders, ExtractOptions(id_field="pmid", text_field="body", batch_size=4, actors=1),
         )
     finally:
         ray.shutdown()

@@ -107,3 +107,10 @@ def test_resume_refuses_to_mix_gated_and_ungated_output(model_dir, tmp_path):
     assert out.read_text() == before
     result = runner.invoke(app, ["extract", str(model_dir), str(source), "-o", str(out), "--resume", "--only-candidate-sentences", "-q"])
     assert result.exit_code == 0 and "1 skipped" in result.output
+
+
+def test_the_gate_needs_the_pipelines_own_sentence_splitter():
+    from spacy_ddi.extract.gate import gate_for
+
+    with pytest.raises(ValueError, match="needs a pipeline that splits sentences with ddi_sentences"):
+        gate_for(spacy.blank("en"))

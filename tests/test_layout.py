@@ -106,6 +106,9 @@ def test_the_old_batch_names_import_with_a_deprecation_warning():
         from spacy_ddi.batch.ray import extract_dataset
         from spacy_ddi.batch import records, tables
         from spacy_ddi.batch.fulltext import bioc_document_text, inline_text
+        from spacy_ddi.batch.parts import read_part_records, read_records_file  # noqa: F401
+        from spacy_ddi.batch.readers import PUBTATOR_SEPARATOR, medline_text  # noqa: F401
+        from spacy_ddi.batch.tables import read_records  # noqa: F401
     assert any(issubclass(w.category, DeprecationWarning) and "spacy_ddi.extract" in str(w.message) for w in caught)
     from spacy_ddi import records as new_records
     from spacy_ddi.extract import ray, tables as new_tables

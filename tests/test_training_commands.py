@@ -126,3 +126,20 @@ def test_a_tiny_finetune_and_tune_run_from_the_package(model_dir, tmp_path):
     report = json.loads((tmp_path / "tuning.json").read_text())
     assert report["outside_weight"] == 0.5 and "ddi_f_outside" in report["grid"][0]
     assert spacy.load(tuned).get_pipe("drug_ner").cfg["prior_at_inference"] == report["best"]["ner"]
+
+
+def test_outputs_that_cannot_be_written_are_refused_before_any_work(model_dir, tmp_path):
+    nlp = spacy.load(model_dir)
+    data = save(team_docs(nlp), tmp_path / "team.spacy")
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    result = invoke("tune", model_dir, data, "-o", a_file)
+    assert result.exit_code == 1 and "is a file; give a folder" in result.output
+    result = invoke("tune", model_dir, data, "-o", tmp_path / "tuned", "--report", tmp_path)
+    assert result.exit_code == 1 and "is a folder; give a file name" in result.output
+    assert not (tmp_path / "tuned").exists()
+    bad = tmp_path / "bad.spacy"
+    bad.write_text("not a DocBin")
+    result = invoke("finetune", model_dir, data, "-o", tmp_path / "ft", "--ddi-ratio", "0", "--tune-on", bad)
+    assert result.exit_code == 1 and "--tune-on" in result.output and "is not a DocBin" in result.output
+    assert not (tmp_path / "ft").exists()

@@ -46,15 +46,20 @@ class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             return importlib.util.spec_from_loader(name, self)
         return None
 
+    def __init__(self):
+        self._own_specs = {}  # alias name -> the moved module's own spec, between the two calls
+
     def create_module(self, spec):
         last = spec.name.rpartition(".")[2]
         module = _fulltext() if MOVED[last] is None else importlib.import_module(MOVED[last])
-        self._own_spec = getattr(module, "__spec__", None)
+        self._own_specs[spec.name] = getattr(module, "__spec__", None)
         return module
 
     def exec_module(self, module):
         # the import system has set the alias's spec on the moved module: give it its own back
-        module.__spec__ = self._own_spec
+        own = self._own_specs.pop(module.__spec__.name, None)
+        if own is not None:
+            module.__spec__ = own
 
 
 if not any(isinstance(finder, _Alias) for finder in sys.meta_path):

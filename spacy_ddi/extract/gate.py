@@ -15,8 +15,11 @@ given to the pipeline. A possible mention is:
 
 The rules were chosen on the Train and dev parts of DDI 2013 (``experiments/gate_design.py``).
 Sentences come from the pipeline's own tokenizer and ``ddi_sentences`` splitter, so a gated run
-and a full run cut a document the same way, and a sentence gets the same result alone or inside
-its document (tested), which is what makes the gate exact for the sentences it keeps.
+and a full run cut a document the same way, and a sentence gets the same entities and
+interactions alone or inside its document (tested). What a sentence encoded alone does not see
+is the rest of its document: ``drug_linker`` resolves an abbreviation only where its definition
+is in the same sentence, so in a gated run "PPIs" in a later sentence gets no ``long_form``
+(and ``aggregate`` may key it by its text rather than the class).
 """
 import re
 from typing import Iterable, List, Optional, Set, Tuple
@@ -185,7 +188,14 @@ class CandidateGate:
 
 
 def gate_for(nlp, vocabulary: Optional[object] = None) -> CandidateGate:
-    """The gate for a pipeline: its own drug_linker's vocabulary where it has one."""
+    """The gate for a pipeline: its own drug_linker's vocabulary where it has one. The pipeline
+    must cut sentences with ``ddi_sentences`` (the gate splits documents before the encoder;
+    a pipeline whose sentences come from a parser or a trained senter has none to split by)."""
+    if "ddi_sentences" not in nlp.pipe_names:
+        raise ValueError(
+            f"--only-candidate-sentences needs a pipeline that splits sentences with ddi_sentences; "
+            f"this one has {', '.join(nlp.pipe_names)}"
+        )
     if vocabulary is None and "drug_linker" in nlp.pipe_names:
         vocabulary = getattr(nlp.get_pipe("drug_linker"), "vocabulary", None)
     return CandidateGate.from_vocabulary(vocabulary)

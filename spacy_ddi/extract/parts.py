@@ -21,7 +21,10 @@ from typing import Dict, Iterable, Iterator, List, Sequence, Union
 
 import numpy
 
-from ..records import ERRORS_PREFIX, RECORDS_PREFIX, read_json_lines, record_parts
+from ..records import ERRORS_PREFIX, RECORDS_PREFIX, read_json_lines, read_records, record_parts
+
+# the old spacy_ddi.batch.parts readers: spacy_ddi.records.read_records reads a folder or a part
+read_part_records = read_records_file = read_records
 
 TEMPORARY_PREFIX = ".tmp-"
 PART_FORMATS = ("jsonl", "parquet")

@@ -37,8 +37,10 @@ from typing import IO, Dict, Iterable, Iterator, Optional, Sequence, Tuple, Unio
 
 from ..formats.bioc import BioCError, bioc_document_from_json, bioc_document_text, bioc_json_documents, iter_bioc_xml
 from ..formats.jats import iter_jats_articles, jats_document, sniff_xml
-from ..formats.medline import medline_document
-from ..formats.pubtator import PUBTATOR_LINE, is_pubtator, pubtator_lines, pubtator_text, pubtator_title_or_abstract
+from ..formats.medline import medline_document, medline_text  # noqa: F401 (the old batch.readers names)
+from ..formats.pubtator import (  # noqa: F401 (PUBTATOR_SEPARATOR: an old batch.readers name)
+    PUBTATOR_LINE, PUBTATOR_SEPARATOR, is_pubtator, pubtator_lines, pubtator_text, pubtator_title_or_abstract,
+)
 
 SUFFIXES = (".txt", ".jsonl", ".json", ".xml", ".xml.gz", ".nxml", ".tar.gz", ".tgz")
 XML_SUFFIXES = (".xml", ".xml.gz", ".nxml")

@@ -79,6 +79,13 @@ MENTION_TYPES = {"start": "int", "end": "int"}
 ROW_SUFFIXES = (".csv", ".parquet", ".jsonl")
 
 
+def read_records(path: Path) -> Iterator[Dict]:
+    """Deprecated (the old ``spacy_ddi.batch.tables.read_records``): :func:`spacy_ddi.records.read_records`."""
+    from ..records import read_records as records_reader
+
+    return records_reader(path)
+
+
 def write_table(records: Iterable[Dict], output: Path, mentions: bool = False) -> int:
     """Write the rows of ``records`` to ``output`` (.csv or .parquet) as a stream (at most
     ROW_GROUP rows in memory); return the row count."""

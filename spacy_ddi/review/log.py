@@ -109,11 +109,13 @@ class DecisionLog:
             new = not self.path.exists()
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                with open(self.path, "ab") as f:
-                    size = f.tell()
+                # unbuffered: nothing of a failed write is left to be flushed when the file closes
+                with open(self.path, "ab", buffering=0) as f:
+                    size = f.seek(0, os.SEEK_END)
                     try:
-                        f.write(raw)
-                        f.flush()
+                        written = 0
+                        while written < len(raw):
+                            written += f.write(raw[written:])
                         os.fsync(f.fileno())
                     except OSError:
                         # nothing of this decision may stay behind: the next decision would be

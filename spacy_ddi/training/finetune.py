@@ -47,8 +47,8 @@ from ..corpus.convert import DOCUMENT_ID_KEY, doc_source
 from ..evaluation import ddi_keys, entity_keys, paired_bootstrap, part_document_counts, with_gold_entities
 from ..extensions import DDI_LABELS, ENTITY_LABELS, POSITIVE_LABELS, install_extensions, records_of
 from ..scoring import score_ddi_strict, score_ner_strict
-from .errors import TrainingError
-from .tune import load_pipeline, tune
+from .errors import TrainingError, check_writable
+from .tune import load_pipeline, read_gold, tune
 
 
 def documents_of(docs) -> Dict[str, list]:
@@ -244,7 +244,11 @@ def finetune(
         if path is not None and not Path(path).exists():
             raise TrainingError(f"{what} {path} not found")
     record = Path(record) if record else out_dir / "finetune.json"
+    check_writable(out_dir, "-o", folder=True)
+    check_writable(record, "--record", folder=False)
     base_nlp = load_pipeline(base, gpu_id)
+    if tune_on is not None:  # checked now, not after the training
+        read_gold(tune_on, base_nlp.vocab, "--tune-on")
     docs = _read(data, base_nlp.vocab, "DATA")
     check_data(docs, data, echo)
     grouped = documents_of(docs)
@@ -268,6 +272,8 @@ def finetune(
         n = min(len(pool), round(len(team_train) * ddi_ratio))
         mixed = random.Random(seed).sample(pool, n)
     test_docs = _read(ddi_test, base_nlp.vocab, "--ddi-test") if ddi_test else None
+    if ddi_test and not test_docs:
+        raise TrainingError(f"--ddi-test {ddi_test} holds no documents")
     if reuse_training and not (out_dir / "model-best").exists():
         raise TrainingError(f"--reuse-training: {out_dir / 'model-best'} not found")
     # every check is done: from here on files are written

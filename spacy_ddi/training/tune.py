@@ -17,8 +17,8 @@ chosen NER prior, whether drug_linker relabels DRUG mentions that read as brand 
 (relabel_brands: it changes entity types only, so it is chosen on strict NER F1), reads a DRUG
 mention the vocabulary knows nothing of as DRUG_N (unlinked_drug_n) and leaves out entities that
 are not drugs (drop_non_drugs), these two on the same objective as the priors; whether pairs
-their sentence negates are reported, marked, or read as FALSE (the relation head's ``negated``,
-on the same objective); and writes the
+their sentence negates are reported (and marked) or read as FALSE (the relation head's
+``negated``, "keep" or "drop", on the same objective); and writes the
 pipeline with the chosen values in its cfg, with an isotonic calibration of the interaction
 scores fitted on the interactions it reports on dev (``calibration``; both sources pooled, as
 dev's MedLine part alone holds too few), with sentence_flags disabled (the auxiliary heads
@@ -41,7 +41,7 @@ from ..corpus.convert import doc_source
 from ..evaluation import scored_interactions
 from ..relations.base import RELATION_COMPONENTS, relation_component
 from ..scoring import score_ddi_strict, score_ner_strict
-from .errors import TrainingError
+from .errors import TrainingError, check_writable
 
 GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 # drug_linker settings that change the entities: chosen on the objective, the relation head
@@ -147,6 +147,8 @@ def tune(
         raise TrainingError(f"--medline-weight must be in [0, 1], not {medline_weight}")
     if not 0 <= outside_weight < 1:
         raise TrainingError(f"--outside-weight must be in [0, 1), not {outside_weight}")
+    check_writable(output, "-o", folder=True)
+    check_writable(report, "--report", folder=False)
     nlp = load_pipeline(model, gpu_id)
     gold = read_gold(dev, nlp.vocab, "dev")
     n_dev = len(gold)
@@ -187,6 +189,7 @@ def tune(
     with nlp.select_pipes(disable=heads):
         encoded = list(nlp.pipe([d.text for d in gold], batch_size=64))
     ner, rel = nlp.get_pipe("drug_ner"), nlp.get_pipe(relations)
+    rel.cfg["negated"] = "keep"  # the grid reads every pair; negated pairs are chosen last
     readings = (False, True) if relations == "dstc_relations" else (None,)
     results = []
     for w_ner, join in itertools.product(GRID, (False, True)):
