@@ -567,6 +567,170 @@ def plot_curves(runs, path: Path, records: Optional[Path] = None):
     plt.close(fig)
 
 
+def headline_section(e, main_run: str) -> List[str]:
+    """Strict NER and DDI end to end, and with gold entities, per type."""
+    out: List[str] = []
+    out += [
+        "",
+        "## Strict end to end (the headline)",
+        "",
+        "Entities: exact character span and type. Interactions: both spans exact, unordered pair,",
+        "type exact, micro-averaged over MECHANISM, EFFECT, ADVISE and INT, on all 1,299 DDI test",
+        "sentences (none dropped). Gold entities the tokenizer could not align keep their corpus",
+        "offsets, so they count as misses.",
+        "",
+        f"### NER ({main_run})",
+        "",
+        "| test set | P | R | F1 | " + " | ".join(f"{x} P / R / F1" for x in ENTITY_LABELS) + " |",
+        "|---|---|---|---|" + "---|" * len(ENTITY_LABELS),
+    ]
+    for key, label in (("ner_ddi_test", "DDI test"), ("ner_drugner_test", "DrugNER test")):
+        s = e["strict"][key]
+        per = " | ".join(
+            "{} / {} / {}".format(*(fmt(s["ents_per_type"].get(x, {}).get(k)) for k in "prf"))
+            for x in ENTITY_LABELS
+        )
+        out.append(f"| {label} | {fmt(s['ents_p'])} | {fmt(s['ents_r'])} | {fmt(s['ents_f'])} | {per} |")
+    for heading, key_of in (
+        (f"### DDI end to end ({main_run})", lambda ev: ev["strict"].get("ddi")),
+        (f"## Gold entities given ({main_run})\n\n`doc.ents` set from the annotation, then the relation head; all DDI test sentences, strict pair matching.", lambda ev: ev.get("gold_entities", {}).get("ddi")),
+    ):
+        s = key_of(e)
+        out += ["", heading, "", "| type | P | R | F1 |", "|---|---|---|---|"]
+        for x in POSITIVE_LABELS:
+            d = s["ddi_strict_per_type"][x]
+            out.append(f"| {x} | {fmt(d['p'])} | {fmt(d['r'])} | {fmt(d['f'])} |")
+        out.append(f"| **micro** | {fmt(s['ddi_strict_p'])} | {fmt(s['ddi_strict_r'])} | **{fmt(s['ddi_strict_f'])}** |")
+
+    return out
+
+
+def lenient_section(e) -> List[str]:
+    """The paper's lenient protocol, and the published reference figures."""
+    out: List[str] = []
+    lenient = e["paper_lenient"]
+    ddi_l = lenient.get("ddi_gold_positions_2plus_drugs")
+    out += [
+        "",
+        "## The paper's lenient protocol (reimplemented; not comparable with the strict tables)",
+        "",
+        "As MTMG's public code scores: NER per token (a token counts when gold and predicted entity",
+        "types agree; O tokens excluded); DDI at gold entity positions; test sentences with fewer",
+        f"than two gold drugs dropped ({lenient.get('sentences_kept', '-')} of 1,299 kept). Set these beside MTMG's Table 3/4.",
+        "(With gold entity positions, a sentence with fewer than two gold drugs has no pair to get",
+        "right or wrong, so dropping them leaves the DDI figure equal to the gold-entity one above.)",
+        "",
+        "| | P | R | F1 |",
+        "|---|---|---|---|",
+        f"| NER, token level | {fmt(lenient['ner_token_level']['p'])} | {fmt(lenient['ner_token_level']['r'])} | {fmt(lenient['ner_token_level']['f'])} |",
+    ]
+    if ddi_l:
+        out.append(f"| DDI at gold positions | {fmt(ddi_l['ddi_strict_p'])} | {fmt(ddi_l['ddi_strict_r'])} | {fmt(ddi_l['ddi_strict_f'])} |")
+    out += ["", "## Published reference figures (quoted, not measured here)", ""]
+    out += [f"- {who}: {what}." for who, what in REFERENCES]
+    out += ["- MTMG per-type F1, Table 4: " + ", ".join(f"{k} {v:.3f}" for k, v in PAPER_TABLE4.items()) + "."]
+
+    return out
+
+
+def comparison_section(loaded, main_run: str, records: Path) -> List[str]:
+    """Every run side by side, what helped, and the runs not trained yet."""
+    out: List[str] = []
+    out += [
+        "",
+        "## Baselines and ablations (same encoder, data and step budget)",
+        "",
+        "| run | strict NER F1 (DDI test) | strict NER F1 (DrugNER test) | strict DDI F1 | strict DDI F1, document mode | DDI F1, gold entities | training time |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, run in loaded.items():
+        if run is None:
+            continue
+        ev = run["eval"]
+        ddi = ev["strict"].get("ddi")
+        gold = ev.get("gold_entities", {}).get("ddi")
+        doc_ddi = ev.get("document_mode", {}).get("ddi_test", {}).get("ddi") if ddi else None
+        tr = run["train"]
+        out.append(
+            f"| {name} | {fmt(ev['strict']['ner_ddi_test']['ents_f'])} | {fmt(ev['strict']['ner_drugner_test']['ents_f'])} | "
+            f"{fmt(ddi['ddi_strict_f'] if ddi else None)} | {fmt(doc_ddi['ddi_strict_f'] if doc_ddi else None)} | "
+            f"{fmt(gold['ddi_strict_f'] if gold else None)} | "
+            f"{minutes(tr)} |"
+        )
+    out += ["", "### What helped and what did not (generated from the table above)", ""]
+    out += what_helped(loaded, main_run, records)
+    not_run = [f"- `{k}`: {v}" for k, v in PLANNED.items() if loaded.get(k) is None]
+    if not_run:
+        out += ["", "Not trained yet (so not in the table):", ""] + not_run
+
+    return out
+
+
+def pictures_section(loaded, main, main_run: str, gold_test, pred_gold, fig_dir: Path, records: Path):
+    """The figures (confusion matrix, per-type F1, learning curves) and their text; also the counts."""
+    out: List[str] = []
+    counts = confusion(gold_test, pred_gold)
+    matrix, norm, labels = plot_confusion(counts, fig_dir / "confusion.png")
+    plot_per_type(main, fig_dir / "per_type_f1.png")
+    plot_curves([main] + [r for r in loaded.values() if r and r is not main], fig_dir / "learning_curves.png", records)
+    rel = fig_dir.name
+    out += [
+        "",
+        "## Pictures",
+        "",
+        f"DDI confusion matrix with gold entities given ({main_run}; rows gold, columns predicted,",
+        "normalised per row as in the paper's Fig. 4; counts in brackets; a pair the model did not",
+        "read counts as FALSE):",
+        "",
+        f"![confusion matrix]({rel}/confusion.png)",
+        "",
+        "| gold \\ predicted | " + " | ".join(labels) + " |",
+        "|---|" + "---|" * len(labels),
+    ]
+    for i, g in enumerate(labels):
+        out.append(f"| {g} | " + " | ".join(f"{norm[i, j]:.2f} ({int(matrix[i, j])})" for j in range(len(labels))) + " |")
+    out += [
+        "",
+        "Per-type F1 against the paper's Table 4 (the paper's figures use its own lenient protocol and BioBERT):",
+        "",
+        f"![per-type F1]({rel}/per_type_f1.png)",
+        "",
+        "Learning curves: strict DDI F1 after tuning against training hours, on DDI 2013 dev and on the outside",
+        "yardstick's test half, one line per setting (`spacy project run curves`, which also writes the table",
+        "`results/learning_curves.md`):",
+        "",
+        f"![learning curves]({rel}/learning_curves.png)",
+    ]
+
+    return out, counts, labels
+
+
+def errors_section(gold_test, pred_test, samples: int, main_run: str):
+    """The error analysis of the main run on the DDI test set; also the counts."""
+    out: List[str] = []
+    err_counts, err_samples = error_analysis(gold_test, pred_test, samples)
+    out += [
+        "",
+        f"## Error analysis ({main_run}, strict end to end, DDI test set)",
+        "",
+        "Entity errors: a gold entity with no exact prediction is a *wrong entity type* when a",
+        "prediction has its span, a *boundary error* when one overlaps it, else *missed*; a",
+        "prediction overlapping no gold entity is *spurious*. Interaction errors are over positive",
+        "pairs only.",
+        "",
+        "| kind | count |",
+        "|---|---|",
+    ]
+    out += [f"| {k} | {err_counts[k]} |" for k in ERROR_KINDS]
+    for kind in ERROR_KINDS:
+        if err_samples[kind]:
+            out += ["", f"### {kind}: first {len(err_samples[kind])} of {err_counts[kind]}", ""]
+            for text, what in err_samples[kind]:
+                short = text if len(text) <= 220 else text[:217] + "..."
+                out.append(f"- {what}  \n  _{short}_")
+    return out, err_counts
+
+
 def main(
     records: Path = typer.Option(Path("benchmarks/runs"), help="Folder of NAME.json / .training.json / .train.log"),
     predictions: Path = typer.Option(Path("metrics/predictions"), help="Folder of NAME/ with saved predictions"),
@@ -638,146 +802,15 @@ def main(
     out += by_source_section(records, loaded, main_run)
     out += calibration_section(e, main_run, fig_dir)
 
-    # strict end to end
-    out += [
-        "",
-        "## Strict end to end (the headline)",
-        "",
-        "Entities: exact character span and type. Interactions: both spans exact, unordered pair,",
-        "type exact, micro-averaged over MECHANISM, EFFECT, ADVISE and INT, on all 1,299 DDI test",
-        "sentences (none dropped). Gold entities the tokenizer could not align keep their corpus",
-        "offsets, so they count as misses.",
-        "",
-        f"### NER ({main_run})",
-        "",
-        "| test set | P | R | F1 | " + " | ".join(f"{x} P / R / F1" for x in ENTITY_LABELS) + " |",
-        "|---|---|---|---|" + "---|" * len(ENTITY_LABELS),
-    ]
-    for key, label in (("ner_ddi_test", "DDI test"), ("ner_drugner_test", "DrugNER test")):
-        s = e["strict"][key]
-        per = " | ".join(
-            "{} / {} / {}".format(*(fmt(s["ents_per_type"].get(x, {}).get(k)) for k in "prf"))
-            for x in ENTITY_LABELS
-        )
-        out.append(f"| {label} | {fmt(s['ents_p'])} | {fmt(s['ents_r'])} | {fmt(s['ents_f'])} | {per} |")
-    for heading, key_of in (
-        (f"### DDI end to end ({main_run})", lambda ev: ev["strict"].get("ddi")),
-        (f"## Gold entities given ({main_run})\n\n`doc.ents` set from the annotation, then the relation head; all DDI test sentences, strict pair matching.", lambda ev: ev.get("gold_entities", {}).get("ddi")),
-    ):
-        s = key_of(e)
-        out += ["", heading, "", "| type | P | R | F1 |", "|---|---|---|---|"]
-        for x in POSITIVE_LABELS:
-            d = s["ddi_strict_per_type"][x]
-            out.append(f"| {x} | {fmt(d['p'])} | {fmt(d['r'])} | {fmt(d['f'])} |")
-        out.append(f"| **micro** | {fmt(s['ddi_strict_p'])} | {fmt(s['ddi_strict_r'])} | **{fmt(s['ddi_strict_f'])}** |")
-
+    out += headline_section(e, main_run)
     out += document_mode_section(e, main_run)
 
-    lenient = e["paper_lenient"]
-    ddi_l = lenient.get("ddi_gold_positions_2plus_drugs")
-    out += [
-        "",
-        "## The paper's lenient protocol (reimplemented; not comparable with the strict tables)",
-        "",
-        "As MTMG's public code scores: NER per token (a token counts when gold and predicted entity",
-        "types agree; O tokens excluded); DDI at gold entity positions; test sentences with fewer",
-        f"than two gold drugs dropped ({lenient.get('sentences_kept', '-')} of 1,299 kept). Set these beside MTMG's Table 3/4.",
-        "(With gold entity positions, a sentence with fewer than two gold drugs has no pair to get",
-        "right or wrong, so dropping them leaves the DDI figure equal to the gold-entity one above.)",
-        "",
-        "| | P | R | F1 |",
-        "|---|---|---|---|",
-        f"| NER, token level | {fmt(lenient['ner_token_level']['p'])} | {fmt(lenient['ner_token_level']['r'])} | {fmt(lenient['ner_token_level']['f'])} |",
-    ]
-    if ddi_l:
-        out.append(f"| DDI at gold positions | {fmt(ddi_l['ddi_strict_p'])} | {fmt(ddi_l['ddi_strict_r'])} | {fmt(ddi_l['ddi_strict_f'])} |")
-    out += ["", "## Published reference figures (quoted, not measured here)", ""]
-    out += [f"- {who}: {what}." for who, what in REFERENCES]
-    out += ["- MTMG per-type F1, Table 4: " + ", ".join(f"{k} {v:.3f}" for k, v in PAPER_TABLE4.items()) + "."]
-
-    # comparison
-    out += [
-        "",
-        "## Baselines and ablations (same encoder, data and step budget)",
-        "",
-        "| run | strict NER F1 (DDI test) | strict NER F1 (DrugNER test) | strict DDI F1 | strict DDI F1, document mode | DDI F1, gold entities | training time |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for name, run in loaded.items():
-        if run is None:
-            continue
-        ev = run["eval"]
-        ddi = ev["strict"].get("ddi")
-        gold = ev.get("gold_entities", {}).get("ddi")
-        doc_ddi = ev.get("document_mode", {}).get("ddi_test", {}).get("ddi") if ddi else None
-        tr = run["train"]
-        out.append(
-            f"| {name} | {fmt(ev['strict']['ner_ddi_test']['ents_f'])} | {fmt(ev['strict']['ner_drugner_test']['ents_f'])} | "
-            f"{fmt(ddi['ddi_strict_f'] if ddi else None)} | {fmt(doc_ddi['ddi_strict_f'] if doc_ddi else None)} | "
-            f"{fmt(gold['ddi_strict_f'] if gold else None)} | "
-            f"{minutes(tr)} |"
-        )
-    out += ["", "### What helped and what did not (generated from the table above)", ""]
-    out += what_helped(loaded, main_run, records)
-    not_run = [f"- `{k}`: {v}" for k, v in PLANNED.items() if loaded.get(k) is None]
-    if not_run:
-        out += ["", "Not trained yet (so not in the table):", ""] + not_run
-
-    # figures
-    counts = confusion(gold_test, pred_gold)
-    matrix, norm, labels = plot_confusion(counts, fig_dir / "confusion.png")
-    plot_per_type(main, fig_dir / "per_type_f1.png")
-    plot_curves([main] + [r for r in loaded.values() if r and r is not main], fig_dir / "learning_curves.png", records)
-    rel = fig_dir.name
-    out += [
-        "",
-        "## Pictures",
-        "",
-        f"DDI confusion matrix with gold entities given ({main_run}; rows gold, columns predicted,",
-        "normalised per row as in the paper's Fig. 4; counts in brackets; a pair the model did not",
-        "read counts as FALSE):",
-        "",
-        f"![confusion matrix]({rel}/confusion.png)",
-        "",
-        "| gold \\ predicted | " + " | ".join(labels) + " |",
-        "|---|" + "---|" * len(labels),
-    ]
-    for i, g in enumerate(labels):
-        out.append(f"| {g} | " + " | ".join(f"{norm[i, j]:.2f} ({int(matrix[i, j])})" for j in range(len(labels))) + " |")
-    out += [
-        "",
-        "Per-type F1 against the paper's Table 4 (the paper's figures use its own lenient protocol and BioBERT):",
-        "",
-        f"![per-type F1]({rel}/per_type_f1.png)",
-        "",
-        "Learning curves: strict DDI F1 after tuning against training hours, on DDI 2013 dev and on the outside",
-        "yardstick's test half, one line per setting (`spacy project run curves`, which also writes the table",
-        "`results/learning_curves.md`):",
-        "",
-        f"![learning curves]({rel}/learning_curves.png)",
-    ]
-
-    # error analysis
-    err_counts, err_samples = error_analysis(gold_test, pred_test, samples)
-    out += [
-        "",
-        f"## Error analysis ({main_run}, strict end to end, DDI test set)",
-        "",
-        "Entity errors: a gold entity with no exact prediction is a *wrong entity type* when a",
-        "prediction has its span, a *boundary error* when one overlaps it, else *missed*; a",
-        "prediction overlapping no gold entity is *spurious*. Interaction errors are over positive",
-        "pairs only.",
-        "",
-        "| kind | count |",
-        "|---|---|",
-    ]
-    out += [f"| {k} | {err_counts[k]} |" for k in ERROR_KINDS]
-    for kind in ERROR_KINDS:
-        if err_samples[kind]:
-            out += ["", f"### {kind}: first {len(err_samples[kind])} of {err_counts[kind]}", ""]
-            for text, what in err_samples[kind]:
-                short = text if len(text) <= 220 else text[:217] + "..."
-                out.append(f"- {what}  \n  _{short}_")
+    out += lenient_section(e)
+    out += comparison_section(loaded, main_run, records)
+    lines, counts, labels = pictures_section(loaded, main, main_run, gold_test, pred_gold, fig_dir, records)
+    out += lines
+    lines, err_counts = errors_section(gold_test, pred_test, samples, main_run)
+    out += lines
     output.write_text("\n".join(out) + "\n")
     json.dump(
         {"confusion": {g: dict(counts[g]) for g in labels}, "errors": dict(err_counts)},
