@@ -48,7 +48,7 @@ from ..evaluation import ddi_keys, entity_keys, paired_bootstrap, part_document_
 from ..extensions import DDI_LABELS, ENTITY_LABELS, POSITIVE_LABELS, install_extensions, records_of
 from ..scoring import score_ddi_strict, score_ner_strict
 from .errors import TrainingError, check_writable
-from .tune import load_pipeline, read_gold, tune
+from .tune import load_pipeline, read_docbin, read_gold, tune
 
 
 def documents_of(docs) -> Dict[str, list]:
@@ -199,16 +199,6 @@ def _tee_stdout(path: Path):
             sys.stdout = old
 
 
-def _read(path: Path, vocab, what: str) -> list:
-    path = Path(path)
-    if not path.exists():
-        raise TrainingError(f"{what} {path} not found")
-    try:
-        return list(DocBin().from_disk(path).get_docs(vocab))
-    except Exception as err:  # not a DocBin: msgpack/zlib errors of many kinds
-        raise TrainingError(f"{what} {path} is not a DocBin (.spacy) file: {err}") from err
-
-
 def finetune(
     base: str,
     data: Path,
@@ -249,7 +239,7 @@ def finetune(
     base_nlp = load_pipeline(base, gpu_id)
     if tune_on is not None:  # checked now, not after the training
         read_gold(tune_on, base_nlp.vocab, "--tune-on")
-    docs = _read(data, base_nlp.vocab, "DATA")
+    docs = read_docbin(data, base_nlp.vocab, "DATA")
     check_data(docs, data, echo)
     grouped = documents_of(docs)
     try:
@@ -258,7 +248,7 @@ def finetune(
         raise TrainingError(f"{data}: {err}") from err
     team_train = [d for i in train_ids for d in grouped[i]]
     if dev is not None:
-        dev_docs = _read(dev, base_nlp.vocab, "--dev")
+        dev_docs = read_docbin(dev, base_nlp.vocab, "--dev")
         check_data(dev_docs, Path(dev), echo)
         dev_ids = sorted(documents_of(dev_docs))
     else:
@@ -268,10 +258,10 @@ def finetune(
     if ddi_ratio > 0:
         if ddi is None:
             raise TrainingError("--ddi-ratio above 0 needs --ddi (DDI 2013 training sentences to mix in)")
-        pool = _read(ddi, base_nlp.vocab, "--ddi")
+        pool = read_docbin(ddi, base_nlp.vocab, "--ddi")
         n = min(len(pool), round(len(team_train) * ddi_ratio))
         mixed = random.Random(seed).sample(pool, n)
-    test_docs = _read(ddi_test, base_nlp.vocab, "--ddi-test") if ddi_test else None
+    test_docs = read_docbin(ddi_test, base_nlp.vocab, "--ddi-test") if ddi_test else None
     if ddi_test and not test_docs:
         raise TrainingError(f"--ddi-test {ddi_test} holds no documents")
     if reuse_training and not (out_dir / "model-best").exists():

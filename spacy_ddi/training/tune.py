@@ -97,15 +97,21 @@ def fit_calibration(nlp, rel, ner, encoded, gold, echo: Callable[[str], None] = 
     return record
 
 
-def read_gold(path: Path, vocab, what: str) -> List:
-    """The docs of a DocBin to choose settings on; a clear error where it cannot serve."""
+def read_docbin(path: Path, vocab, what: str) -> List:
+    """The docs of a DocBin, or a TrainingError naming ``what`` and ``path`` where the file is
+    missing or not a DocBin."""
     path = Path(path)
     if not path.exists():
         raise TrainingError(f"{what} {path} not found")
     try:
-        docs = list(DocBin().from_disk(path).get_docs(vocab))
+        return list(DocBin().from_disk(path).get_docs(vocab))
     except Exception as err:  # a file that is not a DocBin: msgpack/zlib errors of many kinds
         raise TrainingError(f"{what} {path} is not a DocBin (.spacy) file: {err}") from err
+
+
+def read_gold(path: Path, vocab, what: str) -> List:
+    """The docs of a DocBin to choose settings on; a clear error where it cannot serve."""
+    docs = read_docbin(path, vocab, what)
     if not docs:
         raise TrainingError(f"{what} {path} holds no documents")
     if not any(doc.ents for doc in docs):
