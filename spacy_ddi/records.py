@@ -58,7 +58,8 @@ def doc_record(doc_id: str, doc: Doc, min_score: float = 0.0, fields: Optional[D
     for ddi in doc._.ddis:
         if not ddi.is_positive or ddi.score < min_score:
             continue
-        if affirmed_only and ddi.assertion != "affirmed":
+        assertion = ddi.assertion  # read from the clause on each access: once per interaction
+        if affirmed_only and assertion != "affirmed":
             continue
         sentence = ddi.subject.sent if doc.has_annotation("SENT_START") else doc[:]
         interactions.append({
@@ -68,7 +69,7 @@ def doc_record(doc_id: str, doc: Doc, min_score: float = 0.0, fields: Optional[D
             "object": mention_record(ddi.object),
             "label": ddi.label,
             "score": round(float(ddi.score), 6),
-            "assertion": ddi.assertion,
+            "assertion": assertion,
             "sentence": span_record(sentence),
         })
     return {
@@ -96,7 +97,7 @@ def gated_record(
     interactions: List[Dict] = []
     for offset, doc in sentences:
         part = doc_record(doc_id, doc, min_score, affirmed_only=affirmed_only)
-        entities.extend({**_shifted(e, offset)} for e in part["entities"])
+        entities.extend(_shifted(e, offset) for e in part["entities"])
         for ddi in part["interactions"]:
             interactions.append({
                 **ddi, "subject": _shifted(ddi["subject"], offset), "object": _shifted(ddi["object"], offset),
