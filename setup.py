@@ -50,6 +50,7 @@ setup(
         "test": [
             "pytest>=7.0", "pytest-timeout>=2.0", "matplotlib>=3.7,<4", "pyarrow>=14", "pandas>=1.5", "ray[data]>=2.9,<3",
             "starlette>=0.37,<2", "uvicorn>=0.29,<1", "httpx2>=2", "playwright>=1.40,<2",
+            "onnxruntime>=1.17,<2", "onnx>=1.15,<2",
         ],
         # scripts/report.py draws the figures of docs/results.md
         "report": ["matplotlib>=3.7,<4"],
@@ -57,6 +58,9 @@ setup(
         "parquet": ["pyarrow>=14"],
         # spacy_ddi.aggregate.aggregate_frame returns a DataFrame
         "pandas": ["pandas>=1.5"],
+        # spacy-ddi extract --runtime onnx, spacy_ddi.onnx: the encoder through ONNX Runtime
+        # (onnx: torch's exporter writes the model through it)
+        "onnx": ["onnxruntime>=1.17,<2", "onnx>=1.15,<2"],
         # spacy-ddi review: the curator's web app
         "review": ["starlette>=0.37,<2", "uvicorn>=0.29,<1"],
         # spacy-ddi extract --engine ray, spacy_ddi.batch.ray.extract_dataset

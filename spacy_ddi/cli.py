@@ -220,6 +220,7 @@ def extract_cli(
     flush_seconds: float = typer.Option(60.0, "--flush-seconds", help="Also write about every T seconds, at the speed measured so far (--engine local)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (--engine local), no Ray Data progress bars or execution log (--engine ray)"),
     only_candidate_sentences: bool = typer.Option(False, "--only-candidate-sentences", help="Encode only the sentences where a fast pre-pass finds two or more possible drug mentions (faster on abstracts; mentions in the other sentences are absent and each record lists them under gate.not_encoded: docs/scale.md)"),
+    runtime: str = typer.Option("torch", "--runtime", help="What runs the encoder: torch, or onnx (ONNX Runtime on the CPU, the same results to float rounding and faster: docs/scale.md; pip install 'spacy-ddi[onnx]')"),
     engine: str = typer.Option("local", "--engine", help="local, or ray (Ray Data; pip install 'spacy-ddi[ray]'; every input kind but standard input)"),
     address: str = typer.Option(None, "--address", help="Ray cluster to join (default: RAY_ADDRESS, else a local Ray)"),
     actors: int = typer.Option(1, "--actors", help="Ray actors, each with one pipeline"),
@@ -249,6 +250,13 @@ def extract_cli(
         option = max(param.opts, key=len)  # --quiet, not -q
         other = "ray" if engine == "local" else "local"
         fail(f"{option} is an option of --engine {other}; --engine {engine} does not use it", exits=2)
+    if options.runtime == "onnx":
+        from .onnx import require_onnx
+
+        try:
+            require_onnx()
+        except ImportError as err:
+            fail(str(err), exits=2)
     if engine == "ray":
         if output.suffix in TABLE_SUFFIXES + (".jsonl",):
             fail(f"{output}: --engine ray writes a folder of part files (the workers write them): give -o a folder, e.g. -o {output.with_suffix('')}/", exits=2)

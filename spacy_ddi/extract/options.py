@@ -9,6 +9,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Optional
 
+RUNTIMES = ("torch", "onnx")  # what runs the encoder at prediction (spacy_ddi.onnx)
+
 # the fields only one engine reads
 ENGINE_FIELDS = {
     "local": ("n_process", "gpu_id", "mentions", "errors", "flush_seconds"),
@@ -34,6 +36,7 @@ class ExtractOptions:
     quiet: bool = False
     only_candidate_sentences: bool = False
     # how it runs
+    runtime: str = "torch"
     batch_size: int = 0
     n_process: int = 1
     gpu_id: int = -1
@@ -48,6 +51,10 @@ class ExtractOptions:
             raise ValueError("--flush-every is 1 or more and --flush-seconds more than 0")
         if self.batch_size < 0:
             raise ValueError(f"--batch-size is 0 (the pipeline's own) or more, not {self.batch_size}")
+        if self.runtime not in RUNTIMES:
+            raise ValueError(f"--runtime is {' or '.join(RUNTIMES)}, not {self.runtime!r}")
+        if self.runtime != "torch" and (self.gpu_id >= 0 or self.gpus_per_actor > 0):
+            raise ValueError("--runtime onnx runs on the CPU; leave out --gpu-id and --gpus-per-actor")
         if self.actors < 1:
             raise ValueError(f"--actors is 1 or more, not {self.actors}")
 

@@ -58,7 +58,7 @@ class PipelineActor:
     gate = None  # extract --only-candidate-sentences: the candidate-sentence gate
     affirmed_only = False  # extract --affirmed-only
 
-    def __init__(self, model: str, id_column: str, text_column: str, gpu: bool, torch_threads: int = 0, min_score: float = 0.0, done=None, gated: bool = False, affirmed_only: bool = False):
+    def __init__(self, model: str, id_column: str, text_column: str, gpu: bool, torch_threads: int = 0, min_score: float = 0.0, done=None, gated: bool = False, affirmed_only: bool = False, runtime: str = "torch"):
         import spacy
 
         if torch_threads:
@@ -69,6 +69,10 @@ class PipelineActor:
         if gpu:
             spacy.require_gpu(0)
         self.nlp = spacy.load(model)
+        if runtime == "onnx":
+            from ..onnx import use_onnx
+
+            use_onnx(self.nlp, threads=torch_threads)
         self.affirmed_only = affirmed_only
         self.gate = None
         if gated:
@@ -127,6 +131,7 @@ def extract_dataset(
     done=None,
     gated: bool = False,
     affirmed_only: bool = False,
+    runtime: str = "torch",
 ):
     """``ds`` (a ``ray.data.Dataset`` with id and text columns) mapped to records, by
     ``concurrency`` actors each holding one pipeline, each reserving ``cpus_per_actor`` CPUs
@@ -135,7 +140,8 @@ def extract_dataset(
     and their batches retried: Ray Data gives an actor pool ``max_restarts=-1`` and
     ``max_task_retries=-1`` unless told otherwise (passing them to ``map_batches`` is
     deprecated since Ray 2.60), and ``tests/test_extract_parts.py`` kills a node to check it.
-    ``gated``: encode only the candidate sentences (``extract --only-candidate-sentences``)."""
+    ``gated``: encode only the candidate sentences (``extract --only-candidate-sentences``).
+    ``runtime``: "onnx" runs each actor's encoder through ONNX Runtime (``extract --runtime``)."""
     import ray
     from ray.data import ActorPoolStrategy
 
@@ -147,6 +153,7 @@ def extract_dataset(
             "min_score": min_score,
             "gated": gated,
             "affirmed_only": affirmed_only,
+            "runtime": runtime,
             # in a list, so the reference reaches the actor as is (one copy in the object store)
             "done": [ray.put(done)] if done is not None and len(done) else None,
         },
@@ -266,7 +273,7 @@ def run(model: str, inputs, output, options=None):
         ds, model, id_column=id_column, text_column=text_column, batch_size=batch_size,
         concurrency=options.actors, gpus_per_actor=options.gpus_per_actor, cpus_per_actor=options.cpus_per_actor,
         min_score=options.min_score, done=done, gated=options.only_candidate_sentences,
-        affirmed_only=options.affirmed_only,
+        affirmed_only=options.affirmed_only, runtime=options.runtime,
     )
     sink = parts_datasink(output, part_format)
     result.write_datasink(sink)

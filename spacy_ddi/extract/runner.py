@@ -316,6 +316,10 @@ def run(model, inputs: Sequence, output: Path, options=None) -> LocalRun:
             raise ValueError(f"cannot load the model {str(model)!r}: {err}") from err
     else:
         nlp = model
+    if options.runtime == "onnx":
+        from ..onnx import use_onnx
+
+        use_onnx(nlp)
     gate = None
     if options.only_candidate_sentences:
         from .gate import gate_for

@@ -1,0 +1,138 @@
+"""Run a pipeline's encoder through ONNX Runtime for prediction (the ``[onnx]`` extra).
+
+    import spacy, spacy_ddi.onnx
+    nlp = spacy.load("en_ddi_mtmg")
+    spacy_ddi.onnx.use_onnx(nlp)              # the encoder now runs in ONNX Runtime
+    docs = list(nlp.pipe(texts))
+
+or ``spacy-ddi extract ... --runtime onnx``. Only the transformer's forward pass at prediction
+moves: the tokenizer, the alignment and every head stay as they are, and training (``nlp.update``)
+still runs on PyTorch. :func:`use_onnx` exports the pipeline's own encoder weights to an ONNX
+file (a few seconds; into a temporary folder unless ``path`` is given) and opens an ONNX Runtime
+session on it, so the file always matches the weights that were loaded. ``use_torch`` goes back.
+
+In full precision the token vectors agree with PyTorch's to about 1e-5 (entities identical and
+interaction scores within 1e-3 on the DDI 2013 test sentences, benchmarks/speed/onnx.json).
+"""
+import os
+import tempfile
+from pathlib import Path
+from typing import Optional, Union
+
+import numpy
+import torch
+
+ONNX_ATTR = "spacy_ddi_onnx"  # the attribute of the encoder's PyTorch shim that holds the session
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def require_onnx():
+    try:
+        import onnx  # noqa: F401  (torch's exporter writes through it)
+        import onnxruntime
+    except ImportError as error:
+        raise ImportError(
+            f"The ONNX runtime needs the packages onnxruntime and onnx ({error.name} is not installed): "
+            "pip install 'spacy-ddi[onnx]'"
+        ) from error
+    return onnxruntime
+
+
+def encoder_shim(nlp):
+    """The PyTorch shim that holds the pipeline's Hugging Face encoder."""
+    if "transformer" not in nlp.pipe_names:
+        raise ValueError(f"the pipeline has no 'transformer' component (it has {', '.join(nlp.pipe_names)})")
+    encoder = nlp.get_pipe("transformer").model.layers[0]
+    if not encoder.shims or not hasattr(encoder.shims[0], "_hfmodel"):
+        raise ValueError("the pipeline's transformer is not a spacy-transformers Hugging Face encoder")
+    return encoder.shims[0]
+
+
+class _Outputs(torch.nn.Module):
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids, attention_mask, token_type_ids):
+        return self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+
+
+def export_encoder(nlp, path: Union[str, Path], *, opset: int = 17) -> Path:
+    """Write the pipeline's encoder (its current weights) to ``path`` as an ONNX model with
+    dynamic batch and sequence axes. Returns ``path``."""
+    require_onnx()
+    shim = encoder_shim(nlp)
+    model = shim._model
+    was_training = model.training
+    model.eval()
+    example = torch.ones((2, 8), dtype=torch.long)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    axes = {name: {0: "batch", 1: "wordpieces"} for name in (*INPUTS, "last_hidden_state")}
+    import warnings
+
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")  # the tracer's notes on constants and the legacy exporter
+            torch.onnx.export(
+                _Outputs(model), (example, example, torch.zeros_like(example)), str(path),
+                input_names=list(INPUTS), output_names=["last_hidden_state"],
+                dynamic_axes=axes, opset_version=opset, dynamo=False,
+            )
+    finally:
+        model.train(was_training)
+    return path
+
+
+class OnnxEncoder:
+    """An ONNX Runtime session on an exported encoder; called with a spacy-transformers
+    ``WordpieceBatch``, it returns the outputs the PyTorch encoder would
+    (``{"last_hidden_state": tensor}``)."""
+
+    def __init__(self, path: Union[str, Path], threads: int = 0):
+        ort = require_onnx()
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = threads or torch.get_num_threads()
+        options.inter_op_num_threads = 1
+        self.path = Path(path)
+        self.threads = options.intra_op_num_threads
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    def __call__(self, wordpieces) -> dict:
+        ids = numpy.ascontiguousarray(wordpieces.input_ids, dtype="int64")
+        mask = numpy.ascontiguousarray(wordpieces.attention_mask, dtype="int64")
+        types = wordpieces.token_type_ids
+        types = numpy.zeros_like(ids) if types is None else numpy.ascontiguousarray(types, dtype="int64")
+        (hidden,) = self.session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
+        return {"last_hidden_state": torch.from_numpy(hidden)}
+
+
+def use_onnx(nlp, path: Optional[Union[str, Path]] = None, *, threads: int = 0) -> OnnxEncoder:
+    """Run the pipeline's encoder through ONNX Runtime at prediction from now on.
+
+    path: an ONNX file written by :func:`export_encoder` from these same weights; None (the
+    default) exports them now into a temporary folder. threads: ONNX Runtime's intra-op
+    threads; 0 (the default) takes torch's thread count, as the PyTorch encoder would use.
+    """
+    if path is None:
+        folder = tempfile.mkdtemp(prefix="spacy-ddi-onnx-")
+        path = export_encoder(nlp, os.path.join(folder, "encoder.onnx"))
+    elif not Path(path).is_file():
+        raise FileNotFoundError(f"{path} is not an ONNX file (write one with spacy_ddi.onnx.export_encoder)")
+    encoder = OnnxEncoder(path, threads=threads)
+    setattr(encoder_shim(nlp), ONNX_ATTR, encoder)
+    return encoder
+
+
+def use_torch(nlp) -> None:
+    """Undo :func:`use_onnx`: the encoder runs on PyTorch again."""
+    shim = encoder_shim(nlp)
+    if hasattr(shim, ONNX_ATTR):
+        delattr(shim, ONNX_ATTR)
+
+
+def onnx_runtime_of(encoder_model) -> Optional[OnnxEncoder]:
+    """The ONNX session attached to a transformer's inner encoder model, if any."""
+    shims = getattr(encoder_model, "shims", None)
+    return getattr(shims[0], ONNX_ATTR, None) if shims else None
