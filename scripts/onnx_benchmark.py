@@ -16,8 +16,9 @@
    (torch.set_num_threads and ONNX Runtime's intra-op threads alike), each runtime in turn,
    --rounds rounds; the best round's wall seconds and the process CPU seconds are kept, and the
    tokens per CPU core-hour (the unit of docs/scale.md) with 1 thread.
-4. Size of each ONNX file and the peak resident memory of a fresh process that loads MODEL,
-   switches runtime and runs the abstracts (1 thread), for each runtime.
+4. Size of each ONNX file and, for each runtime, the resident memory of a fresh process that
+   loads MODEL and switches runtime, and its peak while it runs the abstracts (1 thread).
+   --memory-only measures this again and keeps the rest of OUTPUT.
 """
 import json
 import os
@@ -54,16 +55,11 @@ def load(model: str, runtime: str, folder: Path, threads: int):
 
 
 def quantize(source: Path, target: Path, part: str) -> None:
-    import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from spacy_ddi.onnx import quantize_encoder
 
-    exclude = []
-    if part == "ffn":  # keep attention in full precision, quantize the feed-forward MatMuls
-        graph = onnx.load(str(source)).graph
-        exclude = [n.name for n in graph.node if n.op_type == "MatMul" and "/attention/" in n.name]
-    elif part != "all":
+    if part not in ("all", "ffn"):
         raise ValueError(f"int8 part is all or ffn, not {part!r}")
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, nodes_to_exclude=exclude)
+    quantize_encoder(source, target, exclude_attention=part == "ffn")
 
 
 def predictions(nlp, texts: List[str]):
@@ -139,11 +135,45 @@ def speed(model: str, sets: Dict[str, List[str]], runtimes: List[str], folder: P
     return out
 
 
+def _status_mib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return round(int(line.split()[1]) / 1024)
+    raise KeyError(field)
+
+
 def memory_child(model: str, runtime: str, folder: str, texts_file: str) -> None:
+    """Resident memory of a fresh process: after loading (and switching runtime), and the
+    peak while it predicts (the kernel's high-water mark, reset after loading; loading itself
+    peaks higher, building the drug tables, whatever the runtime)."""
+    import gc
+
     texts = json.loads(Path(texts_file).read_text())
     nlp = load(model, runtime, Path(folder), 1)
+    gc.collect()
+    loaded = _status_mib("VmRSS")
+    Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS
     list(nlp.pipe(texts))
-    print(json.dumps({"peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+    print(json.dumps({
+        "rss_after_load_mib": loaded, "peak_rss_predicting_mib": _status_mib("VmHWM"),
+        "peak_rss_whole_process_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }))
+
+
+def measure_memory(model, test, dev, outside, output, work: Path, abstract_texts, variants) -> Dict:
+    texts_file = work / "abstracts.json"
+    texts_file.write_text(json.dumps(abstract_texts))
+    memory = {}
+    for runtime in ["torch", "fp32", *variants]:
+        out = subprocess.run(
+            [sys.executable, __file__, model, str(test), str(dev), str(outside), str(output), "--memory", runtime,
+             "--folder", str(work), "--texts-file", str(texts_file)],
+            capture_output=True, text=True, check=True,
+        )
+        memory[runtime] = json.loads(out.stdout.strip().splitlines()[-1])
+        if runtime != "torch":
+            memory[runtime]["onnx_file_mib"] = round((work / f"{runtime}.onnx").stat().st_size / 2**20, 1)
+    return memory
 
 
 def main(
@@ -156,6 +186,7 @@ def main(
     rounds: int = typer.Option(2, help="timed rounds per runtime"),
     int8: str = typer.Option("all,ffn", help="int8 variants tried on dev (all, ffn; empty: none)"),
     pause: Optional[str] = typer.Option(None, help="pkill -f pattern of other work (a background training) to stop while the speed is measured, and resume after"),
+    memory_only: bool = typer.Option(False, help="Measure the memory again and keep the rest of OUTPUT"),
     memory: Optional[str] = typer.Option(None, hidden=True),
     texts_file: Optional[str] = typer.Option(None, hidden=True),
     folder: Optional[str] = typer.Option(None, hidden=True),
@@ -171,6 +202,14 @@ def main(
     work = Path(tempfile.mkdtemp(prefix="onnx-benchmark-"))
     sentences = [d.text for d in DocBin().from_disk(test).get_docs(spacy.blank("en").vocab)]
     abstract_texts = [i.text for i in read_inputs([str(outside)]) if i.text][:abstracts]
+    variants = [f"int8_{v}" for v in int8.split(",") if v]
+    if memory_only:
+        record = json.loads(output.read_text())
+        record["memory"] = measure_memory(model, test, dev, outside, output, work, abstract_texts, variants)
+        record["memory_command"] = "python scripts/onnx_benchmark.py " + " ".join(sys.argv[1:])
+        output.write_text(json.dumps(record, indent=1) + "\n")
+        typer.echo(f"memory: {json.dumps(record['memory'])}; wrote {output}")
+        return
     record: Dict = {
         "date": date.today().isoformat(), "model": model,
         "command": "python scripts/onnx_benchmark.py " + " ".join(sys.argv[1:]),
@@ -179,7 +218,6 @@ def main(
     }
     record["agreement_fp32"] = agreement(model, sentences, work)
     typer.echo(f"agreement: {json.dumps(record['agreement_fp32'])}")
-    variants = [f"int8_{v}" for v in int8.split(",") if v]
     record["int8_dev"] = dev_scores(model, dev, ["torch", *variants], work) if variants else {}
     timed = ["torch", "fp32"] + [v for v in variants if record["int8_dev"][v]["passes"]]
     if pause:
@@ -192,18 +230,7 @@ def main(
         if pause:
             subprocess.run(["pkill", "-CONT", "-f", pause])
     record["speed_sets"] = {"sentences": len(sentences), "abstracts": len(abstract_texts), "outside": str(outside)}
-    texts_file = work / "abstracts.json"
-    texts_file.write_text(json.dumps(abstract_texts))
-    record["memory"] = {}
-    for runtime in ["torch", "fp32", *variants]:
-        out = subprocess.run(
-            [sys.executable, __file__, model, str(test), str(dev), str(outside), str(output), "--memory", runtime,
-             "--folder", str(work), "--texts-file", str(texts_file)],
-            capture_output=True, text=True, check=True,
-        )
-        record["memory"][runtime] = json.loads(out.stdout.strip().splitlines()[-1])
-        if runtime != "torch":
-            record["memory"][runtime]["onnx_file_mib"] = round((work / f"{runtime}.onnx").stat().st_size / 2**20, 1)
+    record["memory"] = measure_memory(model, test, dev, outside, output, work, abstract_texts, variants)
     typer.echo(f"memory: {json.dumps(record['memory'])}")
     record["load_average_at_end"] = os.getloadavg()[0]
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -7,8 +7,15 @@ the ends); ``None`` leaves the head's own score. ``spacy-ddi tune`` fits it on d
 loaded pipeline takes another one as a load-time override::
 
     spacy.load("en_ddi_mtmg", config={"components": {"dstc_relations": {"calibration": None}}})
+
+Scores mean less on abstracts than on label text, and dev holds too few abstract interactions
+for a map of their own, so a genre gets a shift on top of the map instead: the setting
+``genre_shift``, ``{genre: [a, b]}``, turns a calibrated score p of a document of that genre
+into ``sigmoid(a * logit(p) + b)`` (:func:`fit_shift`). A document's genre is ``doc._.genre``
+(set from the input format by ``spacy-ddi extract``), else the component's ``genre`` setting
+("abstract" unless changed). See docs/calibration.md.
 """
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy
 
@@ -110,3 +117,74 @@ def precision_recall(scores: Sequence[float], correct: Sequence[bool], n_gold: i
             "precision": tp / n if n else None, "recall": tp / n_gold if n_gold else None,
         })
     return rows
+
+
+def _logit(p):
+    p = numpy.clip(numpy.asarray(p, dtype=float), 1e-4, 1 - 1e-4)
+    return numpy.log(p / (1 - p))
+
+
+def fit_shift(scores: Sequence[float], correct: Sequence[bool], ridge: float = 1.0) -> List[float]:
+    """A Platt shift ``[a, b]`` of already calibrated scores for one genre:
+    ``p' = sigmoid(a * logit(p) + b)``, fitted by maximum likelihood on that genre's
+    interactions (``scores``, right or wrong), with a ridge of ``ridge`` pulling toward no shift
+    (a = 1, b = 0). Two numbers: it holds on a hundred or two interactions, where an isotonic map
+    of its own would not."""
+    if len(scores) != len(correct):
+        raise ValueError("fit_shift: scores and correct differ in length")
+    if not len(scores):
+        raise ValueError("fit_shift: no interactions to fit on")
+    x = _logit(scores)
+    y = numpy.asarray(correct, dtype=float)
+    design = numpy.stack([x, numpy.ones_like(x)], axis=1)
+    prior = numpy.array([1.0, 0.0])
+    w = prior.copy()
+    for _ in range(100):  # Newton's method; the ridge keeps the Hessian positive definite
+        q = 1 / (1 + numpy.exp(-(design @ w)))
+        grad = design.T @ (q - y) + ridge * (w - prior)
+        hess = (design * (q * (1 - q))[:, None]).T @ design + ridge * numpy.eye(2)
+        step = numpy.linalg.solve(hess, grad)
+        w = w - step
+        if numpy.abs(step).max() < 1e-9:
+            break
+    return [round(float(w[0]), 6), round(float(w[1]), 6)]
+
+
+def check_shift(shift, where: str = "genre_shift") -> Optional[Dict[str, Tuple[float, float]]]:
+    """The ``genre_shift`` setting as {genre: (a, b)}, or None; a clear error when malformed."""
+    from .extensions import GENRES
+
+    if shift is None:
+        return None
+    if not isinstance(shift, dict):
+        raise ValueError(f"{where}: expected {{genre: [a, b]}}, got {shift!r}")
+    out = {}
+    for genre, pair in shift.items():
+        if genre not in GENRES:
+            raise ValueError(f"{where}: {genre!r} is not a genre ({', '.join(GENRES)})")
+        try:
+            a, b = (float(v) for v in pair)
+        except (TypeError, ValueError):
+            raise ValueError(f"{where}[{genre}]: expected [a, b], got {pair!r}") from None
+        if not (numpy.isfinite(a) and numpy.isfinite(b) and a > 0):
+            raise ValueError(f"{where}[{genre}]: a is a positive number and b a number, got {pair!r}")
+        out[genre] = (a, b)
+    return out
+
+
+def shifted(score: float, shift: Optional[Tuple[float, float]]) -> float:
+    """``score`` after a genre's shift (unchanged without one)."""
+    if shift is None:
+        return score
+    a, b = shift
+    return float(1 / (1 + numpy.exp(-(a * _logit(score) + b))))
+
+
+def shift_of(shifts: Optional[Dict[str, Tuple[float, float]]], genre: str) -> Optional[Tuple[float, float]]:
+    """The shift that applies to a document of ``genre``: its own, else for an article the
+    abstracts' (both are the literature), else none."""
+    if not shifts:
+        return None
+    if genre in shifts:
+        return shifts[genre]
+    return shifts.get("abstract") if genre == "article" else None

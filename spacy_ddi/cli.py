@@ -220,7 +220,8 @@ def extract_cli(
     flush_seconds: float = typer.Option(60.0, "--flush-seconds", help="Also write about every T seconds, at the speed measured so far (--engine local)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar (--engine local), no Ray Data progress bars or execution log (--engine ray)"),
     only_candidate_sentences: bool = typer.Option(False, "--only-candidate-sentences", help="Encode only the sentences where a fast pre-pass finds two or more possible drug mentions (faster on abstracts; mentions in the other sentences are absent and each record lists them under gate.not_encoded: docs/scale.md)"),
-    runtime: str = typer.Option("torch", "--runtime", help="What runs the encoder: torch, or onnx (ONNX Runtime on the CPU, the same results to float rounding and faster: docs/scale.md; pip install 'spacy-ddi[onnx]')"),
+    genre: str = typer.Option("abstract", "--genre", help="What the documents are, for the calibration of their scores: abstract, article or label. MEDLINE, PubTator, PMC and BioC inputs say it themselves (BioC: abstract when every passage is title or abstract); this is for text and JSONL (docs/calibration.md)"),
+    runtime: str = typer.Option("torch", "--runtime", help="What runs the encoder: torch; onnx (ONNX Runtime on the CPU: the same results to float rounding, faster); or onnx-int8 (int8 weights: 2.5x torch's speed, not the same results, dev DDI F1 0.001 lower). docs/scale.md; pip install 'spacy-ddi[onnx]'"),
     engine: str = typer.Option("local", "--engine", help="local, or ray (Ray Data; pip install 'spacy-ddi[ray]'; every input kind but standard input)"),
     address: str = typer.Option(None, "--address", help="Ray cluster to join (default: RAY_ADDRESS, else a local Ray)"),
     actors: int = typer.Option(1, "--actors", help="Ray actors, each with one pipeline"),
@@ -250,7 +251,7 @@ def extract_cli(
         option = max(param.opts, key=len)  # --quiet, not -q
         other = "ray" if engine == "local" else "local"
         fail(f"{option} is an option of --engine {other}; --engine {engine} does not use it", exits=2)
-    if options.runtime == "onnx":
+    if options.runtime != "torch":
         from .onnx import require_onnx
 
         try:

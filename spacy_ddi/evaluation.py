@@ -14,13 +14,34 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 from spacy.tokens import Doc
 
 from .corpus.convert import DOCUMENT_ID_KEY, GOLD_OFFSETS_KEY, SOURCES, doc_source
-from .extensions import ENTITY_LABELS, POSITIVE_LABELS, records_of
+from .extensions import ENTITY_LABELS, POSITIVE_LABELS, install_extensions, records_of
 
 CharSpan = Tuple[int, int]
 EntityKey = Tuple[int, int, str]
 InteractionKey = Tuple[frozenset, str]
 # the text that joins the sentences of a document in document mode
 SENTENCE_JOINER = " "
+
+
+def genre_of_gold(doc: Doc) -> str:
+    """The genre of an annotated doc, for its scores' calibration: "label" for DDI 2013's
+    DrugBank part, "abstract" for its MedLine part and for documents from elsewhere (the
+    yardstick, a team's abstracts); a doc whose ``_.genre`` is set keeps it."""
+    own = doc._.genre if Doc.has_extension("genre") else None
+    return own or ("label" if doc_source(doc) == "DrugBank" else "abstract")
+
+
+def docs_with_genre(nlp, gold_docs: Sequence[Doc], texts: Optional[Sequence[str]] = None) -> List[Doc]:
+    """Unannotated docs of ``gold_docs``' texts (or of ``texts``, one per gold doc) for
+    ``nlp.pipe``, each with the genre :func:`genre_of_gold` gives its gold doc, so that its
+    interaction scores are calibrated for it."""
+    install_extensions()
+    docs = []
+    for k, gold in enumerate(gold_docs):
+        doc = nlp.make_doc(gold.text if texts is None else texts[k])
+        doc._.genre = genre_of_gold(gold)
+        docs.append(doc)
+    return docs
 
 
 def prf(tp: int, n_pred: int, n_gold: int) -> Dict[str, float]:

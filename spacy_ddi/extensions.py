@@ -18,6 +18,10 @@ POSITIVE_LABELS = ("MECHANISM", "EFFECT", "ADVISE", "INT")
 FALSE_LABEL = "FALSE"
 DDI_LABELS = POSITIVE_LABELS + (FALSE_LABEL,)
 ENTITY_LABELS = ("DRUG", "BRAND", "GROUP", "DRUG_N")
+# what a document is, for the calibration of its interaction scores (spacy_ddi.calibration):
+# scores are read differently on label text and on the literature (an article takes the
+# abstracts' calibration unless a pipeline fits one of its own)
+GENRES = ("abstract", "article", "label")
 LINK_EXTENSIONS = (
     "drug_id", "drug_name", "is_brand", "drug_candidates", "long_form", "class_id", "class_name", "drug_classes",
 )
@@ -202,12 +206,16 @@ def install_extensions() -> None:
     (the MeSH class a class mention names) and ``drug_classes`` (``{"id", "name", "source"}``
     dicts: the classes a drug belongs to, by the vocabulary or by the document).
     Doc: ``abbreviation_records`` (short and long form character offsets) and
-    ``abbreviations`` ((short form, long form) Spans).
+    ``abbreviations`` ((short form, long form) Spans); ``genre`` (one of ``GENRES``: set it
+    before the pipeline runs, or the relation component sets its default ``genre`` setting;
+    it chooses how interaction scores are calibrated).
     """
     if not Doc.has_extension("ddi_records"):
         Doc.set_extension("ddi_records", default=None)
     if not Doc.has_extension("ddis"):
         Doc.set_extension("ddis", getter=_get_ddis, setter=_set_ddis)
+    if not Doc.has_extension("genre"):
+        Doc.set_extension("genre", default=None)
     if not Doc.has_extension("abbreviation_records"):
         Doc.set_extension("abbreviation_records", default=None)
     if not Doc.has_extension("abbreviations"):

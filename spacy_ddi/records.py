@@ -17,7 +17,8 @@ from spacy.tokens import Doc, Span
 
 from .extensions import install_extensions
 
-# the version of the record format: 2 added ``schema`` and each interaction's ``assertion``
+# the version of the record format: 2 added ``schema``, each interaction's ``assertion`` and the
+# document's ``genre`` (what its scores were calibrated for)
 # (records without ``schema`` are version 1, spacy-ddi 1.0's, and read as they are)
 SCHEMA_VERSION = 2
 # the part files of a folder that ``spacy-ddi extract --engine ray`` (or ``-o DIR/``) writes
@@ -49,6 +50,7 @@ def doc_record(doc_id: str, doc: Doc, min_score: float = 0.0, fields: Optional[D
     """{id, text, tokens, entities, interactions}: tokens is the number of spaCy tokens;
     entities with start, end, text, drug_id, drug_name, label; interactions with subject and
     object (start, end, text, drug_id, drug_name), label, score and the sentence they come from,
+    and ``genre``, the genre the scores were calibrated for (where the doc has one),
     those scored below ``min_score`` (and with ``affirmed_only`` those a sentence negates or
     hedges) left out, each with its ``assertion``; then ``fields``, what the reader knows of the
     document (``sections`` of a MEDLINE or JATS article, ``passages`` of a BioC document)."""
@@ -72,8 +74,9 @@ def doc_record(doc_id: str, doc: Doc, min_score: float = 0.0, fields: Optional[D
             "assertion": assertion,
             "sentence": span_record(sentence),
         })
+    genre = {"genre": doc._.genre} if doc._.genre is not None else {}
     return {
-        "id": doc_id, "schema": SCHEMA_VERSION, "text": doc.text, "tokens": len(doc), "entities": entities,
+        "id": doc_id, "schema": SCHEMA_VERSION, **genre, "text": doc.text, "tokens": len(doc), "entities": entities,
         "interactions": interactions, **(fields or {}),
     }
 
@@ -85,7 +88,7 @@ def _shifted(mention: Dict, offset: int) -> Dict:
 
 def gated_record(
     doc_id: str, text: str, tokens: int, sentences: List, skipped: List, min_score: float = 0.0,
-    fields: Optional[Dict] = None, affirmed_only: bool = False,
+    fields: Optional[Dict] = None, affirmed_only: bool = False, genre: Optional[str] = None,
 ) -> Dict:
     """The record of a document of which only some sentences were encoded
     (``extract --only-candidate-sentences``): ``sentences`` are (start character, processed
@@ -95,6 +98,9 @@ def gated_record(
     count of a gated run misses the sentences with one mention or none)."""
     entities: List[Dict] = []
     interactions: List[Dict] = []
+    if genre is None:  # else the genre the encoded sentences were read as
+        genre = next((doc._.genre for _, doc in sentences if doc._.genre is not None), None)
+    genre = {"genre": genre} if genre is not None else {}
     for offset, doc in sentences:
         part = doc_record(doc_id, doc, min_score, affirmed_only=affirmed_only)
         entities.extend(_shifted(e, offset) for e in part["entities"])
@@ -105,7 +111,7 @@ def gated_record(
             })
     gate = {"sentences": len(sentences) + len(skipped), "encoded": len(sentences), "not_encoded": [list(r) for r in skipped]}
     return {
-        "id": doc_id, "schema": SCHEMA_VERSION, "text": text, "tokens": tokens, "entities": entities,
+        "id": doc_id, "schema": SCHEMA_VERSION, **genre, "text": text, "tokens": tokens, "entities": entities,
         "interactions": interactions, "gate": gate, **(fields or {}),
     }
 

@@ -97,6 +97,22 @@ def test_extract_runtime_onnx_writes_the_records_torch_does(model_dir, tmp_path)
         assert all(abs(i["score"] - j["score"]) < 1e-3 for i, j in zip(a["interactions"], b["interactions"]))
 
 
+def test_int8_quantizes_the_exported_encoder_and_still_predicts(nlp, tmp_path):
+    pytest.importorskip("onnxruntime")
+    from spacy_ddi.onnx import use_onnx
+
+    ents, _ = predictions(nlp)
+    encoder = use_onnx(nlp, quantize="int8")
+    fp32 = encoder.path.with_name("encoder.onnx")
+    assert encoder.path.name == "encoder-int8.onnx" and encoder.path.stat().st_size < fp32.stat().st_size / 2
+    int8_ents, int8_ddis = predictions(nlp)
+    assert len(int8_ents) == len(ents) and all(0 <= s <= 1 for d in int8_ddis for s in d.values())
+    with pytest.raises(ValueError, match="quantize is None or 'int8'"):
+        use_onnx(nlp, quantize="int4")
+    with pytest.raises(ValueError, match="not both"):
+        use_onnx(nlp, fp32, quantize="int8")
+
+
 def test_the_ray_actor_runs_the_onnx_runtime(model_dir):
     pytest.importorskip("onnxruntime")
     from spacy_ddi.extract.ray import PipelineActor
@@ -107,7 +123,8 @@ def test_the_ray_actor_runs_the_onnx_runtime(model_dir):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--runtime", "tensorrt"], "--runtime is torch or onnx, not 'tensorrt'"),
+    (["--runtime", "tensorrt"], "--runtime is torch, onnx, onnx-int8, not 'tensorrt'"),
+    (["--runtime", "onnx-int8", "--gpu-id", "0"], "--runtime onnx-int8 runs on the CPU"),
     (["--runtime", "onnx", "--gpu-id", "0"], "--runtime onnx runs on the CPU"),
 ])
 def test_extract_refuses_a_runtime_it_cannot_run(model_dir, tmp_path, args, message):

@@ -9,7 +9,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Optional
 
-RUNTIMES = ("torch", "onnx")  # what runs the encoder at prediction (spacy_ddi.onnx)
+from ..extensions import GENRES
+
+RUNTIMES = ("torch", "onnx", "onnx-int8")  # what runs the encoder at prediction (spacy_ddi.onnx)
 
 # the fields only one engine reads
 ENGINE_FIELDS = {
@@ -35,6 +37,7 @@ class ExtractOptions:
     flush_seconds: float = 60.0
     quiet: bool = False
     only_candidate_sentences: bool = False
+    genre: str = "abstract"
     # how it runs
     runtime: str = "torch"
     batch_size: int = 0
@@ -52,9 +55,11 @@ class ExtractOptions:
         if self.batch_size < 0:
             raise ValueError(f"--batch-size is 0 (the pipeline's own) or more, not {self.batch_size}")
         if self.runtime not in RUNTIMES:
-            raise ValueError(f"--runtime is {' or '.join(RUNTIMES)}, not {self.runtime!r}")
+            raise ValueError(f"--runtime is {', '.join(RUNTIMES)}, not {self.runtime!r}")
         if self.runtime != "torch" and (self.gpu_id >= 0 or self.gpus_per_actor > 0):
-            raise ValueError("--runtime onnx runs on the CPU; leave out --gpu-id and --gpus-per-actor")
+            raise ValueError(f"--runtime {self.runtime} runs on the CPU; leave out --gpu-id and --gpus-per-actor")
+        if self.genre not in GENRES:
+            raise ValueError(f"--genre is one of {', '.join(GENRES)}, not {self.genre!r}")
         if self.actors < 1:
             raise ValueError(f"--actors is 1 or more, not {self.actors}")
 

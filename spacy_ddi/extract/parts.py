@@ -57,6 +57,7 @@ def record_schema():
     return pa.schema([
         ("id", pa.string()),
         ("schema", pa.int64()),
+        ("genre", pa.string()),
         ("text", pa.string()),
         ("tokens", pa.int64()),
         ("entities", pa.list_(pa.struct(mention + [("label", pa.string())]))),

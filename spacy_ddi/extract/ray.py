@@ -57,8 +57,9 @@ class PipelineActor:
     done = None  # the ids a resumed run skips (see __init__)
     gate = None  # extract --only-candidate-sentences: the candidate-sentence gate
     affirmed_only = False  # extract --affirmed-only
+    genre = "abstract"  # extract --genre: the genre of documents whose format does not say
 
-    def __init__(self, model: str, id_column: str, text_column: str, gpu: bool, torch_threads: int = 0, min_score: float = 0.0, done=None, gated: bool = False, affirmed_only: bool = False, runtime: str = "torch"):
+    def __init__(self, model: str, id_column: str, text_column: str, gpu: bool, torch_threads: int = 0, min_score: float = 0.0, done=None, gated: bool = False, affirmed_only: bool = False, runtime: str = "torch", genre: str = "abstract"):
         import spacy
 
         if torch_threads:
@@ -69,11 +70,12 @@ class PipelineActor:
         if gpu:
             spacy.require_gpu(0)
         self.nlp = spacy.load(model)
-        if runtime == "onnx":
+        if runtime != "torch":
             from ..onnx import use_onnx
 
-            use_onnx(self.nlp, threads=torch_threads)
+            use_onnx(self.nlp, threads=torch_threads, quantize="int8" if runtime == "onnx-int8" else None)
         self.affirmed_only = affirmed_only
+        self.genre = genre
         self.gate = None
         if gated:
             from .gate import gate_for
@@ -111,7 +113,7 @@ class PipelineActor:
 
         for j, record in build_records(
             self.nlp, [ids[k] for k in good], [texts[k] for k in good], [fields[k] for k in good], fail,
-            min_score=self.min_score, gate=self.gate, affirmed_only=self.affirmed_only,
+            min_score=self.min_score, gate=self.gate, affirmed_only=self.affirmed_only, genre=self.genre,
         ):
             records[good[j]] = record_line(record)
         return {"id": ids, "record": records, "error": errors, SOURCE_COLUMN: sources, "skipped": skipped}
@@ -132,6 +134,7 @@ def extract_dataset(
     gated: bool = False,
     affirmed_only: bool = False,
     runtime: str = "torch",
+    genre: str = "abstract",
 ):
     """``ds`` (a ``ray.data.Dataset`` with id and text columns) mapped to records, by
     ``concurrency`` actors each holding one pipeline, each reserving ``cpus_per_actor`` CPUs
@@ -141,7 +144,8 @@ def extract_dataset(
     ``max_task_retries=-1`` unless told otherwise (passing them to ``map_batches`` is
     deprecated since Ray 2.60), and ``tests/test_extract_parts.py`` kills a node to check it.
     ``gated``: encode only the candidate sentences (``extract --only-candidate-sentences``).
-    ``runtime``: "onnx" runs each actor's encoder through ONNX Runtime (``extract --runtime``)."""
+    ``runtime``: "onnx" runs each actor's encoder through ONNX Runtime (``extract --runtime``).
+    ``genre``: the genre of documents whose format does not give one (``extract --genre``)."""
     import ray
     from ray.data import ActorPoolStrategy
 
@@ -154,6 +158,7 @@ def extract_dataset(
             "gated": gated,
             "affirmed_only": affirmed_only,
             "runtime": runtime,
+            "genre": genre,
             # in a list, so the reference reaches the actor as is (one copy in the object store)
             "done": [ray.put(done)] if done is not None and len(done) else None,
         },
@@ -273,7 +278,7 @@ def run(model: str, inputs, output, options=None):
         ds, model, id_column=id_column, text_column=text_column, batch_size=batch_size,
         concurrency=options.actors, gpus_per_actor=options.gpus_per_actor, cpus_per_actor=options.cpus_per_actor,
         min_score=options.min_score, done=done, gated=options.only_candidate_sentences,
-        affirmed_only=options.affirmed_only, runtime=options.runtime,
+        affirmed_only=options.affirmed_only, runtime=options.runtime, genre=options.genre,
     )
     sink = parts_datasink(output, part_format)
     result.write_datasink(sink)

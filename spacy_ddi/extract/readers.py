@@ -280,7 +280,7 @@ def read_pubtator(text: str, source: str) -> Iterator[Item]:
                 order.append(pmid)
             parts[pmid][kind] = value
     for pmid in order:
-        yield Item(pmid, pubtator_text(parts[pmid].get("t"), parts[pmid].get("a")), source=source)
+        yield Item(pmid, pubtator_text(parts[pmid].get("t"), parts[pmid].get("a")), source=source, fields={"genre": "abstract"})
 
 
 
@@ -331,7 +331,7 @@ def _medline_items(stream: IO[bytes], source: str, doc_id: str) -> Iterator[Item
             yield Item(f"{source}, an article without PMID", None, f"{source}: an article without a PMID", source)
         else:
             text, sections = medline_document(element)
-            yield Item(pmid.strip(), text, source=source, fields={"sections": sections})
+            yield Item(pmid.strip(), text, source=source, fields={"genre": "abstract", "sections": sections})
         element.clear()
 
 
@@ -339,7 +339,7 @@ def _jats_items(stream: IO[bytes], source: str, doc_id: str) -> Iterator[Item]:
     for number, article in enumerate(iter_jats_articles(stream), start=1):
         found, text, sections = jats_document(article)
         fallback = doc_id if number == 1 else f"{doc_id}, article {number}"
-        yield Item(found or fallback, text, source=source, fields={"sections": sections})
+        yield Item(found or fallback, text, source=source, fields={"genre": "article", "sections": sections})
 
 
 def _bioc_xml_items(stream: IO[bytes], source: str, doc_id: str) -> Iterator[Item]:
@@ -358,7 +358,18 @@ def bioc_item(document, where: str, source: str) -> Item:
         text, passages = bioc_document_text(document, f"{where} (id {doc_id})" if document.id else where)
     except BioCError as err:
         return Item(where, None, str(err), source)
-    return Item(doc_id, text, source=source, fields={"passages": passages})
+    return Item(doc_id, text, source=source, fields={"genre": bioc_genre(passages), "passages": passages})
+
+
+# BioC passage types (PMC's section_type, PubTator's type) of an abstract record
+ABSTRACT_PASSAGES = {None, "", "title", "abstract", "title_1", "abstract_title_1", "front", "TITLE", "ABSTRACT"}
+
+
+def bioc_genre(passages) -> str:
+    """"abstract" for a BioC document whose passages are all title or abstract (PubTator's
+    abstracts), "article" for one with any other passage (PMC's full text)."""
+    kinds = {p.get("section_type") or p.get("type") for p in passages}
+    return "abstract" if kinds <= ABSTRACT_PASSAGES else "article"
 
 
 def read_bioc_json(path: Path) -> Iterator[Item]:

@@ -19,6 +19,7 @@ from spacy.tokens import Doc
 
 from .readers import Item
 from ..counts import Counts
+from ..extensions import install_extensions
 from ..records import check_same_gate, doc_record, gated_record, record_line
 
 
@@ -129,6 +130,7 @@ def extract(
     flush_seconds: float = FLUSH_SECONDS,
     gate=None,
     affirmed_only: bool = False,
+    genre: str = "abstract",
 ) -> Summary:
     """Run ``nlp`` over ``items`` and append one record per document to ``output``, flushed
     to disk at least every ``flush_every`` documents and about every ``flush_seconds``
@@ -176,7 +178,7 @@ def extract(
             for k, record in build_records(
                 nlp, [item.id for item in todo], [item.text for item in todo], [item.fields for item in todo],
                 lambda k, reason: fail(todo[k], reason), min_score=min_score, gate=gate, affirmed_only=affirmed_only,
-                batch_size=batch_size, n_process=n_process,
+                genre=genre, batch_size=batch_size, n_process=n_process,
             ):
                 out.write(record_line(record) + "\n")
                 summary.count(record)
@@ -197,15 +199,18 @@ def extract(
 
 def build_records(
     nlp, ids: Sequence[str], texts: Sequence[str], fields: Sequence[Optional[Dict]], fail: Callable[[int, str], None],
-    min_score: float = 0.0, gate=None, affirmed_only: bool = False, **pipe_kwargs,
+    min_score: float = 0.0, gate=None, affirmed_only: bool = False, genre: str = "abstract", **pipe_kwargs,
 ) -> Iterator[Tuple[int, Dict]]:
     """The one way every engine turns a batch into records: ``(k, record)`` for each text the
     pipeline handles (``fail(k, reason)`` for one it cannot). Without ``gate`` every text goes
     through the pipeline whole; with a :class:`~spacy_ddi.extract.gate.CandidateGate` only the
     sentences it passes do, each on its own (a sentence gets the same result alone or inside its
-    document), and the record says which sentences were not encoded."""
+    document), and the record says which sentences were not encoded. Each document's genre
+    (what its scores are calibrated for) is the one its reader put in its fields (MEDLINE,
+    PubTator, JATS, BioC), else ``genre`` (``extract --genre``)."""
+    genres = [(f or {}).get("genre") or genre for f in fields]
     if gate is None:
-        for k, doc in pipe_documents(nlp, list(texts), fail, **pipe_kwargs):
+        for k, doc in pipe_documents(nlp, list(texts), fail, genres=genres, **pipe_kwargs):
             yield k, doc_record(ids[k], doc, min_score, fields[k], affirmed_only=affirmed_only)
         return
     splitter = nlp.get_pipe("ddi_sentences") if "ddi_sentences" in nlp.pipe_names else None
@@ -236,29 +241,43 @@ def build_records(
             failed.add(k)
             fail(k, reason)
 
-    for j, doc in pipe_documents(nlp, sentence_texts, sentence_failed, **pipe_kwargs):
+    sentence_genres = [genres[k] for k, _ in owners]
+    for j, doc in pipe_documents(nlp, sentence_texts, sentence_failed, genres=sentence_genres, **pipe_kwargs):
         k, start = owners[j]
         done[k].append((start, doc))
     for k, plan in enumerate(plans):
         if plan is None or k in failed:
             continue
         tokens, skipped = plan
-        yield k, gated_record(ids[k], texts[k], tokens, done[k], skipped, min_score, fields[k], affirmed_only=affirmed_only)
+        yield k, gated_record(ids[k], texts[k], tokens, done[k], skipped, min_score, fields[k], affirmed_only=affirmed_only, genre=genres[k])
 
 
-def pipe_documents(nlp, texts: Sequence[str], fail: Callable[[int, str], None], **pipe_kwargs) -> Iterator[Tuple[int, Doc]]:
+def pipe_documents(
+    nlp, texts: Sequence[str], fail: Callable[[int, str], None], genres: Optional[Sequence[str]] = None, **pipe_kwargs,
+) -> Iterator[Tuple[int, Doc]]:
     """The one way every engine runs a batch: ``(k, doc)`` for each text the pipeline handles,
-    ``k`` its position in ``texts``. The batch goes through ``nlp.pipe(texts, **pipe_kwargs)``;
-    if that raises, it is redone one document at a time, and a document that raises is
-    reported by ``fail(k, reason)`` and left out, so one bad document does not lose the batch."""
+    ``k`` its position in ``texts``, with ``doc._.genre`` set from ``genres`` (one per text)
+    before the pipeline runs. The batch goes through ``nlp.pipe``; if that raises, it is redone
+    one document at a time, and a document that raises is reported by ``fail(k, reason)`` and
+    left out, so one bad document does not lose the batch."""
     if not texts:
         return
-    try:
-        docs = list(nlp.pipe(texts, **pipe_kwargs))
-    except Exception:  # noqa: BLE001 - one bad document must not stop the run
+    inputs: List = list(texts)
+    if genres is not None:
+        install_extensions()
         for k, text in enumerate(texts):
             try:
-                doc = nlp(text)
+                doc = nlp.make_doc(text)
+            except Exception:  # noqa: BLE001 - the pipeline's own call below reports it
+                continue
+            doc._.genre = genres[k]
+            inputs[k] = doc
+    try:
+        docs = list(nlp.pipe(inputs, **pipe_kwargs))
+    except Exception:  # noqa: BLE001 - one bad document must not stop the run
+        for k, item in enumerate(inputs):
+            try:
+                doc = nlp(item)
             except Exception as err:  # noqa: BLE001
                 fail(k, f"the pipeline raised {type(err).__name__}: {err}")
                 continue
@@ -316,10 +335,10 @@ def run(model, inputs: Sequence, output: Path, options=None) -> LocalRun:
             raise ValueError(f"cannot load the model {str(model)!r}: {err}") from err
     else:
         nlp = model
-    if options.runtime == "onnx":
+    if options.runtime != "torch":
         from ..onnx import use_onnx
 
-        use_onnx(nlp)
+        use_onnx(nlp, quantize="int8" if options.runtime == "onnx-int8" else None)
     gate = None
     if options.only_candidate_sentences:
         from .gate import gate_for
@@ -330,7 +349,7 @@ def run(model, inputs: Sequence, output: Path, options=None) -> LocalRun:
         errors=errors, batch_size=options.batch_size or nlp.batch_size, n_process=options.n_process,
         resume=options.resume, progress=progress, total=total, min_score=options.min_score,
         flush_every=options.flush_every, flush_seconds=options.flush_seconds, gate=gate,
-        affirmed_only=options.affirmed_only,
+        affirmed_only=options.affirmed_only, genre=options.genre,
     )
     done = LocalRun(summary, records, errors)
     if table:

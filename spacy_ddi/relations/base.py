@@ -1,13 +1,13 @@
 """What the relation components (dstc_relations, pair_relations) share."""
 import warnings
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy
 from spacy.language import Language
 
 from ..assertion import NEGATED, assertion_of
-from ..calibration import Knots, check_knots
-from ..extensions import FALSE_LABEL, InteractionRecord
+from ..calibration import Knots, check_knots, check_shift, shift_of, shifted
+from ..extensions import FALSE_LABEL, GENRES, InteractionRecord
 from ..gold import gold_drugs_and_pairs
 from ..layers.logit_adjustment import softmax_cross_entropy
 from ..layers.segments import doc_segments
@@ -24,9 +24,18 @@ RELATION_DEFAULTS = {
     "negated": "keep",
     "max_sentence_mentions": 500,
     "calibration": None,
+    "genre_shift": None,
+    "genre": "abstract",
     "scorer": {"@scorers": "spacy-ddi.ddi_scorer.v1"},
 }
 RELATION_SCORE_WEIGHTS = {"ddi_strict_f": 0.5, "ddi_strict_p": 0.0, "ddi_strict_r": 0.0}
+
+
+def check_genre(value, name: str) -> str:
+    """A genre (the ``genre`` setting, or ``doc._.genre``): one of ``GENRES``."""
+    if value not in GENRES:
+        raise ValueError(f"[{name}] genre is one of {', '.join(GENRES)}, not {value!r}")
+    return value
 
 
 def check_negated(value, name: str) -> str:
@@ -48,7 +57,7 @@ class RelationPipe(PriorHeadPipe):
 
     PREDICTION_SETTINGS = (
         "prior_at_inference", "store_false", "same_name_rule", "symmetric_reading",
-        "max_sentence_mentions", "calibration", "negated",
+        "max_sentence_mentions", "calibration", "negated", "genre_shift", "genre",
     )
 
     def __init__(
@@ -66,16 +75,20 @@ class RelationPipe(PriorHeadPipe):
         negated: str = "keep",
         max_sentence_mentions: int = 500,
         calibration: Optional[Knots] = None,
+        genre_shift: Optional[Dict[str, List[float]]] = None,
+        genre: str = "abstract",
         scorer=None,
         **cfg,
     ) -> None:
         check_knots(calibration, f"[{name}] calibration")
+        check_shift(genre_shift, f"[{name}] genre_shift")
+        check_genre(genre, name)
         check_negated(negated, name)
         super().__init__(
             vocab, model, name, labels=labels, loss=loss, optimizer=optimizer,
             prior_at_inference=prior_at_inference, scorer=scorer, store_false=store_false,
             same_name_rule=same_name_rule, negated=negated, max_sentence_mentions=max_sentence_mentions,
-            calibration=calibration, **cfg,
+            calibration=calibration, genre_shift=genre_shift, genre=genre, **cfg,
         )
 
     def readable_drugs(self, docs) -> List[List[Tuple[int, int]]]:
@@ -151,7 +164,9 @@ class RelationPipe(PriorHeadPipe):
 
         With ``cfg["calibration"]`` (knots fitted on dev, :mod:`spacy_ddi.calibration`), each
         interaction's score becomes its calibrated score: the share of interactions reported
-        at that score that were right on dev.
+        at that score that were right on dev; then, with ``cfg["genre_shift"]``, the shift of
+        the doc's genre (``doc._.genre``, else ``cfg["genre"]``, which is then written to
+        ``doc._.genre`` so that the records say which genre applied).
 
         With ``cfg["negated"] == "drop"``, an interaction whose clause negates it ("X had no
         effect on Y": :mod:`spacy_ddi.assertion`) is read as FALSE; with "keep" (the default)
@@ -159,11 +174,18 @@ class RelationPipe(PriorHeadPipe):
         rule = bool(self.cfg.get("same_name_rule"))
         drop_negated = check_negated(self.cfg.get("negated", "keep"), self.name) == "drop"
         knots = check_knots(self.cfg.get("calibration"), f"[{self.name}] calibration")
+        shifts = check_shift(self.cfg.get("genre_shift"), f"[{self.name}] genre_shift")
+        default_genre = self.cfg.get("genre", "abstract")
         for doc, doc_records in zip(docs, records):
+            if doc._.genre is None:
+                doc._.genre = default_genre
+            shift = shift_of(shifts, check_genre(doc._.genre, f"{self.name}: doc._.genre"))
             kept = []
             for record in map(InteractionRecord.read, doc_records):
                 if knots is not None and record.is_positive:
                     record = record._replace(score=float(numpy.interp(record.score, *knots)))
+                if shift is not None and record.is_positive:
+                    record = record._replace(score=shifted(record.score, shift))
                 if rule and record.is_positive:
                     subject = doc[record.subject_start : record.subject_end].text.lower()
                     if subject == doc[record.object_start : record.object_end].text.lower():

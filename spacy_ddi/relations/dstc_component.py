@@ -1,5 +1,5 @@
 """dstc_relations: drug-specified token classification; writes doc._.ddis."""
-from typing import Callable, Iterable, List, Optional, Sequence
+from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
 import numpy
 from spacy.language import Language
@@ -51,6 +51,8 @@ def make_dstc_relations(
     negated: str,
     max_sentence_mentions: int,
     calibration: Optional[List[List[float]]],
+    genre_shift: Optional[Dict[str, List[float]]],
+    genre: str,
     symmetric_reading: bool,
     o_token_weight: float,
     scorer: Optional[Callable],
@@ -59,7 +61,7 @@ def make_dstc_relations(
         nlp.vocab, model, name, loss=loss, optimizer=optimizer,
         prior_at_inference=prior_at_inference, store_false=store_false,
         same_name_rule=same_name_rule, negated=negated, max_sentence_mentions=max_sentence_mentions,
-        calibration=calibration,
+        calibration=calibration, genre_shift=genre_shift, genre=genre,
         symmetric_reading=symmetric_reading, o_token_weight=o_token_weight,
         scorer=scorer,
     )

@@ -1,5 +1,5 @@
 """pair_relations: the pipelined baseline, a pairwise classifier over entity pairs; writes doc._.ddis."""
-from typing import Callable, Iterable, List, Optional, Sequence
+from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
 import numpy
 from spacy.language import Language
@@ -50,13 +50,15 @@ def make_pair_relations(
     negated: str,
     max_sentence_mentions: int,
     calibration: Optional[List[List[float]]],
+    genre_shift: Optional[Dict[str, List[float]]],
+    genre: str,
     scorer: Optional[Callable],
 ) -> "PairRelations":
     return PairRelations(
         nlp.vocab, model, name, loss=loss, optimizer=optimizer,
         prior_at_inference=prior_at_inference, store_false=store_false,
         same_name_rule=same_name_rule, negated=negated, max_sentence_mentions=max_sentence_mentions,
-        calibration=calibration,
+        calibration=calibration, genre_shift=genre_shift, genre=genre,
         scorer=scorer,
     )
 

@@ -21,7 +21,8 @@ their sentence negates are reported (and marked) or read as FALSE (the relation 
 ``negated``, "keep" or "drop", on the same objective); and writes the
 pipeline with the chosen values in its cfg, with an isotonic calibration of the interaction
 scores fitted on the interactions it reports on dev (``calibration``; both sources pooled, as
-dev's MedLine part alone holds too few), with sentence_flags disabled (the auxiliary heads
+dev's MedLine part alone holds too few) and a shift of that map for abstracts fitted on dev's
+MedLine part and the outside set (``genre_shift``; docs/calibration.md), with sentence_flags disabled (the auxiliary heads
 serve training; nothing reads their flags at prediction). The encoder runs once; only the
 heads re-run.
 The relation component is dstc_relations (MTMG) or pair_relations (the pipelined baseline).
@@ -36,9 +37,9 @@ from spacy.tokens import DocBin
 from spacy.training import Example
 from spacy.util import minibatch
 
-from ..calibration import apply, isotonic_fit, reliability
+from ..calibration import apply, fit_shift, isotonic_fit, reliability, shifted
 from ..corpus.convert import doc_source
-from ..evaluation import scored_interactions
+from ..evaluation import docs_with_genre, scored_interactions
 from ..relations.base import RELATION_COMPONENTS, relation_component
 from ..scoring import score_ddi_strict, score_ner_strict
 from .errors import TrainingError, check_writable
@@ -70,30 +71,56 @@ def choose(nlp, name: str, key: str, value) -> None:
     nlp.get_pipe_config(name)[key] = value
 
 
-def fit_calibration(nlp, rel, ner, encoded, gold, echo: Callable[[str], None] = print) -> dict:
-    """Fit the relation head's score calibration on the interactions it reports on dev at the
-    chosen settings; set it; return the knots and dev's reliability before and after."""
+MIN_SHIFT_INTERACTIONS = 100  # abstract interactions needed to fit the abstracts' shift
+
+
+def fit_calibration(nlp, rel, ner, encoded, gold, n_dev: Optional[int] = None, echo: Callable[[str], None] = print) -> dict:
+    """Fit the relation head's score calibration at the chosen settings and set it: the
+    isotonic map on the interactions it reports on DDI 2013 dev (the first ``n_dev`` docs; both
+    sources pooled), then the abstracts' shift (``genre_shift``, :func:`fit_shift`) on the
+    abstract interactions: dev's MedLine part and the docs after ``n_dev`` (the outside set,
+    abstracts), where there are at least ``MIN_SHIFT_INTERACTIONS``. Returns the knots, the
+    shift and the in-sample reliability before and after."""
+    n_dev = len(gold) if n_dev is None else n_dev
     choose(nlp, rel.name, "calibration", None)
+    choose(nlp, rel.name, "genre_shift", None)
     docs = list(ner.pipe(encoded, batch_size=64))
     if "drug_linker" in nlp.pipe_names:
         docs = [nlp.get_pipe("drug_linker")(doc) for doc in docs]
     docs = list(rel.pipe(docs, batch_size=64))
-    scored = [(s, right, doc_source(g)) for p, g in zip(docs, gold) for s, right in scored_interactions(p, g)]
-    if not scored:
+    parts = [doc_source(g) if k < n_dev else "outside" for k, g in enumerate(gold)]
+    scored = [(s, right, part) for p, g, part in zip(docs, gold, parts) for s, right in scored_interactions(p, g)]
+    on_dev = [(s, r, part) for s, r, part in scored if part != "outside"]
+    if not on_dev:
         echo("no interactions reported on dev: no calibration")
-        return {"knots": None}
-    knots = isotonic_fit([s for s, _, _ in scored], [r for _, r, _ in scored])
+        return {"knots": None, "genre_shift": None}
+    knots = isotonic_fit([s for s, _, _ in on_dev], [r for _, r, _ in on_dev])
     choose(nlp, rel.name, "calibration", knots)
-    record = {"knots": knots, "interactions": len(scored)}
+    record = {"knots": knots, "interactions": len(on_dev)}
+    abstracts = [(apply(knots, s), r) for s, r, part in scored if part in ("MedLine", "outside")]
+    record["abstract_interactions"] = len(abstracts)
+    shift = None
+    if len(abstracts) >= MIN_SHIFT_INTERACTIONS:
+        shift = fit_shift([s for s, _ in abstracts], [r for _, r in abstracts])
+        choose(nlp, rel.name, "genre_shift", {"abstract": shift})
+        record["abstract"] = {
+            "ece_map_only": reliability([s for s, _ in abstracts], [r for _, r in abstracts])["ece"],
+            "ece_after_in_sample": reliability([shifted(s, shift) for s, _ in abstracts], [r for _, r in abstracts])["ece"],
+        }
+        echo(f"abstracts' shift fitted on {len(abstracts)} abstract interactions (dev's MedLine part and the outside set): a={shift[0]}, b={shift[1]}")
+    else:
+        echo(f"{len(abstracts)} abstract interactions on dev and the outside set, fewer than {MIN_SHIFT_INTERACTIONS}: "
+             "no abstracts' shift (abstracts keep the pooled map)")
+    record["genre_shift"] = {"abstract": shift} if shift else None
     for part in ("all", "MedLine", "DrugBank"):
-        chosen = [(s, r) for s, r, source in scored if part == "all" or source == part]
+        chosen = [(s, r) for s, r, source in on_dev if part == "all" or source == part]
         if chosen:
             record[part] = {
                 "ece_before": reliability([s for s, _ in chosen], [r for _, r in chosen])["ece"],
                 "ece_after_in_sample": reliability([apply(knots, s) for s, _ in chosen], [r for _, r in chosen])["ece"],
                 "interactions": len(chosen),
             }
-    echo(f"calibration fitted on {len(scored)} dev interactions: {len(knots)} knots; {json.dumps(record)}")
+    echo(f"calibration fitted on {len(on_dev)} dev interactions: {len(knots)} knots; {json.dumps(record)}")
     return record
 
 
@@ -193,7 +220,7 @@ def tune(
 
     heads = [name for name in ("drug_ner", relations, "sentence_flags") if name in nlp.pipe_names]
     with nlp.select_pipes(disable=heads):
-        encoded = list(nlp.pipe([d.text for d in gold], batch_size=64))
+        encoded = list(nlp.pipe(docs_with_genre(nlp, gold), batch_size=64))
     ner, rel = nlp.get_pipe("drug_ner"), nlp.get_pipe(relations)
     rel.cfg["negated"] = "keep"  # the grid reads every pair; negated pairs are chosen last
     readings = (False, True) if relations == "dstc_relations" else (None,)
@@ -263,10 +290,11 @@ def tune(
     best["negated"] = "drop" if best["negated_score"]["drop"] > best["negated_score"]["keep"] else "keep"
     choose(nlp, rel.name, "negated", best["negated"])
     if calibrate:
-        # on DDI 2013 dev only: the outside set is for choosing, its scores stay unseen by the map
-        best["calibration"] = fit_calibration(nlp, rel, ner, encoded[:n_dev], gold[:n_dev], echo)
+        # the map on DDI 2013 dev; the abstracts' shift on dev's abstracts and the outside set
+        best["calibration"] = fit_calibration(nlp, rel, ner, encoded, gold, n_dev, echo)
     else:  # knots of an earlier tuning were fitted under other settings
         choose(nlp, rel.name, "calibration", None)
+        choose(nlp, rel.name, "genre_shift", None)
     if "sentence_flags" in nlp.pipe_names and "sentence_flags" not in nlp.disabled:
         # The auxiliary heads shape the encoder in training; at prediction nothing reads their
         # sentence flags (not the interactions, the records or extract), so the tuned pipeline
