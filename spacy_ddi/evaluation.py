@@ -327,10 +327,12 @@ def score_document_mode(
 def with_gold_entities(nlp, gold_docs):
     """Run the pipeline without its NER step on docs whose entities are the gold ones, with
     FALSE pairs kept on the docs (the scorers ignore them); the pipeline is left as it was."""
+    install_extensions()
     docs = []
     for gold in gold_docs:
         doc = nlp.make_doc(gold.text)
         doc.ents = [doc.char_span(e.start_char, e.end_char, label=e.label_, alignment_mode="expand") for e in gold.ents]
+        doc._.genre = genre_of_gold(gold)
         docs.append(doc)
     from .relations.base import relation_component
 

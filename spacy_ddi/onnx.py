@@ -16,7 +16,9 @@ In full precision the token vectors agree with PyTorch's to about 1e-5 (entities
 interaction scores within 1e-3 on the DDI 2013 test sentences, benchmarks/speed/onnx.json).
 """
 import os
+import shutil
 import tempfile
+import weakref
 from pathlib import Path
 from typing import Optional, Union
 
@@ -37,6 +39,12 @@ def require_onnx():
             "pip install 'spacy-ddi[onnx]'"
         ) from error
     return onnxruntime
+
+
+def _groupable(transformer) -> bool:
+    from .encoders import _groupable as groupable
+
+    return groupable(transformer)
 
 
 def encoder_shim(nlp):
@@ -72,13 +80,17 @@ def export_encoder(nlp, path: Union[str, Path], *, opset: int = 17) -> Path:
     axes = {name: {0: "batch", 1: "wordpieces"} for name in (*INPUTS, "last_hidden_state")}
     import warnings
 
+    import inspect
+
+    # the TorchScript exporter: torch 2.5+ defaults to the dynamo one (which needs onnxscript)
+    legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     try:
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")  # the tracer's notes on constants and the legacy exporter
             torch.onnx.export(
                 _Outputs(model), (example, example, torch.zeros_like(example)), str(path),
                 input_names=list(INPUTS), output_names=["last_hidden_state"],
-                dynamic_axes=axes, opset_version=opset, dynamo=False,
+                dynamic_axes=axes, opset_version=opset, **legacy,
             )
     finally:
         model.train(was_training)
@@ -140,6 +152,13 @@ def use_onnx(nlp, path: Optional[Union[str, Path]] = None, *, threads: int = 0, 
     """
     if quantize not in QUANTIZE:
         raise ValueError(f"quantize is None or 'int8', not {quantize!r}")
+    transformer = nlp.get_pipe("transformer").model if "transformer" in nlp.pipe_names else None
+    if transformer is not None and not _groupable(transformer):
+        raise ValueError(
+            "the pipeline's encoder pads on the left or returns attention maps or hidden states: "
+            "ONNX Runtime runs only encoders whose outputs are per-token vectors, padded on the right"
+        )
+    folder = None
     if path is None:
         folder = tempfile.mkdtemp(prefix="spacy-ddi-onnx-")
         path = export_encoder(nlp, os.path.join(folder, "encoder.onnx"))
@@ -150,6 +169,8 @@ def use_onnx(nlp, path: Optional[Union[str, Path]] = None, *, threads: int = 0, 
     elif not Path(path).is_file():
         raise FileNotFoundError(f"{path} is not an ONNX file (write one with spacy_ddi.onnx.export_encoder)")
     encoder = OnnxEncoder(path, threads=threads)
+    if folder is not None:  # the exported files go when the session does
+        weakref.finalize(encoder, shutil.rmtree, folder, True)
     setattr(encoder_shim(nlp), ONNX_ATTR, encoder)
     return encoder
 
@@ -165,3 +186,18 @@ def onnx_runtime_of(encoder_model) -> Optional[OnnxEncoder]:
     """The ONNX session attached to a transformer's inner encoder model, if any."""
     shims = getattr(encoder_model, "shims", None)
     return getattr(shims[0], ONNX_ATTR, None) if shims else None
+
+
+def drop_stale_session(encoder_model) -> None:
+    """Detach the ONNX session of an encoder whose weights are about to change (a training
+    step): it holds the weights of its export, and would go on predicting with them."""
+    shims = getattr(encoder_model, "shims", None)
+    if shims and hasattr(shims[0], ONNX_ATTR):
+        delattr(shims[0], ONNX_ATTR)
+        import warnings
+
+        warnings.warn(
+            "The encoder is being trained: its ONNX Runtime session (spacy_ddi.onnx.use_onnx) held the "
+            "weights of its export and is dropped; prediction runs on PyTorch until use_onnx is called again",
+            stacklevel=3,
+        )

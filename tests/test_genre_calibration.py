@@ -64,6 +64,9 @@ def test_the_shift_applies_by_the_docs_genre_and_the_default_genre(nlp, tmp_path
     _, raw = scores_of(nlp, "label")
     assert raw, "the tiny pipeline should report an interaction, or this compares nothing"
     rel.cfg["genre_shift"] = nlp.get_pipe_config("dstc_relations")["genre_shift"] = {"abstract": [1.0, -2.0]}
+    # the shift is fitted on calibrated scores: without the map it does not apply
+    assert scores_of(nlp, "abstract")[1] == pytest.approx(raw)
+    rel.cfg["calibration"] = nlp.get_pipe_config("dstc_relations")["calibration"] = [[0.0, 0.0], [1.0, 1.0]]
     genre, label = scores_of(nlp, "label")
     assert genre == "label" and label == pytest.approx(raw)
     lower = [shifted(s, (1.0, -2.0)) for s in raw]
@@ -80,6 +83,8 @@ def test_the_shift_applies_by_the_docs_genre_and_the_default_genre(nlp, tmp_path
     assert scores_of(loaded, "abstract")[1] == pytest.approx(lower)
     unshifted = spacy.load(tmp_path / "model", config={"components": {"dstc_relations": {"genre_shift": None}}})
     assert scores_of(unshifted, "abstract")[1] == pytest.approx(raw)
+    raw_scores = spacy.load(tmp_path / "model", config={"components": {"dstc_relations": {"calibration": None}}})
+    assert scores_of(raw_scores, "abstract")[1] == pytest.approx(raw)
 
 
 def test_a_pipeline_saved_without_the_settings_loads_with_no_shift(nlp, tmp_path):
@@ -122,9 +127,25 @@ def test_extract_records_the_genre_from_the_format_or_the_option(model_dir, tmp_
         assert result.exit_code == 0, result.output
         records = [json.loads(line) for line in out.read_text().splitlines()]
         assert [r["genre"] for r in records] == [wanted], (name, genre)
-    gated = tmp_path / "gated.jsonl"
-    result = runner.invoke(app, ["extract", str(model_dir), str(jsonl), "-o", str(gated), "--genre", "label", "--only-candidate-sentences", "-q"])
-    assert result.exit_code == 0 and json.loads(gated.read_text())["genre"] == "label"
+    # a pipeline with an abstracts' shift: the genre reaches the docs (gated: each sentence's)
+    shifted_model = tmp_path / "shifted"
+    nlp = spacy.load(model_dir)
+    for key, value in (("calibration", [[0.0, 0.0], [1.0, 1.0]]), ("genre_shift", {"abstract": [1.0, -2.0]})):
+        nlp.get_pipe("dstc_relations").cfg[key] = nlp.get_pipe_config("dstc_relations")[key] = value
+    nlp.to_disk(shifted_model)
+    scores = {}
+    for genre in ("label", "abstract"):
+        for gated in (False, True):
+            out = tmp_path / f"shifted.{genre}.{gated}.jsonl"
+            args = ["extract", str(shifted_model), str(jsonl), "-o", str(out), "--genre", genre, "-q"]
+            result = runner.invoke(app, args + (["--only-candidate-sentences"] if gated else []))
+            assert result.exit_code == 0, result.output
+            record = json.loads(out.read_text())
+            assert record["genre"] == genre
+            scores[genre, gated] = [i["score"] for i in record["interactions"]]
+    assert scores["label", False] and scores["label", True] == pytest.approx(scores["label", False])
+    lower = [round(shifted(s, (1.0, -2.0)), 6) for s in scores["label", False]]
+    assert scores["abstract", False] == pytest.approx(lower, abs=1e-5) and scores["abstract", True] == pytest.approx(lower, abs=1e-5)
     result = runner.invoke(app, ["extract", str(model_dir), str(jsonl), "-o", str(tmp_path / "x.jsonl"), "--genre", "poem", "-q"])
     assert result.exit_code == 2 and "--genre is one of abstract, article, label, not 'poem'" in result.output
 

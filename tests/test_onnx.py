@@ -64,8 +64,22 @@ def test_training_stays_on_torch_with_onnx_attached(nlp):
     doc = nlp(TRAIN_DATA[0][0])
     assert calls, "prediction did not go through the ONNX session"
     calls.clear()
-    losses = nlp.update([Example(nlp.make_doc(doc.text), doc)], sgd=nlp.create_optimizer())
+    with pytest.warns(UserWarning):
+        losses = nlp.update([Example(nlp.make_doc(doc.text), doc)], sgd=nlp.create_optimizer())
     assert losses and not calls, "nlp.update called the ONNX session"
+
+
+def test_a_training_step_drops_the_stale_session(nlp):
+    pytest.importorskip("onnxruntime")
+    from spacy.training import Example
+
+    from spacy_ddi.onnx import ONNX_ATTR, encoder_shim, use_onnx
+
+    use_onnx(nlp, threads=1)
+    doc = nlp(TRAIN_DATA[0][0])
+    with pytest.warns(UserWarning, match="ONNX Runtime session .* is dropped"):
+        nlp.update([Example(nlp.make_doc(doc.text), doc)], sgd=nlp.create_optimizer())
+    assert not hasattr(encoder_shim(nlp), ONNX_ATTR)
 
 
 def test_an_exported_file_is_used_and_a_missing_one_is_named(nlp, tmp_path):
@@ -79,17 +93,23 @@ def test_an_exported_file_is_used_and_a_missing_one_is_named(nlp, tmp_path):
         use_onnx(nlp, tmp_path / "nothing.onnx")
 
 
-def test_extract_runtime_onnx_writes_the_records_torch_does(model_dir, tmp_path):
+def test_extract_runtime_onnx_writes_the_records_torch_does(model_dir, tmp_path, monkeypatch):
     pytest.importorskip("onnxruntime")
     source = tmp_path / "in.jsonl"
     source.write_text("".join(json.dumps({"id": f"d{i}", "text": t}) + "\n" for i, t in enumerate(TEXTS)))
+    from spacy_ddi.onnx import OnnxEncoder
+
     runner = CliRunner()
     records = {}
+    calls = []
+    call = OnnxEncoder.__call__
+    monkeypatch.setattr(OnnxEncoder, "__call__", lambda self, w: calls.append(1) or call(self, w))
     for runtime in ("torch", "onnx"):
         out = tmp_path / f"{runtime}.jsonl"
         result = runner.invoke(app, ["extract", str(model_dir), str(source), "-o", str(out), "--runtime", runtime, "-q"])
         assert result.exit_code == 0, result.output
         records[runtime] = [json.loads(line) for line in out.read_text().splitlines()]
+        assert bool(calls) == (runtime == "onnx"), runtime
     for a, b in zip(records["torch"], records["onnx"]):
         assert a["entities"] == b["entities"]
         assert [(i["subject"], i["object"], i["label"]) for i in a["interactions"]] == [
@@ -125,6 +145,7 @@ def test_the_ray_actor_runs_the_onnx_runtime(model_dir):
 @pytest.mark.parametrize("args, message", [
     (["--runtime", "tensorrt"], "--runtime is torch, onnx, onnx-int8, not 'tensorrt'"),
     (["--runtime", "onnx-int8", "--gpu-id", "0"], "--runtime onnx-int8 runs on the CPU"),
+    (["--runtime", "onnx", "--n-process", "2"], "--runtime onnx runs in one process"),
     (["--runtime", "onnx", "--gpu-id", "0"], "--runtime onnx runs on the CPU"),
 ])
 def test_extract_refuses_a_runtime_it_cannot_run(model_dir, tmp_path, args, message):

@@ -58,6 +58,9 @@ class ExtractOptions:
             raise ValueError(f"--runtime is {', '.join(RUNTIMES)}, not {self.runtime!r}")
         if self.runtime != "torch" and (self.gpu_id >= 0 or self.gpus_per_actor > 0):
             raise ValueError(f"--runtime {self.runtime} runs on the CPU; leave out --gpu-id and --gpus-per-actor")
+        if self.runtime != "torch" and self.n_process > 1:
+            # an ONNX Runtime session does not survive a fork, nor pickling to a worker
+            raise ValueError(f"--runtime {self.runtime} runs in one process; leave out --n-process (use --engine ray for more)")
         if self.genre not in GENRES:
             raise ValueError(f"--genre is one of {', '.join(GENRES)}, not {self.genre!r}")
         if self.actors < 1:

@@ -275,8 +275,13 @@ def pipe_documents(
     try:
         docs = list(nlp.pipe(inputs, **pipe_kwargs))
     except Exception:  # noqa: BLE001 - one bad document must not stop the run
-        for k, item in enumerate(inputs):
+        for k, text in enumerate(texts):
             try:
+                # from the text again: the failed batch may have annotated its docs in part
+                item = text
+                if genres is not None:
+                    item = nlp.make_doc(text)
+                    item._.genre = genres[k]
                 doc = nlp(item)
             except Exception as err:  # noqa: BLE001
                 fail(k, f"the pipeline raised {type(err).__name__}: {err}")
@@ -338,7 +343,11 @@ def run(model, inputs: Sequence, output: Path, options=None) -> LocalRun:
     if options.runtime != "torch":
         from ..onnx import use_onnx
 
-        use_onnx(nlp, quantize="int8" if options.runtime == "onnx-int8" else None)
+        try:
+            use_onnx(nlp, quantize="int8" if options.runtime == "onnx-int8" else None)
+        except (RuntimeError, ValueError) as err:
+            name = repr(str(model)) if isinstance(model, (str, Path)) else "the pipeline"
+            raise ValueError(f"cannot run the encoder of {name} on ONNX Runtime: {err}") from err
     gate = None
     if options.only_candidate_sentences:
         from .gate import gate_for

@@ -164,8 +164,8 @@ class RelationPipe(PriorHeadPipe):
 
         With ``cfg["calibration"]`` (knots fitted on dev, :mod:`spacy_ddi.calibration`), each
         interaction's score becomes its calibrated score: the share of interactions reported
-        at that score that were right on dev; then, with ``cfg["genre_shift"]``, the shift of
-        the doc's genre (``doc._.genre``, else ``cfg["genre"]``, which is then written to
+        at that score that were right on dev; then, with ``cfg["genre_shift"]`` (fitted on
+        calibrated scores, so applied only with the map), the shift of the doc's genre (``doc._.genre``, else ``cfg["genre"]``, which is then written to
         ``doc._.genre`` so that the records say which genre applied).
 
         With ``cfg["negated"] == "drop"``, an interaction whose clause negates it ("X had no
@@ -184,7 +184,7 @@ class RelationPipe(PriorHeadPipe):
             for record in map(InteractionRecord.read, doc_records):
                 if knots is not None and record.is_positive:
                     record = record._replace(score=float(numpy.interp(record.score, *knots)))
-                if shift is not None and record.is_positive:
+                if shift is not None and knots is not None and record.is_positive:
                     record = record._replace(score=shifted(record.score, shift))
                 if rule and record.is_positive:
                     subject = doc[record.subject_start : record.subject_end].text.lower()

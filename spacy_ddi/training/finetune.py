@@ -44,7 +44,7 @@ from spacy.tokens import DocBin
 from spacy.training import Example
 
 from ..corpus.convert import DOCUMENT_ID_KEY, doc_source
-from ..evaluation import ddi_keys, entity_keys, paired_bootstrap, part_document_counts, with_gold_entities
+from ..evaluation import ddi_keys, docs_with_genre, entity_keys, paired_bootstrap, part_document_counts, with_gold_entities
 from ..extensions import DDI_LABELS, ENTITY_LABELS, POSITIVE_LABELS, install_extensions, records_of
 from ..scoring import score_ddi_strict, score_ner_strict
 from .errors import TrainingError, check_writable
@@ -108,7 +108,7 @@ def finetune_config(base_nlp, base: str, out: Path, max_steps: int, learn_rate: 
 
 def score(nlp, gold_docs) -> dict:
     """Strict NER and DDI end to end, DDI with gold entities, and per-document counts."""
-    predicted = list(nlp.pipe([d.text for d in gold_docs]))
+    predicted = list(nlp.pipe(docs_with_genre(nlp, gold_docs)))
     examples = [Example(p, g) for p, g in zip(predicted, gold_docs)]
     gold_pred = with_gold_entities(nlp, gold_docs)
     gold_examples = [Example(p, g) for p, g in zip(gold_pred, gold_docs)]
