@@ -133,7 +133,15 @@ def quantize_encoder(source: Union[str, Path], target: Union[str, Path], exclude
     if exclude_attention:
         graph = onnx.load(str(source)).graph
         exclude = [n.name for n in graph.node if n.op_type == "MatMul" and "/attention/" in n.name]
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, nodes_to_exclude=exclude)
+    import logging
+
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # the quantizer logs advice on pre-processing to the root logger
+    try:
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, nodes_to_exclude=exclude)
+    finally:
+        root.setLevel(level)
     return Path(target)
 
 
