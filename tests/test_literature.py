@@ -272,7 +272,7 @@ def test_join_attached_is_a_prediction_setting(trained_nlp):
     assert "join_attached" in ner.PREDICTION_SETTINGS
 
 
-def test_the_genre_scenario_sets_abstracts_apart_from_a_label_text_base(tiny_encoder, tmp_path):
+def test_the_genre_scenario_sets_abstracts_apart_from_a_label_text_base(tiny_encoder, model_dir, tmp_path):
     """scripts/genre_scenario.py: the base sees only DrugBank documents; the team's abstracts
     come back through BRAT with their mentions and interactions; sizes nest; the ceiling is
     DrugBank Train plus the team's."""
@@ -299,3 +299,14 @@ def test_the_genre_scenario_sets_abstracts_apart_from_a_label_text_base(tiny_enc
     gold = {d.text: len(records_of(d)) for d in docs}
     assert all(len(records_of(d)) == gold[d.text] for d in team)  # the interactions came back through BRAT
     assert len(load("ceiling_all")) == len(load("base_train")) + len(team)
+    # review order: the pool's documents queued by the base's highest uncertainty, and random draws
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "review_order.py"), str(model_dir), str(out),
+                           "--n", "1", "--draws", "1,2", "--record", str(tmp_path / "order.json")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    order = json.loads((tmp_path / "order.json").read_text())
+    values = [q["uncertainty"] for q in order["queue"]]
+    assert order["pool"] == 2 and values == sorted(values, reverse=True) and all(v <= 1 for v in values)
+    assert order["chosen"]["uncertain"] == [order["queue"][0]["id"]]
+    assert set(order["chosen"]) == {"uncertain", "random_s1", "random_s2"}
+    chosen = load("team_uncertain_1")
+    assert {d.user_data[DOCUMENT_ID_KEY] for d in chosen} == set(order["chosen"]["uncertain"]) and load("team_random_1_s2")
