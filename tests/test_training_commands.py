@@ -118,6 +118,8 @@ def test_a_tiny_finetune_and_tune_run_from_the_package(model_dir, tmp_path):
     assert record["documents"]["held_out"] == [] and len(record["documents"]["train"]) == 9
     assert record["documents"]["dev"] == ["team-0", "team-1", "team-2"]
     assert "held_out" not in record and set(record["ddi_test"]["after"]) >= {"ents_f", "ddi_strict_f"}
+    # the dev the checkpoint was chosen on is scored too, base and fine-tuned
+    assert set(record["dev"]) == {"before", "after", "after_minus_before"} and "what the checkpoint was chosen on" in result.output
     assert (out / "train.log").read_text().strip()
     tuned = tmp_path / "tuned"
     result = invoke("tune", out / "model-best", dev, "-o", tuned, "--report", tmp_path / "tuning.json",

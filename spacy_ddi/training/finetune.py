@@ -283,6 +283,7 @@ def finetune(
         echo(f"Scoring {base} on the held-out documents")
         before = score(base_nlp, held)
     before_test = score(base_nlp, test_docs) if test_docs else None
+    before_dev = score(base_nlp, dev_docs)  # what the checkpoint (and a recipe) is chosen on
     del base_nlp
 
     if reuse_training:
@@ -302,6 +303,7 @@ def finetune(
         echo("Scoring the fine-tuned pipeline on the held-out documents")
         after = score(tuned, held)
     after_test = score(tuned, test_docs) if test_docs else None
+    after_dev = score(tuned, dev_docs)
     after_tuned = after_tuned_test = None
     if tune_on:
         echo(f"Choosing the prediction settings again on {tune_on}")
@@ -317,6 +319,7 @@ def finetune(
         "sentences": {"train": len(team_train), "ddi_mixed_in": len(mixed), "dev": len(dev_docs), "held_out": len(held)},
         "max_steps": max_steps, "learn_rate": learn_rate, "ddi_ratio": ddi_ratio, "training_seconds": seconds,
     }
+    out["dev"] = {"before": before_dev["scores"], "after": after_dev["scores"], "after_minus_before": compare(before_dev, after_dev)}
     if held:
         out["held_out"] = {"before": before["scores"], "after": after["scores"], "after_minus_before": compare(before, after)}
     if test_docs:
@@ -345,6 +348,9 @@ def finetune(
         if tune_on:
             a = after_tuned["scores"]
             echo(f"  settings chosen again on {tune_on}: NER F1 {a['ents_f']:.3f}; DDI F1 {a['ddi_strict_f']:.3f}; with gold entities {a['ddi_gold_entities_f']:.3f}")
+    b, a = before_dev["scores"], after_dev["scores"]
+    echo(f"dev ({len(dev_ids)} documents, what the checkpoint was chosen on): NER F1 {b['ents_f']:.3f} -> {a['ents_f']:.3f}; "
+         f"DDI F1 {b['ddi_strict_f']:.3f} -> {a['ddi_strict_f']:.3f}")
     if test_docs:
         b, a = before_test["scores"], after_test["scores"]
         echo(f"{ddi_test}: NER F1 {b['ents_f']:.3f} -> {a['ents_f']:.3f}; DDI F1 {b['ddi_strict_f']:.3f} -> {a['ddi_strict_f']:.3f}")
