@@ -24,7 +24,7 @@ def read(folder: Path, kind: str):
         path = folder / f"genre_{kind}_{name}.json"
         if path.exists():
             record = json.loads(path.read_text())
-            test = record["ddi_test"]
+            test = dict(record["ddi_test"], recipe=f"{record.get('max_steps')} steps, learning rate {record.get('learn_rate')}, DDI mixed {record.get('ddi_ratio')}:1" if kind == "finetune" else "")
             rows.append((n, name, test, path.name))
     return rows
 
@@ -62,7 +62,7 @@ def main(scenarios: Path, figure: Path, table: Path):
         for n, name, t, path in rows:
             m, d = t["after_minus_before"]["ddi_medline"], t["after_minus_before"]["ddi_drugbank"]
             lines.append(
-                f"| {n} | {label} | {t['after']['ddi_strict_f_medline']:.3f} | {m['diff']:+.3f} ({m['diff_low']:+.3f} to {m['diff_high']:+.3f}) "
+                f"| {n} | {label}{' (' + t['recipe'] + ')' if t['recipe'] else ''} | {t['after']['ddi_strict_f_medline']:.3f} | {m['diff']:+.3f} ({m['diff_low']:+.3f} to {m['diff_high']:+.3f}) "
                 f"| {t['after']['ddi_strict_f_drugbank']:.3f} | {d['diff']:+.3f} ({d['diff_low']:+.3f} to {d['diff_high']:+.3f}) | {path} |"
             )
     expected = [f"genre_finetune_{n}.json" for n in SIZES] + [f"genre_ceiling_{n}.json" for n in CEILINGS]

@@ -1,7 +1,7 @@
 """Fine-tune a trained spacy-ddi pipeline on a team's own annotated documents.
 
     spacy-ddi finetune BASE DATA -o OUT_DIR [--ddi corpus/train.spacy] [--held-out 0.4]
-        [--dev DEV.spacy] [--ddi-ratio 1.0] [--max-steps 300] [--learn-rate 0.0001] [--seed 0]
+        [--dev DEV.spacy] [--ddi-ratio 3.0] [--max-steps 300] [--learn-rate 0.0001] [--seed 0]
         [--ddi-test corpus/test.spacy] [--tune-on corpus/dev.spacy] [--reuse-training]
         [--record benchmarks/scenarios/finetune.json]
 
@@ -206,7 +206,7 @@ def finetune(
     *,
     dev: Optional[Path] = None,
     ddi: Optional[Path] = Path("corpus/train.spacy"),
-    ddi_ratio: float = 1.0,
+    ddi_ratio: float = 3.0,
     held_out: float = 0.4,
     max_steps: int = 300,
     learn_rate: float = 0.0001,
