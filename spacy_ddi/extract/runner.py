@@ -279,7 +279,7 @@ def pipe_documents(
             try:
                 # from the text again: the failed batch may have annotated its docs in part
                 item = text
-                if genres is not None:
+                if isinstance(inputs[k], Doc):  # made before, so make_doc works: a fresh one
                     item = nlp.make_doc(text)
                     item._.genre = genres[k]
                 doc = nlp(item)
