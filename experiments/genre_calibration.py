@@ -4,8 +4,9 @@ interactions a tuned pipeline reports, by part, and the ECE of three maps on the
     python experiments/genre_calibration.py training/ddi_mtmg_steps900/model-tuned corpus/dev.spacy \
         corpus/yardstick_tune.spacy corpus/test.spacy experiments/records/genre_calibration.json
 
-Fits (on dev's MedLine part plus the yardstick's tune half, never on test): a Platt shift of the
-pipeline's calibrated score, p' = sigmoid(a * logit(p) + b). Reports the MedLine test ECE with the
+Fits (on dev's MedLine part plus the yardstick's tune half, never on test) the abstracts' shift
+of the pipeline's calibrated score, p' = sigmoid(a * logit(p) + b) (spacy_ddi.calibration.fit_shift,
+which `spacy-ddi tune` now fits itself). Reports the MedLine test ECE with the
 pipeline's own (pooled) map, with the shift, and the floor a perfectly calibrated model would show.
 """
 import json
@@ -15,7 +16,7 @@ import numpy
 import spacy
 from spacy.tokens import DocBin
 
-from spacy_ddi.calibration import reliability
+from spacy_ddi.calibration import fit_shift, reliability, shifted
 from spacy_ddi.corpus.convert import doc_source
 from spacy_ddi.evaluation import scored_interactions
 from spacy_ddi.extensions import install_extensions
@@ -29,26 +30,8 @@ def scored(nlp, path, source=None):
     return [x for p, g in zip(pred, gold) for x in scored_interactions(p, g)]
 
 
-def logit(p):
-    p = numpy.clip(p, 1e-4, 1 - 1e-4)
-    return numpy.log(p / (1 - p))
-
-
-def fit_platt(p, y, ridge=1.0, steps=50):
-    """a, b by Newton's method on the log loss, with a ridge pulling toward a=1, b=0."""
-    x = logit(numpy.asarray(p)); y = numpy.asarray(y, dtype=float)
-    w = numpy.array([1.0, 0.0])
-    X = numpy.stack([x, numpy.ones_like(x)], axis=1)
-    for _ in range(steps):
-        q = 1 / (1 + numpy.exp(-(X @ w)))
-        grad = X.T @ (q - y) + ridge * (w - [1.0, 0.0])
-        hess = (X * (q * (1 - q))[:, None]).T @ X + ridge * numpy.eye(2)
-        w = w - numpy.linalg.solve(hess, grad)
-    return float(w[0]), float(w[1])
-
-
 def shift(p, a, b):
-    return 1 / (1 + numpy.exp(-(a * logit(numpy.asarray(p)) + b)))
+    return numpy.array([shifted(x, (a, b)) for x in p])
 
 
 def floor(p, draws=2000, seed=0):
@@ -64,7 +47,7 @@ def main(model, dev, outside, test, out):
     fit = scored(nlp, dev, "MedLine") + scored(nlp, outside)
     test_m = scored(nlp, test, "MedLine")
     test_d = scored(nlp, test, "DrugBank")
-    a, b = fit_platt([s for s, _ in fit], [r for _, r in fit])
+    a, b = fit_shift([s for s, _ in fit], [r for _, r in fit])
     p, y = [s for s, _ in test_m], [r for _, r in test_m]
     brier = lambda q: float(numpy.mean((numpy.asarray(q) - numpy.asarray(y, dtype=float)) ** 2))  # noqa: E731
     record = {
