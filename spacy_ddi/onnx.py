@@ -25,7 +25,9 @@ from typing import Optional, Union
 import numpy
 import torch
 
-ONNX_ATTR = "spacy_ddi_onnx"  # the attribute of the encoder's PyTorch shim that holds the session
+from .encoders import _groupable
+from .layers.encoder_runtime import ONNX_ATTR, drop_stale_session, onnx_runtime_of  # noqa: F401
+
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
@@ -39,12 +41,6 @@ def require_onnx():
             "pip install 'spacy-ddi[onnx]'"
         ) from error
     return onnxruntime
-
-
-def _groupable(transformer) -> bool:
-    from .encoders import _groupable as groupable
-
-    return groupable(transformer)
 
 
 def encoder_shim(nlp):
@@ -188,24 +184,3 @@ def use_torch(nlp) -> None:
     shim = encoder_shim(nlp)
     if hasattr(shim, ONNX_ATTR):
         delattr(shim, ONNX_ATTR)
-
-
-def onnx_runtime_of(encoder_model) -> Optional[OnnxEncoder]:
-    """The ONNX session attached to a transformer's inner encoder model, if any."""
-    shims = getattr(encoder_model, "shims", None)
-    return getattr(shims[0], ONNX_ATTR, None) if shims else None
-
-
-def drop_stale_session(encoder_model) -> None:
-    """Detach the ONNX session of an encoder whose weights are about to change (a training
-    step): it holds the weights of its export, and would go on predicting with them."""
-    shims = getattr(encoder_model, "shims", None)
-    if shims and hasattr(shims[0], ONNX_ATTR):
-        delattr(shims[0], ONNX_ATTR)
-        import warnings
-
-        warnings.warn(
-            "The encoder is being trained: its ONNX Runtime session (spacy_ddi.onnx.use_onnx) held the "
-            "weights of its export and is dropped; prediction runs on PyTorch until use_onnx is called again",
-            stacklevel=3,
-        )
