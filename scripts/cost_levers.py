@@ -10,7 +10,6 @@ tokens (spaCy's) per CPU core-hour, the unit of docs/scale.md's cost model.
 """
 import json
 import os
-import subprocess
 import sys
 import time
 from datetime import date
@@ -38,6 +37,8 @@ def main(
     from spacy_ddi.extract.runner import build_records
     from spacy_ddi.onnx import use_onnx
 
+    from onnx_benchmark import paused  # scripts/, beside this one
+
     torch.set_num_threads(1)
     items = [i for i in read_inputs([str(outside)]) if i.text][:abstracts]
     ids, texts, fields = [i.id for i in items], [i.text for i in items], [i.fields for i in items]
@@ -54,11 +55,8 @@ def main(
     interactions: Dict[str, int] = {}
     for runtime, nlp in pipelines.items():  # warm up
         list(build_records(nlp, ids[:4], texts[:4], fields[:4], lambda k, r: None))
-    if pause:
-        subprocess.run(["pkill", "-STOP", "-f", pause])
-        time.sleep(2)
-    load = [round(os.getloadavg()[0], 2)]
-    try:
+    with paused(pause):
+        load = [round(os.getloadavg()[0], 2)]
         for _ in range(rounds):
             for runtime, gated in settings:
                 name = f"{runtime}{' gated' if gated else ''}"
@@ -68,10 +66,7 @@ def main(
                 cpu[name].append(round(time.process_time() - start, 2))
                 interactions[name] = sum(len(r["interactions"]) for r in records)
                 typer.echo(f"{name}: {cpu[name][-1]} CPU s, {interactions[name]} interactions")
-    finally:
         load.append(round(os.getloadavg()[0], 2))
-        if pause:
-            subprocess.run(["pkill", "-CONT", "-f", pause])
     base = min(cpu["torch"])
     rows = {
         name: {"cpu_seconds": seconds, "best": min(seconds), "ratio_to_torch": round(base / min(seconds), 3),

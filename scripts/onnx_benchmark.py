@@ -20,6 +20,7 @@
    loads MODEL and switches runtime, and its peak while it runs the abstracts (1 thread).
    --memory-only measures this again and keeps the rest of OUTPUT.
 """
+import contextlib
 import json
 import os
 import resource
@@ -135,6 +136,20 @@ def speed(model: str, sets: Dict[str, List[str]], runtimes: List[str], folder: P
     return out
 
 
+@contextlib.contextmanager
+def paused(pattern: Optional[str]):
+    """Stop the processes ``pkill -f pattern`` matches (other work, such as a background
+    training) for the block, and resume them after, whatever happens; None: stop nothing."""
+    if pattern:
+        subprocess.run(["pkill", "-STOP", "-f", pattern])
+        time.sleep(2)
+    try:
+        yield
+    finally:
+        if pattern:
+            subprocess.run(["pkill", "-CONT", "-f", pattern])
+
+
 def _status_mib(field: str) -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -220,15 +235,9 @@ def main(
     typer.echo(f"agreement: {json.dumps(record['agreement_fp32'])}")
     record["int8_dev"] = dev_scores(model, dev, ["torch", *variants], work) if variants else {}
     timed = ["torch", "fp32"] + [v for v in variants if record["int8_dev"][v]["passes"]]
-    if pause:
-        subprocess.run(["pkill", "-STOP", "-f", pause])
-        time.sleep(2)
-    try:
+    with paused(pause):
         record["load_average_before_speed"] = os.getloadavg()[0]
         record["speed"] = speed(model, {"sentences": sentences, "abstracts": abstract_texts}, timed, work, rounds)
-    finally:
-        if pause:
-            subprocess.run(["pkill", "-CONT", "-f", pause])
     record["speed_sets"] = {"sentences": len(sentences), "abstracts": len(abstract_texts), "outside": str(outside)}
     record["memory"] = measure_memory(model, test, dev, outside, output, work, abstract_texts, variants)
     typer.echo(f"memory: {json.dumps(record['memory'])}")
