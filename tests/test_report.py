@@ -163,3 +163,49 @@ def test_seeds_section_gives_each_seed_and_the_mean_and_sample_sd(tmp_path):
     # the issue's figures: 0.652, 0.588, 0.638 -> 0.626 +- 0.034
     assert rows[-1].split(" | ")[4] == "0.626 +- 0.034"
     assert rows[-1].split(" | ")[2] == "0.850 +- 0.000"
+
+
+def load_script(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def genre_record(after_medline, after_drugbank, low=-0.1, high=0.2, ratio=3.0):
+    before = {"ddi_strict_f_medline": 0.4, "ddi_strict_f_drugbank": 0.6}
+    after = {"ddi_strict_f_medline": after_medline, "ddi_strict_f_drugbank": after_drugbank}
+    change = {
+        f"ddi_{key}": {"diff": after[f"ddi_strict_f_{key}"] - before[f"ddi_strict_f_{key}"], "diff_low": low, "diff_high": high}
+        for key in ("medline", "drugbank")
+    }
+    return {"max_steps": 300, "learn_rate": 1e-4, "ddi_ratio": ratio,
+            "ddi_test": {"before": before, "after": after, "after_minus_before": change}}
+
+
+def test_genre_curve_averages_seeds_and_takes_the_pooled_interval(tmp_path):
+    """scripts/genre_curve.py: at a size with seeds, the point is their mean and the interval
+    the pooled comparison's; a single seed keeps its own interval; missing records are named."""
+    curve = load_script("genre_curve")
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    (folder / "genre_finetune_10.json").write_text(json.dumps(genre_record(0.45, 0.60, -0.05, 0.15)))
+    (folder / "genre_finetune_50.json").write_text(json.dumps(genre_record(0.50, 0.62)))
+    (folder / "genre_finetune_50_s1.json").write_text(json.dumps(genre_record(0.44, 0.58)))
+    (folder / "genre_finetune_50_s2.json").write_text(json.dumps(genre_record(0.47, 0.60)))
+    pooled = {"scores": {"ddi": {"MedLine": {"diff_low": 0.01, "diff_high": 0.12}, "DrugBank": {"diff_low": -0.03, "diff_high": 0.02}}}}
+    (folder / "genre_finetune_50_seeds.json").write_text(json.dumps(pooled))
+    (folder / "genre_finetune_50_ratio1.json").write_text(json.dumps(genre_record(0.41, 0.55, ratio=1.0)))
+    curve.main(folder, tmp_path / "curve.png", tmp_path / "curve.md")
+    table = (tmp_path / "curve.md").read_text()
+    assert (tmp_path / "curve.png").stat().st_size > 0
+    rows = {line.split(" | ")[1]: line for line in table.splitlines() if line.startswith("| 50 |")}
+    default = next(line for how, line in rows.items() if "default recipe" in how)
+    # mean of 0.50, 0.44, 0.47 against the base's 0.4; the pooled interval, not a seed's
+    assert "| 3 (0.500, 0.440, 0.470) | 0.470 | +0.070 (+0.010 to +0.120) |" in default
+    assert "| 0.600 | +0.000 (-0.030 to +0.020) |" in default
+    assert "genre_finetune_50_seeds.json" in default
+    former = next(line for how, line in rows.items() if "former recipe" in how)
+    assert "DDI 2013 mixed 1:1" in former and "| 0.410 | +0.010 (-0.100 to +0.200) |" in former
+    assert "| 10 |" in table and "+0.050 (-0.050 to +0.150)" in table
+    assert "Not measured yet: genre_finetune_25.json, genre_finetune_all.json, genre_ceiling_50.json, genre_ceiling_all.json." in table
