@@ -167,7 +167,7 @@ def test_finetune_continues_a_pipeline_on_new_documents_and_scores_before_and_af
     result = subprocess.run(
         [sys.executable, "-m", "spacy_ddi", "finetune", str(tmp_path / "base" / "model-last"),
          str(tmp_path / "team.spacy"), "-o", str(out), "--ddi", str(docbins / "train.spacy"), "--held-out", "0.3",
-         "--reuse-training", "--tune-on", str(docbins / "dev.spacy")],
+         "--max-steps", "2", "--reuse-training", "--tune-on", str(docbins / "dev.spacy")],
         capture_output=True, text=True, cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr[-3000:]

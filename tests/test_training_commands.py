@@ -145,3 +145,55 @@ def test_outputs_that_cannot_be_written_are_refused_before_any_work(model_dir, t
     result = invoke("finetune", model_dir, data, "-o", tmp_path / "ft", "--ddi-ratio", "0", "--tune-on", bad)
     assert result.exit_code == 1 and "--tune-on" in result.output and "is not a DocBin" in result.output
     assert not (tmp_path / "ft").exists()
+
+
+def test_finetune_refuses_a_dev_or_tune_set_that_holds_held_out_documents(model_dir, tmp_path):
+    """The held-out documents are never chosen on: a --dev or --tune-on file that holds one of
+    them is refused, by name, before anything is written."""
+    nlp = spacy.load(model_dir)
+    data = save(team_docs(nlp), tmp_path / "team.spacy")  # documents team-0 .. team-8
+    leaky = save(team_docs(nlp, copies=3), tmp_path / "leaky.spacy")  # the same ids: the held-out ones among them
+    out = tmp_path / "out"
+    for option in ("--dev", "--tune-on"):
+        result = invoke("finetune", model_dir, data, "-o", out, "--ddi-ratio", "0", option, leaky)
+        assert result.exit_code == 1, result.output
+        assert f"{option} shares" in result.output and "held-out part (team-" in result.output
+        assert not out.exists()
+
+
+def test_finetune_on_a_gpu_that_is_not_there_is_a_named_error(model_dir, tmp_path):
+    try:
+        import cupy  # noqa: F401
+        pytest.skip("CuPy is installed")
+    except ImportError:
+        pass
+    data = save(team_docs(spacy.load(model_dir)), tmp_path / "team.spacy")
+    for command in (("finetune", model_dir, data, "-o", tmp_path / "out", "--ddi-ratio", "0"), ("tune", model_dir, data, "-o", tmp_path / "out")):
+        result = invoke(*command, "--gpu-id", "0")
+        assert result.exit_code == 1 and "--gpu-id 0:" in result.output and "--gpu-id -1" in result.output, result.output
+        assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_reuse_training_refuses_a_model_trained_with_other_options(model_dir, tmp_path):
+    """--reuse-training scores the earlier model only where OUT/training.json says it was trained
+    on the same data with the same options; the record says the training was reused and keeps
+    the earlier run's time; the earlier run's training data is not rewritten."""
+    nlp = spacy.load(model_dir)
+    data = save(team_docs(nlp), tmp_path / "team.spacy")
+    out = tmp_path / "ft"
+    args = ("finetune", model_dir, data, "-o", out, "--ddi-ratio", "0", "--held-out", "0.3", "--max-steps", "2")
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    trained = json.loads((out / "training.json").read_text())
+    assert trained["options"]["max_steps"] == 2 and trained["training_seconds"] is not None
+    assert json.loads((out / "finetune.json").read_text())["reused_training"] is False
+    written = (out / "data" / "train.spacy").stat().st_mtime_ns
+    result = invoke(*args[:-2], "--max-steps", "3", "--reuse-training")
+    assert result.exit_code == 1 and "trained on other data or options (max_steps: 2 then, 3 now)" in result.output
+    result = invoke(*args, "--reuse-training")
+    assert result.exit_code == 0, result.output
+    record = json.loads((out / "finetune.json").read_text())
+    assert record["reused_training"] is True and record["training_seconds"] == trained["training_seconds"]
+    assert (out / "data" / "train.spacy").stat().st_mtime_ns == written

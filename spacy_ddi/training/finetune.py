@@ -16,8 +16,9 @@ or ``spacy-ddi review --export``): one doc per sentence with its document id.
 2. The training set is the rest of DATA plus a random sample of DDI 2013 training sentences
    (``--ddi-ratio`` times as many as the team's), so that the pipeline keeps what it knew.
 3. Every component is sourced from BASE (its weights and its prediction settings) and trained
-   on for ``--max-steps`` steps with ``spacy train``, at a lower learning rate than training
-   from scratch.
+   on for ``--max-steps`` steps with ``spacy train``. ``--learn-rate`` is the peak rate of the
+   encoder (and of every component that trains with the shared optimizer), lower than training
+   from scratch; the heads that carry their own optimizer in BASE's config keep its rate.
 4. BASE and the fine-tuned pipeline are scored on the held-out documents (strict NER, DDI end
    to end and with gold entities, with a paired bootstrap over documents), and with
    ``--ddi-test`` also on the DDI 2013 test set, which shows what fine-tuning cost there.
@@ -26,14 +27,21 @@ or ``spacy-ddi review --export``): one doc per sentence with its document id.
    and that pipeline (OUT_DIR/model-tuned) is scored as well ("after_tuned").
 
 Writes OUT_DIR/data/{train,dev,held_out}.spacy, OUT_DIR/config.cfg, OUT_DIR/model-best and
-model-last, OUT_DIR/train.log, and the scores to ``--record`` (default OUT_DIR/finetune.json).
-Without ``--tune-on`` the calibration and prior weights stay BASE's. ``--reuse-training``
-scores (and tunes) an OUT_DIR/model-best already trained by an earlier run with the same data
-and options instead of training again.
+model-last, OUT_DIR/train.log, OUT_DIR/training.json (what was trained on, with which options,
+and how long it took), with ``--tune-on`` OUT_DIR/model-tuned and OUT_DIR/tuning.json, and the
+scores to ``--record`` (default OUT_DIR/finetune.json). Without ``--tune-on`` the calibration
+and prior weights stay BASE's. ``--reuse-training`` scores (and tunes) an OUT_DIR/model-best
+already trained by an earlier run instead of training again: it refuses one whose
+OUT_DIR/training.json names other data or options, and rewrites nothing of the training.
+
+Documents of ``--dev`` or ``--tune-on`` that are also DATA's held-out documents are refused: the
+held-out scores would then be scores on what chose the checkpoint or the settings.
 """
 import contextlib
+import hashlib
 import json
 import random
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -84,7 +92,7 @@ def write(docs, path: Path) -> None:
 def finetune_config(base_nlp, base: str, out: Path, max_steps: int, learn_rate: float, seed: int):
     """BASE's config with every component sourced from BASE and a short, gentle schedule."""
     config = base_nlp.config.copy()
-    for name in base_nlp.pipe_names:
+    for name in base_nlp.component_names:  # disabled ones too, or they would be built untrained
         config["components"][name] = {"source": base}
     config["paths"]["train"] = str(out / "data" / "train.spacy")
     config["paths"]["dev"] = str(out / "data" / "dev.spacy")
@@ -141,6 +149,40 @@ def compare(before: dict, after: dict) -> dict:
         name: {k: round(v, 4) if isinstance(v, float) else v for k, v in paired_bootstrap([after["counts"][name]], [before["counts"][name]]).items()}
         for name in before["counts"]
     }
+
+
+TRAINING_RECORD = "training.json"
+
+
+def training_fingerprint(options: dict, train_docs, dev_docs) -> str:
+    """What a fine-tuning trained on and with which options, as one hash: ``--reuse-training``
+    compares it with the one saved beside the model."""
+    digest = hashlib.sha256(json.dumps(options, sort_keys=True).encode())
+    for part in (train_docs, dev_docs):
+        digest.update(b"\x00part")
+        for doc in part:
+            digest.update(b"\x00" + str(doc.user_data.get(DOCUMENT_ID_KEY)).encode() + b"\x00" + doc.text.encode("utf8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def read_training_record(out_dir: Path) -> Optional[dict]:
+    """OUT_DIR/training.json of an earlier run, None where there is none (trained before 1.1)."""
+    path = out_dir / TRAINING_RECORD
+    if not path.exists():
+        return None
+    try:
+        earlier = json.loads(path.read_text())
+    except (ValueError, OSError) as err:
+        raise TrainingError(f"--reuse-training: {path} cannot be read ({err}); train again without --reuse-training") from err
+    if not isinstance(earlier, dict) or "fingerprint" not in earlier:
+        raise TrainingError(f"--reuse-training: {path} holds no fingerprint; train again without --reuse-training")
+    return earlier
+
+
+def overlapping(ids, other_docs) -> List[str]:
+    """The document ids of ``other_docs`` that are in ``ids``."""
+    ids = set(ids)
+    return sorted({doc.user_data.get(DOCUMENT_ID_KEY) for doc in other_docs} & ids - {None})
 
 
 def check_data(docs, path: Path, echo: Callable[[str], None]) -> None:
@@ -236,9 +278,10 @@ def finetune(
     record = Path(record) if record else out_dir / "finetune.json"
     check_writable(out_dir, "-o", folder=True)
     check_writable(record, "--record", folder=False)
+    if tune_on is not None and (out_dir / "model-tuned").exists() and not (out_dir / "model-tuned").is_dir():
+        raise TrainingError(f"--tune-on writes {out_dir / 'model-tuned'}, which is a file: move it away")
     base_nlp = load_pipeline(base, gpu_id)
-    if tune_on is not None:  # checked now, not after the training
-        read_gold(tune_on, base_nlp.vocab, "--tune-on")
+    tune_docs = read_gold(tune_on, base_nlp.vocab, "--tune-on") if tune_on is not None else []  # checked now, not after the training
     docs = read_docbin(data, base_nlp.vocab, "DATA")
     check_data(docs, data, echo)
     grouped = documents_of(docs)
@@ -254,6 +297,21 @@ def finetune(
     else:
         dev_docs = [d for i in dev_ids for d in grouped[i]]
     held = [d for i in held_ids for d in grouped[i]]
+    for other, what in ((dev_docs if dev is not None else [], "--dev"), (tune_docs, "--tune-on")):
+        shared = overlapping(held_ids, other)
+        if shared:
+            raise TrainingError(
+                f"{what} shares {len(shared)} document(s) with DATA's held-out part ({', '.join(shared[:5])}"
+                f"{', ...' if len(shared) > 5 else ''}): the held-out scores would be scores on what was chosen on. "
+                f"Give {what} documents that are not in {data}, or --held-out 0 with --ddi-test"
+            )
+    if dev is not None:
+        shared = overlapping(train_ids, dev_docs)
+        if shared:
+            echo(
+                f"Warning: --dev shares {len(shared)} document id(s) with the documents trained on ({', '.join(shared[:5])}"
+                f"{', ...' if len(shared) > 5 else ''}): where they are the same documents, the checkpoint is chosen on what it trained on"
+            )
     mixed: list = []
     if ddi_ratio > 0:
         if ddi is None:
@@ -264,19 +322,39 @@ def finetune(
     test_docs = read_docbin(ddi_test, base_nlp.vocab, "--ddi-test") if ddi_test else None
     if ddi_test and not test_docs:
         raise TrainingError(f"--ddi-test {ddi_test} holds no documents")
-    if reuse_training and not (out_dir / "model-best").exists():
-        raise TrainingError(f"--reuse-training: {out_dir / 'model-best'} not found")
+    options = {
+        "base": str(base), "data": str(data), "dev": str(dev) if dev else None, "ddi": str(ddi) if ddi_ratio > 0 else None,
+        "ddi_ratio": ddi_ratio, "held_out": held_out, "max_steps": max_steps, "learn_rate": learn_rate, "seed": seed,
+    }
+    fingerprint = training_fingerprint(options, team_train + mixed, dev_docs)
+    earlier = None
+    if reuse_training:
+        if not (out_dir / "model-best").exists():
+            raise TrainingError(f"--reuse-training: {out_dir / 'model-best'} not found")
+        earlier = read_training_record(out_dir)
+        if earlier is not None and earlier["fingerprint"] != fingerprint:
+            then = earlier.get("options", {})
+            differs = [f"{k}: {then.get(k)!r} then, {options[k]!r} now" for k in options if then.get(k) != options[k]]
+            why = "; ".join(differs) if differs else "the same options, other documents"
+            raise TrainingError(
+                f"--reuse-training: {out_dir / 'model-best'} was trained on other data or options ({why}); "
+                "train again without --reuse-training"
+            )
+        if earlier is None:
+            echo(f"Warning: {out_dir} has no {TRAINING_RECORD} (trained before 1.1): its data and options cannot be checked against these")
     # every check is done: from here on files are written
-    write(team_train + mixed, out_dir / "data" / "train.spacy")
-    write(dev_docs, out_dir / "data" / "dev.spacy")
-    write(held, out_dir / "data" / "held_out.spacy")
+    if not reuse_training:
+        write(team_train + mixed, out_dir / "data" / "train.spacy")
+        write(dev_docs, out_dir / "data" / "dev.spacy")
+        write(held, out_dir / "data" / "held_out.spacy")
     echo(
         f"{data}: {len(grouped)} documents -> train {len(train_ids)} ({len(team_train)} sentences, plus "
         f"{len(mixed)} DDI 2013 sentences), dev {len(dev_ids)} ({len(dev_docs)}{', from ' + str(dev) if dev else ''}), "
         f"held out {len(held_ids)} ({len(held)})"
     )
-    config = finetune_config(base_nlp, str(base), out_dir, max_steps, learn_rate, seed)
-    config.to_disk(out_dir / "config.cfg")
+    if not reuse_training:
+        config = finetune_config(base_nlp, str(base), out_dir, max_steps, learn_rate, seed)
+        config.to_disk(out_dir / "config.cfg")
 
     before = after = None
     if held:
@@ -287,8 +365,7 @@ def finetune(
     del base_nlp
 
     if reuse_training:
-        earlier = json.loads(record.read_text()) if record.exists() else {}
-        seconds = earlier.get("training_seconds")
+        seconds = (earlier or {}).get("training_seconds")
     else:
         from spacy.cli.train import train as spacy_train
 
@@ -297,6 +374,8 @@ def finetune(
         with _tee_stdout(out_dir / "train.log"):
             spacy_train(out_dir / "config.cfg", out_dir, use_gpu=gpu_id)
         seconds = round(time.time() - t0)
+        (out_dir / TRAINING_RECORD).write_text(json.dumps(
+            {"fingerprint": fingerprint, "options": options, "training_seconds": seconds, "date": time.strftime("%Y-%m-%d")}, indent=2) + "\n")
 
     tuned = spacy.load(out_dir / "model-best")
     if held:
@@ -313,11 +392,12 @@ def finetune(
         after_tuned_test = score(retuned, test_docs) if test_docs else None
     out = {
         "date": time.strftime("%Y-%m-%d"),
-        "command": command or " ".join(["spacy-ddi", "finetune"] + sys.argv[2:]),
+        "command": command or shlex.join(["spacy-ddi", "finetune"] + sys.argv[2:]),
         "base": str(base), "data": str(data), "seed": seed,
         "documents": {"train": train_ids, "dev": dev_ids, "held_out": held_ids},
         "sentences": {"train": len(team_train), "ddi_mixed_in": len(mixed), "dev": len(dev_docs), "held_out": len(held)},
         "max_steps": max_steps, "learn_rate": learn_rate, "ddi_ratio": ddi_ratio, "training_seconds": seconds,
+        "reused_training": reuse_training,
     }
     out["dev"] = {"before": before_dev["scores"], "after": after_dev["scores"], "after_minus_before": compare(before_dev, after_dev)}
     if held:

@@ -149,7 +149,10 @@ def read_gold(path: Path, vocab, what: str) -> List:
 def load_pipeline(model, gpu_id: int = -1):
     """A trained spacy-ddi pipeline (folder or package), or a TrainingError saying why not."""
     if gpu_id >= 0:
-        spacy.require_gpu(gpu_id)
+        try:
+            spacy.require_gpu(gpu_id)
+        except (ValueError, RuntimeError) as err:  # no CuPy, or no such device
+            raise TrainingError(f"--gpu-id {gpu_id}: {err} (use --gpu-id -1 for the CPU)") from err
     try:
         nlp = spacy.load(model)
     except (OSError, IOError, ValueError) as err:
