@@ -1,7 +1,7 @@
 """Command line (``spacy-ddi`` or ``python -m spacy_ddi``): convert, extract, aggregate, visualize, review, tune, finetune."""
 import sys
 from pathlib import Path
-from typing import List, NoReturn
+from typing import List, NoReturn, Optional
 
 import typer
 
@@ -483,6 +483,7 @@ def finetune_cli(
     seed: int = typer.Option(0, "--seed", help="Seed of the split, the DDI sample and training"),
     ddi_test: Path = typer.Option(None, "--ddi-test", help="Also score before and after on this DocBin (e.g. corpus/test.spacy)"),
     tune_on: Path = typer.Option(None, "--tune-on", help="Choose the fine-tuned pipeline's prediction settings again on this dev DocBin (spacy-ddi tune) and score that pipeline too"),
+    refit: Optional[bool] = typer.Option(None, "--refit/--keep-settings", help="Choose the prediction settings and calibration again on the dev that chose the checkpoint (--refit), or keep BASE's (--keep-settings); by default they are chosen again where that dev holds at least 100 interactions"),
     reuse_training: bool = typer.Option(False, "--reuse-training", help="Score OUTPUT/model-best from an earlier run instead of training again"),
     record: Path = typer.Option(None, "--record", help="JSON file for the scores (default OUTPUT/finetune.json)"),
     gpu_id: int = typer.Option(-1, "--gpu-id", help="GPU to train and score on; -1 for the CPU"),
@@ -499,7 +500,7 @@ def finetune_cli(
 
     try:
         finetune(base, data, output, dev=dev, ddi=ddi, ddi_ratio=ddi_ratio, held_out=held_out, max_steps=max_steps,
-                 learn_rate=learn_rate, seed=seed, ddi_test=ddi_test, tune_on=tune_on, reuse_training=reuse_training,
+                 learn_rate=learn_rate, seed=seed, ddi_test=ddi_test, tune_on=tune_on, refit=refit, reuse_training=reuse_training,
                  record=record, gpu_id=gpu_id, echo=typer.echo)
     except TrainingError as err:
         fail(str(err))

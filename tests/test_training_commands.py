@@ -197,3 +197,14 @@ def test_reuse_training_refuses_a_model_trained_with_other_options(model_dir, tm
     record = json.loads((out / "finetune.json").read_text())
     assert record["reused_training"] is True and record["training_seconds"] == trained["training_seconds"]
     assert (out / "data" / "train.spacy").stat().st_mtime_ns == written
+    # a dev this small keeps BASE's prediction settings and says why; --refit chooses them on it
+    assert record["settings"]["chosen_on"] is None and "fewer than the 100" in record["settings"]["why"]
+    assert "Prediction settings and calibration kept from" in result.output and not (out / "model-tuned").exists()
+    result = invoke(*args, "--reuse-training", "--refit")
+    assert result.exit_code == 0, result.output
+    record = json.loads((out / "finetune.json").read_text())
+    assert record["settings"] == {"chosen_on": "dev", "why": "--refit", "dev_interactions": record["settings"]["dev_interactions"]}
+    assert (out / "model-tuned").is_dir() and "after_tuned" in record["held_out"]
+    assert f"the fine-tuned pipeline: {out / 'model-tuned'}" in result.output
+    result = invoke(*args, "--reuse-training", "--keep-settings", "--tune-on", data)
+    assert result.exit_code == 1 and "give one of them" in result.output

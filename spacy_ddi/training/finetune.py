@@ -22,15 +22,19 @@ or ``spacy-ddi review --export``): one doc per sentence with its document id.
 4. BASE and the fine-tuned pipeline are scored on the held-out documents (strict NER, DDI end
    to end and with gold entities, with a paired bootstrap over documents), and with
    ``--ddi-test`` also on the DDI 2013 test set, which shows what fine-tuning cost there.
-5. With ``--tune-on DEV``, the fine-tuned pipeline's prediction settings (prior weights,
-   calibration, ...) are chosen again on DEV with ``spacy-ddi tune``, as BASE's were,
-   and that pipeline (OUT_DIR/model-tuned) is scored as well ("after_tuned").
+5. The prediction settings (prior weights, calibration, ...) are chosen again with ``spacy-ddi
+   tune`` on the dev that chose the checkpoint where it holds at least
+   ``MIN_REFIT_INTERACTIONS`` (100) interactions, and kept from BASE below that, which the
+   command says (``--refit`` and ``--keep-settings`` decide it instead; ``--tune-on DEV``
+   chooses them on another file). Settings chosen on a few dozen interactions follow their
+   noise, and 100 is also what ``tune`` needs to fit the abstracts' calibration shift. The
+   pipeline with settings chosen again (OUT_DIR/model-tuned) is scored as well ("after_tuned").
 
 Writes OUT_DIR/data/{train,dev,held_out}.spacy, OUT_DIR/config.cfg, OUT_DIR/model-best and
 model-last, OUT_DIR/train.log, OUT_DIR/training.json (what was trained on, with which options,
-and how long it took), with ``--tune-on`` OUT_DIR/model-tuned and OUT_DIR/tuning.json, and the
-scores to ``--record`` (default OUT_DIR/finetune.json). Without ``--tune-on`` the calibration
-and prior weights stay BASE's. ``--reuse-training`` scores (and tunes) an OUT_DIR/model-best
+and how long it took), where the settings are chosen again OUT_DIR/model-tuned and
+OUT_DIR/tuning.json, and the scores to ``--record`` (default OUT_DIR/finetune.json), which
+says in ``settings`` where the settings were chosen and why. ``--reuse-training`` scores (and tunes) an OUT_DIR/model-best
 already trained by an earlier run instead of training again: it refuses one whose
 OUT_DIR/training.json names other data or options, and rewrites nothing of the training.
 
@@ -152,6 +156,7 @@ def compare(before: dict, after: dict) -> dict:
 
 
 TRAINING_RECORD = "training.json"
+MIN_REFIT_INTERACTIONS = 100  # dev interactions below which the settings stay BASE's by default
 
 
 def training_fingerprint(options: dict, train_docs, dev_docs) -> str:
@@ -255,6 +260,7 @@ def finetune(
     seed: int = 0,
     ddi_test: Optional[Path] = None,
     tune_on: Optional[Path] = None,
+    refit: Optional[bool] = None,
     reuse_training: bool = False,
     record: Optional[Path] = None,
     gpu_id: int = -1,
@@ -278,8 +284,10 @@ def finetune(
     record = Path(record) if record else out_dir / "finetune.json"
     check_writable(out_dir, "-o", folder=True)
     check_writable(record, "--record", folder=False)
-    if tune_on is not None and (out_dir / "model-tuned").exists() and not (out_dir / "model-tuned").is_dir():
-        raise TrainingError(f"--tune-on writes {out_dir / 'model-tuned'}, which is a file: move it away")
+    if tune_on is not None and refit is False:
+        raise TrainingError("--tune-on chooses the settings again, --keep-settings keeps BASE's: give one of them")
+    if (out_dir / "model-tuned").exists() and not (out_dir / "model-tuned").is_dir():
+        raise TrainingError(f"{out_dir / 'model-tuned'} is a file; fine-tuning may write a pipeline there: move it away")
     base_nlp = load_pipeline(base, gpu_id)
     tune_docs = read_gold(tune_on, base_nlp.vocab, "--tune-on") if tune_on is not None else []  # checked now, not after the training
     docs = read_docbin(data, base_nlp.vocab, "DATA")
@@ -312,6 +320,18 @@ def finetune(
                 f"Warning: --dev shares {len(shared)} document id(s) with the documents trained on ({', '.join(shared[:5])}"
                 f"{', ...' if len(shared) > 5 else ''}): where they are the same documents, the checkpoint is chosen on what it trained on"
             )
+    dev_interactions = sum(1 for doc in dev_docs for r in records_of(doc) if r.label in POSITIVE_LABELS)
+    if tune_on is not None:
+        settings = {"chosen_on": str(tune_on), "why": "--tune-on"}
+    elif refit or (refit is None and dev_interactions >= MIN_REFIT_INTERACTIONS):
+        tune_on = out_dir / "data" / "dev.spacy"
+        why = "--refit" if refit else f"the dev holds {dev_interactions} interactions, at least {MIN_REFIT_INTERACTIONS}"
+        settings = {"chosen_on": "dev", "why": why}
+    else:
+        why = "--keep-settings" if refit is False else (
+            f"the dev holds {dev_interactions} interactions, fewer than the {MIN_REFIT_INTERACTIONS} they are chosen on by default")
+        settings = {"chosen_on": None, "why": why}
+    settings["dev_interactions"] = dev_interactions
     mixed: list = []
     if ddi_ratio > 0:
         if ddi is None:
@@ -384,8 +404,10 @@ def finetune(
     after_test = score(tuned, test_docs) if test_docs else None
     after_dev = score(tuned, dev_docs)
     after_tuned = after_tuned_test = None
+    if settings["chosen_on"] is None:
+        echo(f"Prediction settings and calibration kept from {base}: {settings['why']} (--refit chooses them anyway)")
     if tune_on:
-        echo(f"Choosing the prediction settings again on {tune_on}")
+        echo(f"Choosing the prediction settings again on {tune_on} ({settings['why']})")
         tune(out_dir / "model-best", tune_on, out_dir / "model-tuned", out_dir / "tuning.json", gpu_id=gpu_id, echo=echo)
         retuned = spacy.load(out_dir / "model-tuned")
         after_tuned = score(retuned, held) if held else None
@@ -397,7 +419,7 @@ def finetune(
         "documents": {"train": train_ids, "dev": dev_ids, "held_out": held_ids},
         "sentences": {"train": len(team_train), "ddi_mixed_in": len(mixed), "dev": len(dev_docs), "held_out": len(held)},
         "max_steps": max_steps, "learn_rate": learn_rate, "ddi_ratio": ddi_ratio, "training_seconds": seconds,
-        "reused_training": reuse_training,
+        "reused_training": reuse_training, "settings": settings,
     }
     out["dev"] = {"before": before_dev["scores"], "after": after_dev["scores"], "after_minus_before": compare(before_dev, after_dev)}
     if held:
@@ -427,12 +449,12 @@ def finetune(
         )
         if tune_on:
             a = after_tuned["scores"]
-            echo(f"  settings chosen again on {tune_on}: NER F1 {a['ents_f']:.3f}; DDI F1 {a['ddi_strict_f']:.3f}; with gold entities {a['ddi_gold_entities_f']:.3f}")
+            echo(f"  settings chosen again on {tune_on} ({out_dir / 'model-tuned'}): NER F1 {a['ents_f']:.3f}; DDI F1 {a['ddi_strict_f']:.3f}; with gold entities {a['ddi_gold_entities_f']:.3f}")
     b, a = before_dev["scores"], after_dev["scores"]
     echo(f"dev ({len(dev_ids)} documents, what the checkpoint was chosen on): NER F1 {b['ents_f']:.3f} -> {a['ents_f']:.3f}; "
          f"DDI F1 {b['ddi_strict_f']:.3f} -> {a['ddi_strict_f']:.3f}")
     if test_docs:
         b, a = before_test["scores"], after_test["scores"]
         echo(f"{ddi_test}: NER F1 {b['ents_f']:.3f} -> {a['ents_f']:.3f}; DDI F1 {b['ddi_strict_f']:.3f} -> {a['ddi_strict_f']:.3f}")
-    echo(f"Scores in {record}")
+    echo(f"Scores in {record}; the fine-tuned pipeline: {out_dir / ('model-tuned' if tune_on else 'model-best')}")
     return out
