@@ -34,9 +34,10 @@ Writes OUT_DIR/data/{train,dev,held_out}.spacy, OUT_DIR/config.cfg, OUT_DIR/mode
 model-last, OUT_DIR/train.log, OUT_DIR/training.json (what was trained on, with which options,
 and how long it took), where the settings are chosen again OUT_DIR/model-tuned and
 OUT_DIR/tuning.json, and the scores to ``--record`` (default OUT_DIR/finetune.json), which
-says in ``settings`` where the settings were chosen and why. ``--reuse-training`` scores (and tunes) an OUT_DIR/model-best
-already trained by an earlier run instead of training again: it refuses one whose
-OUT_DIR/training.json names other data or options, and rewrites nothing of the training.
+says in ``settings`` where the settings were chosen and why. ``--reuse-training`` scores (and
+tunes) an OUT_DIR/model-best already trained by an earlier run instead of training again: it
+refuses one whose OUT_DIR/training.json names other data or options, and rewrites nothing of
+the training.
 
 Documents of ``--dev`` or ``--tune-on`` that are also DATA's held-out documents are refused: the
 held-out scores would then be scores on what chose the checkpoint or the settings.
