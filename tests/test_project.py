@@ -45,7 +45,7 @@ def test_workflow_all_runs_every_step_in_order(project):
         "extract-flush", "ray-lost-node",
         "picture", "review-pictures", "corpus-doc", "gpu-wheels", "gpu-check", "finetune", "team-scenario",
         "yardstick-select", "yardstick-agreement", "curves", "gate-report", "assertion-check", "precision-report", "genre-scenario",
-        "onnx-benchmark", "cost-levers", "genre-curve",
+        "onnx-benchmark", "cost-levers", "genre-curve", "curve-runs",
     }
     assert set(project["workflows"]["all"]) | outside == commands
 
