@@ -105,7 +105,8 @@ def main(scenarios: Path, figure: Path, table: Path):
         if not rows:
             continue
         label, style = styles[kind]
-        xs = [n for n, _ in rows]
+        shift = -2 if kind == "former" else 0  # drawn a little to the left, so that it hides no point
+        xs = [n + shift for n, _ in rows]
         med = [p["parts"]["medline"] for _, p in rows]
         ys = [m["after"] for m in med]
         yerr = [[y - (m["before"] + m["low"]) if m["low"] is not None else 0 for y, m in zip(ys, med)],
