@@ -23,11 +23,16 @@ LOG = """E    #       LOSS TRANS...  NER_STRICT_F  DDI_STRICT_F  SCORE
 """
 
 
-def load_report():
-    spec = importlib.util.spec_from_file_location("report", ROOT / "scripts" / "report.py")
+def load_script(name):
+    """scripts/NAME.py as a module."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def load_report():
+    return load_script("report")
 
 
 def write(docs, path):
@@ -163,13 +168,6 @@ def test_seeds_section_gives_each_seed_and_the_mean_and_sample_sd(tmp_path):
     # the issue's figures: 0.652, 0.588, 0.638 -> 0.626 +- 0.034
     assert rows[-1].split(" | ")[4] == "0.626 +- 0.034"
     assert rows[-1].split(" | ")[2] == "0.850 +- 0.000"
-
-
-def load_script(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def genre_record(after_medline, after_drugbank, low=-0.1, high=0.2, ratio=3.0):
