@@ -191,6 +191,11 @@ def overlapping(ids, other_docs) -> List[str]:
     return sorted({doc.user_data.get(DOCUMENT_ID_KEY) for doc in other_docs} & ids - {None})
 
 
+def some_of(ids: List[str], n: int = 5) -> str:
+    """The first ``n`` ids, comma-separated, with ", ..." where there are more."""
+    return ", ".join(ids[:n]) + (", ..." if len(ids) > n else "")
+
+
 def check_data(docs, path: Path, echo: Callable[[str], None]) -> None:
     """Stop on documents fine-tuning cannot use (no document ids, no entities, labels spacy-ddi
     does not know); warn where no interaction is left."""
@@ -310,16 +315,16 @@ def finetune(
         shared = overlapping(held_ids, other)
         if shared:
             raise TrainingError(
-                f"{what} shares {len(shared)} document(s) with DATA's held-out part ({', '.join(shared[:5])}"
-                f"{', ...' if len(shared) > 5 else ''}): the held-out scores would be scores on what was chosen on. "
+                f"{what} shares {len(shared)} document(s) with DATA's held-out part ({some_of(shared)}): "
+                "the held-out scores would be scores on what was chosen on. "
                 f"Give {what} documents that are not in {data}, or --held-out 0 with --ddi-test"
             )
     if dev is not None:
         shared = overlapping(train_ids, dev_docs)
         if shared:
             echo(
-                f"Warning: --dev shares {len(shared)} document id(s) with the documents trained on ({', '.join(shared[:5])}"
-                f"{', ...' if len(shared) > 5 else ''}): where they are the same documents, the checkpoint is chosen on what it trained on"
+                f"Warning: --dev shares {len(shared)} document id(s) with the documents trained on ({some_of(shared)}): "
+                "where they are the same documents, the checkpoint is chosen on what it trained on"
             )
     dev_interactions = sum(1 for doc in dev_docs for r in records_of(doc) if r.label in POSITIVE_LABELS)
     if tune_on is not None:
